@@ -1,0 +1,20 @@
+# The two commands of README.md: `make demo` and `make test`.
+.PHONY: setup demo test lint bench
+export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK = True
+export PREFECT_SERVER_ANALYTICS_ENABLED = false
+export PREFECT_HOME = $(CURDIR)/var/prefect
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/yomitori demo
+
+test: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+	.venv/bin/pytest
+
+bench: setup
+	.venv/bin/python bench/accuracy.py --count 10 --seed 9001

@@ -1,0 +1,284 @@
+"""Pure domain model: form templates and what the reader makes of a page.
+
+Coordinates in a template are millimetres from the page's top-left corner.
+Nothing here touches files, images or engines.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.status import (
+    FieldKind,
+    FieldStatus,
+    IssueCode,
+    PageStatus,
+    ReviewPolicy,
+    ReviewReason,
+)
+
+Mm = Annotated[float, Field(ge=0, le=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Box(_Strict):
+    """A rectangle in millimetres (x, y = top-left)."""
+
+    x: Mm
+    y: Mm
+    w: Annotated[float, Field(gt=0, le=2000)]
+    h: Annotated[float, Field(gt=0, le=2000)]
+
+    @property
+    def x2(self) -> float:
+        return self.x + self.w
+
+    @property
+    def y2(self) -> float:
+        return self.y + self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
+    def inside(self, width: float, height: float) -> bool:
+        return self.x2 <= width + 1e-6 and self.y2 <= height + 1e-6
+
+
+class Mark(_Strict):
+    """A filled registration square; (x, y) is its top-left corner."""
+
+    x: Mm
+    y: Mm
+    size: Annotated[float, Field(gt=0, le=50)] = 6.0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.size / 2, self.y + self.size / 2)
+
+
+class StaticText(_Strict):
+    """Printed text on the blank form (title, instructions, addressee...)."""
+
+    text: str
+    x: Mm
+    y: Mm
+    size_pt: Annotated[float, Field(gt=0, le=72)] = 9.0
+    bold: bool = False
+    max_w: float | None = None  # wrap width in mm; None = no wrapping
+
+
+class StaticLine(_Strict):
+    x1: Mm
+    y1: Mm
+    x2: Mm
+    y2: Mm
+    width_mm: float = 0.3
+
+
+class StaticRect(_Strict):
+    box: Box
+    width_mm: float = 0.3
+    fill_gray: int | None = None  # 0..255 shading, None = no fill
+
+
+class PageSpec(_Strict):
+    """One printed page of a form: its identifier, marks and printed furniture."""
+
+    number: Annotated[int, Field(ge=1)]
+    form_code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Z0-9-]+$")
+    marks: list[Mark] = Field(min_length=3, max_length=4)
+    texts: list[StaticText] = []
+    lines: list[StaticLine] = []
+    rects: list[StaticRect] = []
+
+
+class ChoiceOption(_Strict):
+    """One option of a choice field: the value stored, the printed label, the mark area."""
+
+    value: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    box: Box
+
+
+class FieldSpec(_Strict):
+    """One field to read."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    label: str = Field(min_length=1, description="Japanese label shown to staff")
+    kind: FieldKind
+    page: Annotated[int, Field(ge=1)] = 1
+    box: Box
+    required: bool = False
+    allowed_chars: str | None = None
+    review: ReviewPolicy = ReviewPolicy.AUTO
+    cells: Annotated[int, Field(ge=2, le=40)] | None = None  # one character per cell
+    options: list[ChoiceOption] = []
+    era_field: str | None = None  # wareki_date: the choice field holding the era
+    fixed_era: str | None = None  # wareki_date: era printed on the form (e.g. 令和)
+    label_position: Literal["left", "above", "none"] = "left"
+    sample: str | None = None  # generator key used by the scan synthesiser
+    personal: bool = False  # personal data: masked in logs and exports unless asked
+
+    @model_validator(mode="after")
+    def _check_kind_shape(self) -> FieldSpec:
+        if self.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
+            if len(self.options) < 2:
+                raise ValueError(f"field '{self.id}': a {self.kind} field needs at least 2 options")
+            values = [o.value for o in self.options]
+            if len(set(values)) != len(values):
+                raise ValueError(f"field '{self.id}': option values must be unique")
+        elif self.options:
+            raise ValueError(f"field '{self.id}': only choice fields have options")
+        if self.kind is FieldKind.MY_NUMBER and self.cells not in (None, 12):
+            raise ValueError(f"field '{self.id}': a my_number field has 12 cells")
+        if self.era_field and self.fixed_era:
+            raise ValueError(f"field '{self.id}': use era_field or fixed_era, not both")
+        if (self.era_field or self.fixed_era) and self.kind is not FieldKind.WAREKI_DATE:
+            raise ValueError(f"field '{self.id}': era settings only apply to wareki_date")
+        return self
+
+    @property
+    def is_mark(self) -> bool:
+        return self.kind.is_mark
+
+
+class FormTemplate(_Strict):
+    """A versioned form definition (one YAML file under templates/)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    family: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: Annotated[int, Field(ge=1)]
+    edition: str = ""
+    title: str = Field(min_length=1)
+    page_size_mm: tuple[float, float] = (210.0, 297.0)
+    valid_from: date | None = None  # the form did not exist before this date
+    pages: list[PageSpec] = Field(min_length=1)
+    fields: list[FieldSpec] = Field(min_length=1)
+
+    @field_validator("pages")
+    @classmethod
+    def _pages_numbered(cls, pages: list[PageSpec]) -> list[PageSpec]:
+        numbers = [p.number for p in pages]
+        if numbers != list(range(1, len(pages) + 1)):
+            raise ValueError(f"pages must be numbered 1..{len(pages)} in order, got {numbers}")
+        return pages
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> FormTemplate:
+        ids = [f.id for f in self.fields]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate field ids: {', '.join(dup)}")
+        width, height = self.page_size_mm
+        by_id = {f.id: f for f in self.fields}
+        for f in self.fields:
+            if f.page > len(self.pages):
+                raise ValueError(f"field '{f.id}': page {f.page} does not exist")
+            boxes = [f.box, *[o.box for o in f.options]]
+            if not all(b.inside(width, height) for b in boxes):
+                raise ValueError(f"field '{f.id}': box lies outside the page")
+            if f.era_field:
+                era = by_id.get(f.era_field)
+                if era is None or era.kind is not FieldKind.CHOICE:
+                    raise ValueError(
+                        f"field '{f.id}': era_field '{f.era_field}' must name a choice field"
+                    )
+        codes = [p.form_code for p in self.pages]
+        if len(set(codes)) != len(codes):
+            raise ValueError("form_code must differ between pages")
+        return self
+
+    def page(self, number: int) -> PageSpec:
+        return self.pages[number - 1]
+
+    def fields_on(self, page: int) -> list[FieldSpec]:
+        return [f for f in self.fields if f.page == page]
+
+    def field(self, field_id: str) -> FieldSpec:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+class Issue(_Strict):
+    """A problem a rule found. ``message`` is Japanese and never contains the value itself."""
+
+    code: IssueCode
+    message: str
+    field_id: str | None = None
+
+
+Value = str | int | bool | date | list[str] | None
+
+
+class RuleResult(BaseModel):
+    """Outcome of normalising one raw value: the clean value (or None) and issues."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    value: Any = None
+    issues: list[Issue] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+class FieldReading(BaseModel):
+    """What was read in one field, with everything review and audit need."""
+
+    field_id: str
+    kind: FieldKind
+    value: Value = None
+    raw: str = ""
+    confidence: float = Field(ge=0.0, le=1.0, default=0.0)
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    bbox_px: tuple[int, int, int, int] | None = None  # x, y, w, h on the aligned page image
+    option_scores: dict[str, float] = {}  # OMR: probability each option is marked
+    issues: list[Issue] = []
+    status: FieldStatus = FieldStatus.NEEDS_REVIEW
+    reason: ReviewReason | None = None
+    calibration: str | None = None  # version of the calibration used
+
+
+class PageReading(BaseModel):
+    """One page image: which form it is, how it was aligned, and its fields."""
+
+    index: int = Field(ge=0, description="page index in the source document")
+    status: PageStatus
+    template_id: str | None = None
+    template_version: int | None = None
+    page_number: int | None = None  # page of the template
+    reason: str = ""  # English detail for logs; UI uses PAGE_STATUS_JA
+    orientation: int = 0  # degrees the page was rotated to read it
+    skew_deg: float = 0.0
+    alignment_quality: float | None = None  # 0..1
+    fields: list[FieldReading] = []
+    seconds: float = 0.0
+
+    def field(self, field_id: str) -> FieldReading:
+        for f in self.fields:
+            if f.field_id == field_id:
+                return f
+        raise KeyError(field_id)
+
+
+class DocumentReading(BaseModel):
+    source: str
+    pages: list[PageReading]
+
+    @property
+    def forms(self) -> list[PageReading]:
+        return [p for p in self.pages if p.status is PageStatus.READ]

@@ -1,0 +1,137 @@
+"""Every outcome is a code: statuses, review reasons and rule issue codes.
+
+Logs use the English code; the UI maps codes to Japanese through
+:data:`REVIEW_REASON_JA` and :data:`PAGE_STATUS_JA`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FieldKind(StrEnum):
+    """What a field holds; decides normalisation, validation and reading method."""
+
+    TEXT = "text"
+    KANA = "kana"
+    DIGITS = "digits"
+    AMOUNT = "amount"
+    WAREKI_DATE = "wareki_date"
+    POSTAL_CODE = "postal_code"
+    PHONE = "phone"
+    EMAIL = "email"
+    MY_NUMBER = "my_number"
+    CHECKBOX = "checkbox"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    FREE_TEXT = "free_text"
+
+    @property
+    def is_mark(self) -> bool:
+        """True for fields read by OMR (marks), not by text recognition."""
+        return self in (FieldKind.CHECKBOX, FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
+
+
+class ReviewPolicy(StrEnum):
+    """How a template wants a field to be triaged."""
+
+    AUTO = "auto"  # auto-accept when provably safe
+    ALWAYS = "always"  # a person always confirms
+    BLIND_DOUBLE_ENTRY = "blind_double_entry"  # a person types it without seeing the machine value
+
+
+class FieldStatus(StrEnum):
+    AUTO_ACCEPTED = "auto_accepted"
+    NEEDS_REVIEW = "needs_review"
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+    UNREADABLE = "unreadable"
+
+
+class ReviewReason(StrEnum):
+    """Why a field goes to a person."""
+
+    LOW_CONFIDENCE = "low_confidence"
+    INVALID_FORMAT = "invalid_format"
+    CHECK_DIGIT_MISMATCH = "check_digit_mismatch"
+    REQUIRED_MISSING = "required_missing"
+    MULTIPLE_MARKS = "multiple_marks"
+    UNREADABLE = "unreadable"
+    POLICY = "policy"
+    CROSS_FIELD = "cross_field"
+    NOT_CALIBRATED = "not_calibrated"
+
+
+REVIEW_REASON_JA: dict[ReviewReason, str] = {
+    ReviewReason.LOW_CONFIDENCE: "読み取りの確信度が低いため確認が必要です",
+    ReviewReason.INVALID_FORMAT: "書式が正しくありません",
+    ReviewReason.CHECK_DIGIT_MISMATCH: "個人番号のチェックデジットが一致しません",
+    ReviewReason.REQUIRED_MISSING: "必須項目が記入されていません",
+    ReviewReason.MULTIPLE_MARKS: "2つ以上に印があります",
+    ReviewReason.UNREADABLE: "読み取れませんでした",
+    ReviewReason.POLICY: "この項目は必ず職員が確認します",
+    ReviewReason.CROSS_FIELD: "他の項目との整合性に問題があります",
+    ReviewReason.NOT_CALIBRATED: "信頼度の較正データがないため確認が必要です",
+}
+
+
+class PageStatus(StrEnum):
+    """Outcome of looking at one page image."""
+
+    READ = "read"
+    BLANK = "blank"
+    NON_FORM = "non_form"  # e.g. a copy of an ID card sent with the form
+    UNKNOWN_FORM = "unknown_form"
+    UNALIGNED = "unaligned"  # a form, but it could not be mapped safely
+    UNREADABLE_IMAGE = "unreadable_image"  # too small, empty, corrupt
+
+
+PAGE_STATUS_JA: dict[PageStatus, str] = {
+    PageStatus.READ: "読み取り済み",
+    PageStatus.BLANK: "白紙のページです",
+    PageStatus.NON_FORM: "帳票ではないページです（本人確認書類の写しなど）",
+    PageStatus.UNKNOWN_FORM: "登録されていない帳票です",
+    PageStatus.UNALIGNED: "帳票の位置合わせができませんでした",
+    PageStatus.UNREADABLE_IMAGE: "画像が小さすぎるか壊れているため読み取れません",
+}
+
+
+class IssueCode(StrEnum):
+    """Codes of problems found by the normalisation and validation rules."""
+
+    EMPTY = "empty"
+    REQUIRED_MISSING = "required_missing"
+    INVALID_CHARACTERS = "invalid_characters"
+    INVALID_FORMAT = "invalid_format"
+    WRONG_LENGTH = "wrong_length"
+    CHECK_DIGIT_MISMATCH = "check_digit_mismatch"
+    NOT_KATAKANA = "not_katakana"
+    UNKNOWN_ERA = "unknown_era"
+    DATE_OUT_OF_ERA = "date_out_of_era"
+    INVALID_DATE = "invalid_date"
+    FUTURE_DATE = "future_date"
+    DATE_TOO_EARLY = "date_too_early"
+    AMOUNT_NOT_POSITIVE = "amount_not_positive"
+    PHONE_INVALID = "phone_invalid"
+    POSTAL_INVALID = "postal_invalid"
+    EMAIL_INVALID = "email_invalid"
+    MULTIPLE_MARKS = "multiple_marks"
+    UNKNOWN_OPTION = "unknown_option"
+    AMBIGUOUS_MARK = "ambiguous_mark"
+    CROSS_FIELD = "cross_field"
+
+
+ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
+    IssueCode.REQUIRED_MISSING: ReviewReason.REQUIRED_MISSING,
+    IssueCode.CHECK_DIGIT_MISMATCH: ReviewReason.CHECK_DIGIT_MISMATCH,
+    IssueCode.MULTIPLE_MARKS: ReviewReason.MULTIPLE_MARKS,
+    IssueCode.AMBIGUOUS_MARK: ReviewReason.LOW_CONFIDENCE,
+    IssueCode.CROSS_FIELD: ReviewReason.CROSS_FIELD,
+    IssueCode.FUTURE_DATE: ReviewReason.CROSS_FIELD,
+    IssueCode.DATE_TOO_EARLY: ReviewReason.CROSS_FIELD,
+}
+
+
+def reason_for_issue(code: IssueCode) -> ReviewReason:
+    """Map a rule issue to the review reason a person sees (default: invalid format)."""
+    return ISSUE_TO_REASON.get(code, ReviewReason.INVALID_FORMAT)

@@ -1,0 +1,1 @@
+"""Loading form templates and rendering blank forms."""

@@ -1,0 +1,1 @@
+"""Image to readings: preprocessing, identification, alignment, OMR and recognition."""

@@ -1,0 +1,1 @@
+"""Recognition engine adapters (one module each)."""

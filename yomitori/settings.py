@@ -1,0 +1,38 @@
+"""Settings from the environment (YOMITORI_*), read only when asked for.
+
+Nothing is read at import time: call :func:`get_settings` from a composition root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YOMITORI_", extra="ignore")
+
+    home: Path = Field(default=REPO_ROOT / "var", description="data directory")
+    templates_dir: Path = Field(default=REPO_ROOT / "templates")
+    models_dir: Path | None = None  # default: <home>/models
+    target_error: float = 0.005  # error allowed among auto-accepted fields
+
+    @property
+    def model_root(self) -> Path:
+        return self.models_dir or self.home / "models"
+
+    @property
+    def det_model_dir(self) -> Path:
+        return self.model_root / "PP-OCRv6_small_det"
+
+    @property
+    def rec_model_dir(self) -> Path:
+        return self.model_root / "PP-OCRv6_small_rec"
+
+
+def get_settings() -> Settings:
+    return Settings()
