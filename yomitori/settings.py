@@ -20,10 +20,17 @@ class Settings(BaseSettings):
     templates_dir: Path = Field(default=REPO_ROOT / "templates")
     models_dir: Path | None = None  # default: <home>/models
     target_error: float = 0.005  # error allowed among auto-accepted fields
+    calibration_file: Path | None = None  # default: calibration/current.json in the repo
+    threads: int = 2  # onnxruntime intra-op threads
+    read_dpi: int = 200  # canonical resolution pages are aligned to
 
     @property
     def model_root(self) -> Path:
         return self.models_dir or self.home / "models"
+
+    @property
+    def calibration_path(self) -> Path:
+        return self.calibration_file or REPO_ROOT / "calibration" / "current.json"
 
     @property
     def det_model_dir(self) -> Path:

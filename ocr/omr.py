@@ -1,0 +1,98 @@
+"""Optical mark reading for checkbox, choice and multi-choice fields.
+
+Each option box of the aligned page is compared with the same box of the
+rendered blank form: only ink that the blank form does not have counts. Two
+regions are measured: the box interior (ticks, crosses, fills) and a ring
+around it (circles drawn around a square or around a printed era label).
+Every option gets a probability of being marked, not only a yes/no.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 on the canonical page
+
+# Logistic parameters, set from the synthetic marks (ticks cover 6-20 % of a
+# 5 mm square, printed-form noise stays under 2 %).
+FILL_MID, FILL_SLOPE = 0.035, 140.0
+RING_MID, RING_SLOPE = 0.05, 110.0
+FILLED = 0.55  # interior this dark = a filled box (a correction when another box is marked)
+
+
+@dataclass(frozen=True)
+class MarkMeasure:
+    fill: float  # share of the interior covered by new ink, darkness-weighted
+    ring: float  # same for the ring around the box
+    probability: float
+
+    @property
+    def filled(self) -> bool:
+        return self.fill >= FILLED
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+def _new_ink(page: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """Darkness (0..1) present on the page but not on the blank form (dilated for slack)."""
+    printed = cv2.erode(blank, np.ones((5, 5), np.uint8))  # widen printed strokes
+    diff = printed.astype(np.int16) - page.astype(np.int16)
+    # count only clearly darker pixels; faint pencil (~70 levels) still counts
+    return np.clip((diff - 35) / 120.0, 0.0, 1.0).astype(np.float32)
+
+
+def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: float = 0.6) -> MarkMeasure:
+    """Measure one option box (``ring_scale`` = ring width as a share of the box side)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    pad = int(round(max(w, h) * ring_scale))
+    H, W = page.shape
+    rx0, ry0 = max(0, x0 - pad), max(0, y0 - pad)
+    rx1, ry1 = min(W, x1 + pad), min(H, y1 + pad)
+    ink = _new_ink(page[ry0:ry1, rx0:rx1], blank[ry0:ry1, rx0:rx1])
+    ix0, iy0 = x0 - rx0, y0 - ry0
+    shrink_x, shrink_y = max(1, int(w * 0.12)), max(1, int(h * 0.12))
+    interior = ink[iy0 + shrink_y : iy0 + h - shrink_y, ix0 + shrink_x : ix0 + w - shrink_x]
+    fill = float(interior.mean()) if interior.size else 0.0
+    ring_mask = np.ones(ink.shape, bool)
+    ring_mask[iy0 : iy0 + h, ix0 : ix0 + w] = False
+    ring = float(ink[ring_mask].mean()) if ring_mask.any() else 0.0
+    p = max(_sigmoid(FILL_SLOPE * (fill - FILL_MID)), _sigmoid(RING_SLOPE * (ring - RING_MID)))
+    return MarkMeasure(fill=fill, ring=ring, probability=p)
+
+
+@dataclass(frozen=True)
+class MarkDecision:
+    marked: list[int]  # indices of options taken as marked
+    probabilities: list[float]  # per option, after the correction rule
+    corrected: list[int]  # filled boxes read as "cancelled"
+    confidence: float  # probability that the whole decision is right
+
+
+def decide(measures: list[MarkMeasure], single: bool) -> MarkDecision:
+    """Apply the correction rule and turn per-box measures into a decision.
+
+    A filled box next to another (non-filled) mark is a correction: people fill
+    a box to cancel it (the SDAPS convention). A lone filled box is a mark.
+    """
+    probs = [m.probability for m in measures]
+    ticks = [i for i, m in enumerate(measures) if m.probability >= 0.5 and not m.filled]
+    filled = [i for i, m in enumerate(measures) if m.filled]
+    corrected: list[int] = []
+    if ticks and filled:
+        corrected = filled
+        for i in filled:
+            probs[i] = 0.0 if measures[i].fill > 0.8 else min(probs[i], 0.3)
+    marked = [i for i, p in enumerate(probs) if p >= 0.5]
+    confidence = 1.0
+    for p in probs:
+        confidence *= max(p, 1.0 - p)
+    if single and len(marked) > 1:
+        confidence = min(confidence, 0.5)
+    return MarkDecision(marked, probs, corrected, confidence)

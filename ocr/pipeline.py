@@ -1,0 +1,224 @@
+"""read_page: one page image in, one PageReading out. No file I/O here.
+
+orient (QR) → check blank/size → identify → align (marks, then features) →
+crop fields → OCR / OMR → normalise + validate → calibrate + triage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from domain.calibration import Calibration
+from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
+from domain.status import FieldKind, PageStatus
+from domain.triage import triage
+from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
+from ocr import align, identify, omr, preprocess
+from ocr.crop import remove_box_lines, tight_ink_bbox
+from ocr.recognizer import Recognizer
+
+log = logging.getLogger(__name__)
+MM_PER_INCH = 25.4
+CHECKED = "checked"
+
+
+@dataclass
+class Reader:
+    """Everything read_page needs, built once by the composition root."""
+
+    templates: dict[str, FormTemplate]
+    recognizer: Recognizer
+    blank_renderer: Callable[[FormTemplate, int, int], np.ndarray]
+    calibration: Calibration | None = None
+    dpi: int = 200
+    today: date = field(default_factory=date.today)
+    _blanks: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def blank(self, template: FormTemplate, page: int) -> np.ndarray:
+        key = (template.key, page)
+        if key not in self._blanks:
+            self._blanks[key] = self.blank_renderer(template, page, self.dpi)
+        return self._blanks[key]
+
+    def px(self, mm: float) -> int:
+        return int(round(mm * self.dpi / MM_PER_INCH))
+
+    def box_px(self, x: float, y: float, w: float, h: float) -> tuple[int, int, int, int]:
+        return (self.px(x), self.px(y), self.px(x + w), self.px(y + h))
+
+
+def read_page(image: np.ndarray, reader: Reader, index: int = 0) -> PageReading:
+    """Read one page image (any orientation, 1-bit, gray or colour)."""
+    started = time.perf_counter()
+    result = _read(image, reader, index)
+    return result.model_copy(update={"seconds": time.perf_counter() - started})
+
+
+def _status(index: int, status: PageStatus, reason: str, **kw: object) -> PageReading:
+    log.info("page %d: %s (%s)", index, status, reason)
+    return PageReading(index=index, status=status, reason=reason, **kw)  # type: ignore[arg-type]
+
+
+def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
+    if image is None or image.size == 0:
+        return _status(index, PageStatus.UNREADABLE_IMAGE, "empty image")
+    gray = preprocess.to_gray(image)
+    check = preprocess.check_page(gray)
+    if check.too_small:
+        return _status(index, PageStatus.UNREADABLE_IMAGE, f"image too small {gray.shape[1]}x{gray.shape[0]}")
+    if check.blank:
+        return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}")
+    qr = identify.find_qr(gray)
+    if qr is None:
+        found = _has_marks(gray, reader)
+        if found:
+            return _status(index, PageStatus.UNKNOWN_FORM, "registration marks but no form identifier")
+        return _status(index, PageStatus.NON_FORM, "no form identifier and no registration marks")
+    ident = identify.parse_payload(qr.text)
+    template = reader.templates.get(ident.template_id) if ident else None
+    if ident is None or template is None or template.version != ident.version:
+        return _status(index, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
+    if not 1 <= ident.page <= len(template.pages):
+        return _status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
+    upright = preprocess.rotate_quadrant(gray, qr.rotation)
+    upright = preprocess.normalize_contrast(upright)
+    page_spec = template.page(ident.page)
+    base = {"template_id": template.id, "template_version": template.version,
+            "page_number": ident.page, "orientation": qr.rotation}
+    al = align.align_by_marks(upright, page_spec.marks, template.page_size_mm, reader.dpi)
+    if al is None or not al.ok:
+        blank = reader.blank(template, ident.page)
+        scaled = _scale_to(upright, blank.shape[1])
+        feat = align.align_by_features(scaled, blank, template.page_size_mm[0])
+        if feat is not None:
+            s = blank.shape[1] / upright.shape[1]
+            feat = _compose_scale(feat, s)
+            if al is None or feat.quality > al.quality:
+                al = feat
+    if al is None or not al.ok:
+        q = al.quality if al else 0.0
+        return _status(index, PageStatus.UNALIGNED, f"alignment quality {q:.2f}",
+                       alignment_quality=q, **base)
+    width = reader.px(template.page_size_mm[0])
+    height = reader.px(template.page_size_mm[1])
+    page = preprocess.denoise(align.warp(upright, al, (width, height)))
+    fields = read_fields(page, template, ident.page, reader)
+    return PageReading(index=index, status=PageStatus.READ, reason=al.detail,
+                       skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
+                       fields=fields, **base)  # type: ignore[arg-type]
+
+
+def _scale_to(gray: np.ndarray, width: int) -> np.ndarray:
+    import cv2
+
+    s = width / gray.shape[1]
+    return cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+
+
+def _compose_scale(al: align.Alignment, s: float) -> align.Alignment:
+    """A homography found on an image scaled by ``s``, re-expressed for the original."""
+    scale = np.diag([s, s, 1.0])
+    return align.Alignment(al.homography @ scale, al.quality, al.method, al.residual_mm,
+                           al.scale * s, al.rotation_deg, al.detail)
+
+
+def _has_marks(gray: np.ndarray, reader: Reader) -> bool:
+    """Does this page carry yomitori-style corner marks (any template's)?"""
+    for template in reader.templates.values():
+        for rot in (0, 180):
+            g = preprocess.rotate_quadrant(gray, rot)
+            al = align.align_by_marks(g, template.pages[0].marks, template.page_size_mm, reader.dpi)
+            if al is not None and al.ok:
+                return True
+        return False
+    return False
+
+
+def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: Reader) -> list[FieldReading]:
+    """Read every field of one aligned page, then apply cross-field rules and triage."""
+    specs = template.fields_on(page_no)
+    blank = reader.blank(template, page_no)
+    readings: dict[str, FieldReading] = {}
+    for spec in specs:
+        if spec.is_mark:
+            readings[spec.id] = _read_marks(page, blank, spec, reader)
+    text_specs = [s for s in specs if not s.is_mark]
+    crops, todo = [], []
+    for spec in text_specs:
+        crop, bbox = _text_crop(page, spec, reader)
+        if crop is None:
+            readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
+        else:
+            crops.append(crop)
+            todo.append((spec, bbox))
+    if crops:
+        results = reader.recognizer.recognize(crops, [alphabet_for(s) for s, _ in todo])
+        for (spec, bbox), res in zip(todo, results, strict=True):
+            readings[spec.id] = _finish_text(spec, res.text, res.confidence, bbox, readings)
+    values = {k: r.value for k, r in readings.items()}
+    for issue in cross_field_issues(template, values, reader.today):
+        if issue.field_id in readings:
+            r = readings[issue.field_id]
+            readings[issue.field_id] = r.model_copy(update={"issues": [*r.issues, issue]})
+    out = []
+    for spec in specs:
+        out.append(triage(readings[spec.id], spec, reader.calibration))
+    return out
+
+
+def _text_crop(page: np.ndarray, spec: FieldSpec, reader: Reader
+               ) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
+    margin = reader.px(1.2)
+    x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
+    x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
+    x1, y1 = min(page.shape[1], x1 + margin), min(page.shape[0], y1 + margin)
+    bbox = (x0, y0, x1 - x0, y1 - y0)
+    region = remove_box_lines(page[y0:y1, x0:x1])
+    tight = tight_ink_bbox(region, margin_px=reader.px(1.0))
+    if tight is None:
+        return None, bbox
+    tx0, ty0, tx1, ty1 = tight
+    return region[ty0:ty1, tx0:tx1], bbox
+
+
+def _finish_text(spec: FieldSpec, raw: str, confidence: float,
+                 bbox: tuple[int, int, int, int], done: dict[str, FieldReading]) -> FieldReading:
+    era: str | None = None
+    if spec.era_field and spec.era_field in done:
+        v = done[spec.era_field].value
+        era = v if isinstance(v, str) else None
+    res = normalize_field(spec, raw, era=era)
+    value = res.value.isoformat() if isinstance(res.value, date) else res.value
+    return FieldReading(field_id=spec.id, kind=spec.kind, value=value, raw=raw,
+                        confidence=float(min(1.0, max(0.0, confidence))), bbox_px=bbox,
+                        issues=list(res.issues))
+
+
+def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader) -> FieldReading:
+    if spec.kind is FieldKind.CHECKBOX:
+        boxes = [reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)]
+        names = [CHECKED]
+    else:
+        boxes = [reader.box_px(o.box.x, o.box.y, o.box.w, o.box.h) for o in spec.options]
+        names = [o.value for o in spec.options]
+    ring = 0.25 if spec.id.endswith("_era") else 0.6
+    measures = [omr.measure_box(page, blank, b, ring_scale=ring) for b in boxes]
+    decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)
+    marked = [names[i] for i in decision.marked]
+    res = normalize_marks(spec, marked)
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[2] for b in boxes)
+    y1 = max(b[3] for b in boxes)
+    return FieldReading(
+        field_id=spec.id, kind=spec.kind, value=res.value, raw=",".join(marked),
+        confidence=decision.confidence, bbox_px=(x0, y0, x1 - x0, y1 - y0),
+        option_scores={n: round(p, 4) for n, p in zip(names, decision.probabilities, strict=True)},
+        issues=list(res.issues),
+    )

@@ -1,0 +1,105 @@
+"""Calibration and triage: isotonic fit, threshold choice, decisions with reasons."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.calibration import Calibration, fit_kind, isotonic_fit, wilson_upper
+from domain.model import Box, FieldReading, FieldSpec, Issue
+from domain.status import FieldKind, FieldStatus, IssueCode, ReviewPolicy, ReviewReason
+from domain.triage import calibration_key, triage
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=200))
+def test_isotonic_is_monotone_and_bounded(data: list[tuple[float, bool]]) -> None:
+    knots, probs = isotonic_fit([s for s, _ in data], [h for _, h in data])
+    assert knots == sorted(knots)
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    assert all(a <= b + 1e-12 for a, b in zip(probs, probs[1:], strict=False))
+
+
+def test_isotonic_recovers_a_step() -> None:
+    scores = [0.1, 0.2, 0.3, 0.7, 0.8, 0.9]
+    hits = [False, False, False, True, True, True]
+    knots, probs = isotonic_fit(scores, hits)
+    assert probs[0] == 0.0 and probs[-1] == 1.0
+
+
+def test_wilson_upper_shrinks_with_evidence() -> None:
+    assert wilson_upper(0, 0) == 1.0
+    assert wilson_upper(0, 100) > wilson_upper(0, 1000) > 0
+    assert wilson_upper(5, 100) > 0.05
+
+
+def _synthetic(n: int, seed: int) -> tuple[list[float], list[bool]]:
+    rng = random.Random(seed)
+    scores, hits = [], []
+    for _ in range(n):
+        s = rng.random()
+        scores.append(s)
+        hits.append(rng.random() < 0.5 + 0.5 * s ** 0.3 if s < 0.9 else True)
+    return scores, hits
+
+
+def test_threshold_keeps_error_under_target() -> None:
+    scores, hits = _synthetic(4000, 1)
+    cal = fit_kind(scores, hits, target_error=0.005)
+    assert 0 < cal.threshold < 1
+    accepted = [h for s, h in zip(scores, hits, strict=True) if cal.probability(s) >= cal.threshold]
+    err = 1 - sum(accepted) / len(accepted)
+    assert err <= 0.005
+    assert cal.accepted_share > 0.05
+
+
+def test_too_little_evidence_never_auto_accepts() -> None:
+    cal = fit_kind([0.99] * 20, [True] * 20, target_error=0.005)
+    assert cal.threshold == 1.0 and cal.accepted_share == 0.0
+
+
+def test_all_wrong_never_auto_accepts() -> None:
+    cal = fit_kind([0.9, 0.95, 0.99] * 200, [False] * 600, target_error=0.005)
+    assert cal.accepted_share == 0.0
+
+
+SPEC = FieldSpec(id="phone", label="電話番号", kind=FieldKind.PHONE, box=Box(x=0, y=0, w=50, h=10))
+
+
+def _cal(threshold: float) -> Calibration:
+    from datetime import UTC, datetime
+
+    from domain.calibration import KindCalibration
+
+    k = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.999], threshold=threshold, n=1000)
+    return Calibration(version="t1", created=datetime.now(UTC), target_error=0.005,
+                       kinds={"phone": k})
+
+
+def _reading(**kw: object) -> FieldReading:
+    base = {"field_id": "phone", "kind": FieldKind.PHONE, "value": "0312345678",
+            "raw": "03-1234-5678", "confidence": 0.9}
+    return FieldReading.model_validate({**base, **kw})
+
+
+def test_triage_accepts_only_calibrated_clean_fields() -> None:
+    r = triage(_reading(), SPEC, _cal(0.99))
+    assert r.status is FieldStatus.AUTO_ACCEPTED and r.reason is None and r.calibration == "t1"
+    low = triage(_reading(confidence=0.3), SPEC, _cal(0.99))
+    assert low.status is FieldStatus.NEEDS_REVIEW and low.reason is ReviewReason.LOW_CONFIDENCE
+
+
+def test_triage_reasons() -> None:
+    bad = _reading(issues=[Issue(code=IssueCode.PHONE_INVALID, message="電話番号の桁数が正しくありません")])
+    assert triage(bad, SPEC, _cal(0.5)).reason is ReviewReason.INVALID_FORMAT
+    cd = _reading(issues=[Issue(code=IssueCode.CHECK_DIGIT_MISMATCH, message="x")])
+    assert triage(cd, SPEC, _cal(0.5)).reason is ReviewReason.CHECK_DIGIT_MISMATCH
+    policy = SPEC.model_copy(update={"review": ReviewPolicy.ALWAYS})
+    assert triage(_reading(), policy, _cal(0.5)).reason is ReviewReason.POLICY
+    assert triage(_reading(), SPEC, None).reason is ReviewReason.NOT_CALIBRATED
+
+
+def test_empty_text_has_its_own_bucket() -> None:
+    assert calibration_key(_reading(raw="")) == "phone:empty"
+    assert calibration_key(_reading()) == "phone"
