@@ -46,7 +46,7 @@ def _find_mark(binary: np.ndarray, expect: tuple[float, float], side_px: float,
     n, _, stats, cents = cv2.connectedComponentsWithStats(win, connectivity=8)
     best: tuple[float, tuple[float, float]] | None = None
     for i in range(1, n):
-        bx, by, bw, bh, area = stats[i]
+        _, _, bw, bh, area = stats[i]
         if not (0.6 * side_px <= bw <= 1.6 * side_px and 0.6 * side_px <= bh <= 1.6 * side_px):
             continue
         if area < 0.75 * bw * bh or not 0.75 <= bw / bh <= 1.33:
@@ -69,7 +69,7 @@ def _describe(h: np.ndarray) -> tuple[float, float]:
 def align_by_marks(gray: np.ndarray, marks: list[Mark], page_mm: tuple[float, float],
                    dpi: int) -> Alignment | None:
     """Find the corner marks and fit image → canonical (``dpi``) homography."""
-    h, w = gray.shape
+    w = gray.shape[1]
     px_per_mm = w / page_mm[0]  # first guess of the scan's resolution
     binary = (gray < 110).astype(np.uint8)
     found_img, found_tpl = [], []

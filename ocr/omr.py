@@ -51,7 +51,7 @@ def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: flo
     """Measure one option box (``ring_scale`` = ring width as a share of the box side)."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    pad = int(round(max(w, h) * ring_scale))
+    pad = round(max(w, h) * ring_scale)
     H, W = page.shape
     rx0, ry0 = max(0, x0 - pad), max(0, y0 - pad)
     rx1, ry1 = min(W, x1 + pad), min(H, y1 + pad)

@@ -47,7 +47,7 @@ class Reader:
         return self._blanks[key]
 
     def px(self, mm: float) -> int:
-        return int(round(mm * self.dpi / MM_PER_INCH))
+        return round(mm * self.dpi / MM_PER_INCH)
 
     def box_px(self, x: float, y: float, w: float, h: float) -> tuple[int, int, int, int]:
         return (self.px(x), self.px(y), self.px(x + w), self.px(y + h))

@@ -77,12 +77,13 @@ def samples_generate(
     from synth.generate import SynthOptions, generate_samples
     from yomitori.settings import get_settings
 
-    templates = load_templates(get_settings())
+    settings = get_settings()
+    templates = load_templates(settings)
     if form not in templates:
         typer.echo(f"unknown form '{form}'; known: {', '.join(sorted(templates))}", err=True)
         raise typer.Exit(2)
-    opts = SynthOptions(dpi=dpi, style=style, degrade=degrade)  # type: ignore[arg-type]
-    paths = generate_samples(templates[form], count, seed, out, opts, fmt=fmt)
+    opts = SynthOptions(dpi=dpi, style=style, degrade=degrade)
+    paths = generate_samples(form, count, seed, out, opts, fmt=fmt, templates_dir=settings.templates_dir)
     typer.echo(f"wrote {len(paths)} files to {out}")
 
 

@@ -28,14 +28,15 @@ def make_samples(home: Path, count: int, seed: int, echo: Callable[[str], None])
     from flows.deps import load_templates
     from synth.generate import SynthOptions, generate_samples
 
-    templates = load_templates(get_settings())
+    settings = get_settings()
+    templates = load_templates(settings)
     truths: dict[str, dict] = {}
     for n, (tid, fmt) in enumerate(sorted(FORMATS.items())):
         if tid not in templates:
             continue
         echo(f"  サンプル作成: {templates[tid].title}（{tid}）× {count} [{fmt}]")
-        paths = generate_samples(templates[tid], count, seed + 1000 * n, home / "generated",
-                                 SynthOptions(), fmt=fmt)
+        paths = generate_samples(tid, count, seed + 1000 * n, home / "generated",
+                                 SynthOptions(), fmt=fmt, templates_dir=settings.templates_dir)
         for p in paths:
             if p.suffix == ".json":
                 truth = json.loads(p.read_text(encoding="utf-8"))

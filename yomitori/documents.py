@@ -44,8 +44,8 @@ def iter_pages(path: Path, dpi: int = PDF_RENDER_DPI) -> Iterator[np.ndarray]:
         raise BusinessError("empty file", "ファイルが空です（0バイト）", "empty_file")
     kind = sniff(data)
     if kind is None:
-        raise BusinessError("unsupported file type", "対応していないファイル形式です（PDF・TIFF・PNG・JPEGのみ）",
-                            "unsupported_type")
+        raise BusinessError("unsupported file type",
+                            "対応していないファイル形式です（PDF・TIFF・PNG・JPEGのみ）", "unsupported_type")
     if kind == "pdf":
         yield from _pdf_pages(data, dpi)
     else:
@@ -60,9 +60,13 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[np.ndarray]:
     except pdfium.PdfiumError as exc:
         text = str(exc).lower()
         if "password" in text:
-            raise BusinessError("encrypted PDF", "パスワード付きのPDFは読み取れません。パスワードを外して再度取り込んでください",
-                                "encrypted_pdf") from None
-        raise BusinessError("corrupt PDF", "PDFファイルが壊れているため読み取れません", "corrupt_pdf") from None
+            raise BusinessError(
+                "encrypted PDF",
+                "パスワード付きのPDFは読み取れません。パスワードを外して再度取り込んでください",
+                "encrypted_pdf",
+            ) from None
+        raise BusinessError("corrupt PDF", "PDFファイルが壊れているため読み取れません",
+                            "corrupt_pdf") from None
     try:
         if len(pdf) == 0:
             raise BusinessError("PDF has no pages", "PDFにページがありません", "no_pages")
@@ -90,4 +94,5 @@ def _image_pages(path: Path) -> Iterator[np.ndarray]:
             yield np.array(frame.convert("L"))
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BusinessError(f"unreadable image: {type(exc).__name__}",
-                            "画像ファイルが壊れているか、大きすぎるため読み取れません", "corrupt_image") from None
+                            "画像ファイルが壊れているか、大きすぎるため読み取れません",
+                            "corrupt_image") from None

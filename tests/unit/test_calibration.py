@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from hypothesis import given
@@ -18,13 +19,13 @@ def test_isotonic_is_monotone_and_bounded(data: list[tuple[float, bool]]) -> Non
     knots, probs = isotonic_fit([s for s, _ in data], [h for _, h in data])
     assert knots == sorted(knots)
     assert all(0.0 <= p <= 1.0 for p in probs)
-    assert all(a <= b + 1e-12 for a, b in zip(probs, probs[1:], strict=False))
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(probs))
 
 
 def test_isotonic_recovers_a_step() -> None:
     scores = [0.1, 0.2, 0.3, 0.7, 0.8, 0.9]
     hits = [False, False, False, True, True, True]
-    knots, probs = isotonic_fit(scores, hits)
+    _, probs = isotonic_fit(scores, hits)
     assert probs[0] == 0.0 and probs[-1] == 1.0
 
 
