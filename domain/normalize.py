@@ -82,9 +82,17 @@ def _clean(raw: str) -> str:
     )
 
 
+# 一 (kanji one) or a dash right after a katakana is the long-vowel mark: コ一ポ -> コーポ
+_LONG_VOWEL_AFTER_KANA = re.compile(r"(?<=[\u30a1-\u30f6])[\u4e00\u2010-\u2015\u2212\uff0d\uff70-](?=[\u30a1-\u30f6]|$)")
+
+
 def normalize_text(raw: str) -> RuleResult:
-    """Half-width ASCII, half-width kana widened, spaces collapsed; blank -> EMPTY."""
-    text = collapse_spaces(_clean(raw))
+    """Half-width ASCII, half-width kana widened, spaces collapsed; blank -> EMPTY.
+
+    A 一 or dash between katakana becomes ー (the two look alike in handwriting
+    and in OCR output; 一 inside a katakana word is never the kanji).
+    """
+    text = _LONG_VOWEL_AFTER_KANA.sub("ー", collapse_spaces(_clean(raw)))
     if not text:
         return failure(IssueCode.EMPTY, MSG_EMPTY)
     return RuleResult(value=text)

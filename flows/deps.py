@@ -41,8 +41,9 @@ def render_blank(template: FormTemplate, page: int, dpi: int) -> np.ndarray:
 
 @lru_cache(maxsize=2)
 def _recognizer(model_dir: str, threads: int) -> object:
-    from ocr.engines.onnx_ctc import OnnxCtcRecognizer
     from pathlib import Path
+
+    from ocr.engines.onnx_ctc import OnnxCtcRecognizer
 
     return OnnxCtcRecognizer(Path(model_dir), threads=threads)
 

@@ -46,20 +46,95 @@ def parse_payload(text: str) -> Identity | None:
     return Identity(m.group(1), int(m.group(2)), int(m.group(3)))
 
 
+def _corner_regions(h: int, w: int) -> list[tuple[int, int, int, int]]:
+    """The four page corners (x0, y0, x1, y1): the QR sits in one, whatever the rotation."""
+    cw, ch = int(w * 0.32), int(h * 0.32)
+    return [(0, h - ch, cw, h), (w - cw, 0, w, ch), (0, 0, cw, ch), (w - cw, h - ch, w, h)]
+
+
+def _decode(detector: cv2.QRCodeDetector, img: np.ndarray) -> tuple[str, np.ndarray] | None:
+    # as scanned; Otsu-binarised; and thinned (1-bit fax scans bleed dark modules together)
+    thinned = cv2.morphologyEx(img, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    otsu = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+    for candidate in (img, otsu, thinned):
+        try:
+            text, points, _ = detector.detectAndDecode(candidate)
+        except cv2.error:
+            continue
+        if text and points is not None:
+            return text, points.reshape(4, 2).astype(np.float64)
+    return None
+
+
 def find_qr(gray: np.ndarray) -> QrHit | None:
-    """Decode the page's QR code, trying a few scales (scans vary from 150 to 600 dpi)."""
+    """Decode the page's QR code: corners first (fast, fewer false patterns), then the page."""
     detector = cv2.QRCodeDetector()
     h, w = gray.shape[:2]
-    for target in (1400, 2000, 1000, max(h, w)):
-        scale = min(1.0, target / max(h, w))
-        img = gray if scale == 1.0 else cv2.resize(
-            gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
-        )
-        for candidate in (img, cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]):
-            try:
-                text, points, _ = detector.detectAndDecode(candidate)
-            except cv2.error:
-                continue
-            if text and points is not None:
-                return QrHit(text=text, corners=points.reshape(4, 2).astype(np.float64) / scale)
+    scale = min(1.0, 2000 / max(h, w))  # scans vary from 150 to 600 dpi
+    for x0, y0, x1, y1 in [*_corner_regions(h, w), (0, 0, w, h)]:
+        region = gray[y0:y1, x0:x1]
+        if scale < 1.0:
+            region = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        hit = _decode(detector, region)
+        if hit is not None:
+            text, pts = hit
+            return QrHit(text=text, corners=pts / scale + np.array([x0, y0], np.float64))
     return None
+
+
+@dataclass(frozen=True)
+class StructureCandidate:
+    """A template page as the structure matcher sees it: marks and a low-res blank render."""
+
+    identity: Identity
+    marks: list  # list[domain.model.Mark]
+    page_mm: tuple[float, float]
+    blank: np.ndarray  # blank form rendered at STRUCTURE_DPI
+
+
+STRUCTURE_DPI = 50
+
+
+@dataclass(frozen=True)
+class StructureMatch:
+    identity: Identity
+    rotation: int
+    score: float  # correlation of printed structure, -1..1
+    margin: float  # score minus the best other template page's score
+
+
+def _structure(gray: np.ndarray) -> np.ndarray:
+    """Ink as float, blurred so a few mm of misregistration still correlate."""
+    inv = (255.0 - gray.astype(np.float32)) / 255.0
+    return cv2.GaussianBlur(inv, (0, 0), 1.2)
+
+
+def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
+    """Identify a page without its QR code: align by marks to each candidate, compare print.
+
+    Rotations 0/180 are tried for portrait scans and 90/270 for landscape ones.
+    Returns the best match, or None when no candidate's marks are found.
+    """
+    from ocr.align import align_by_marks, warp
+
+    h, w = gray.shape[:2]
+    rotations = (0, 180) if h >= w else (90, 270)
+    scored: list[tuple[float, int, Identity]] = []
+    for rot in rotations:
+        g = np.ascontiguousarray(np.rot90(gray, rot // 90)) if rot else gray
+        for c in candidates:
+            al = align_by_marks(g, c.marks, c.page_mm, STRUCTURE_DPI)
+            if al is None or not al.ok:
+                continue
+            small = warp(g, al, (c.blank.shape[1], c.blank.shape[0]))
+            a, b = _structure(small).ravel(), _structure(c.blank).ravel()
+            a, b = a - a.mean(), b - b.mean()
+            denom = float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0
+            scored.append((float(a @ b) / denom, rot, c.identity))
+    if not scored:
+        return None
+    scored.sort(key=lambda t: -t[0])
+    best = scored[0]
+    others = [s for s in scored if s[2] != best[2]]
+    margin = best[0] - (others[0][0] if others else 0.0)
+    return StructureMatch(best[2], best[1], best[0], margin)

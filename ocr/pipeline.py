@@ -19,7 +19,7 @@ from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
 from domain.status import FieldKind, PageStatus
 from domain.triage import triage
 from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
-from ocr import align, identify, omr, preprocess
+from ocr import align, identify, omr, preprocess, segment
 from ocr.crop import remove_box_lines, tight_ink_bbox
 from ocr.recognizer import Recognizer
 
@@ -39,6 +39,7 @@ class Reader:
     dpi: int = 200
     today: date = field(default_factory=date.today)
     _blanks: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
+    _candidates: list[identify.StructureCandidate] | None = field(default=None, repr=False)
 
     def blank(self, template: FormTemplate, page: int) -> np.ndarray:
         key = (template.key, page)
@@ -46,11 +47,29 @@ class Reader:
             self._blanks[key] = self.blank_renderer(template, page, self.dpi)
         return self._blanks[key]
 
+    def structure_candidates(self) -> list[identify.StructureCandidate]:
+        if self._candidates is None:
+            dpi = identify.STRUCTURE_DPI
+            self._candidates = [
+                identify.StructureCandidate(
+                    identify.Identity(t.id, t.version, p.number), p.marks, t.page_size_mm,
+                    _downscale(self.blank_renderer(t, p.number, 2 * dpi)),
+                )
+                for t in self.templates.values() for p in t.pages
+            ]
+        return self._candidates
+
     def px(self, mm: float) -> int:
         return round(mm * self.dpi / MM_PER_INCH)
 
     def box_px(self, x: float, y: float, w: float, h: float) -> tuple[int, int, int, int]:
         return (self.px(x), self.px(y), self.px(x + w), self.px(y + h))
+
+
+def _downscale(img: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
 def read_page(image: np.ndarray, reader: Reader, index: int = 0) -> PageReading:
@@ -74,23 +93,15 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
         return _status(index, PageStatus.UNREADABLE_IMAGE, f"image too small {gray.shape[1]}x{gray.shape[0]}")
     if check.blank:
         return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}")
-    qr = identify.find_qr(gray)
-    if qr is None:
-        found = _has_marks(gray, reader)
-        if found:
-            return _status(index, PageStatus.UNKNOWN_FORM, "registration marks but no form identifier")
-        return _status(index, PageStatus.NON_FORM, "no form identifier and no registration marks")
-    ident = identify.parse_payload(qr.text)
-    template = reader.templates.get(ident.template_id) if ident else None
-    if ident is None or template is None or template.version != ident.version:
-        return _status(index, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
-    if not 1 <= ident.page <= len(template.pages):
-        return _status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
-    upright = preprocess.rotate_quadrant(gray, qr.rotation)
+    found = _identify(gray, reader)
+    if isinstance(found, PageReading):
+        return found.model_copy(update={"index": index})
+    template, ident, rotation = found
+    upright = preprocess.rotate_quadrant(gray, rotation)
     upright = preprocess.normalize_contrast(upright)
     page_spec = template.page(ident.page)
     base = {"template_id": template.id, "template_version": template.version,
-            "page_number": ident.page, "orientation": qr.rotation}
+            "page_number": ident.page, "orientation": rotation}
     al = align.align_by_marks(upright, page_spec.marks, template.page_size_mm, reader.dpi)
     if al is None or not al.ok:
         blank = reader.blank(template, ident.page)
@@ -128,16 +139,32 @@ def _compose_scale(al: align.Alignment, s: float) -> align.Alignment:
                            al.scale * s, al.rotation_deg, al.detail)
 
 
-def _has_marks(gray: np.ndarray, reader: Reader) -> bool:
-    """Does this page carry yomitori-style corner marks (any template's)?"""
-    for template in reader.templates.values():
-        for rot in (0, 180):
-            g = preprocess.rotate_quadrant(gray, rot)
-            al = align.align_by_marks(g, template.pages[0].marks, template.page_size_mm, reader.dpi)
-            if al is not None and al.ok:
-                return True
-        return False
-    return False
+MIN_STRUCTURE_SCORE = 0.45  # correlation of printed structure with the blank form
+MIN_STRUCTURE_MARGIN = 0.08  # over the best other template page
+
+
+def _identify(gray: np.ndarray, reader: Reader) -> tuple[FormTemplate, identify.Identity, int] | PageReading:
+    """QR first; without a readable QR, match the printed structure of every template page."""
+    qr = identify.find_qr(gray)
+    if qr is not None:
+        ident = identify.parse_payload(qr.text)
+        template = reader.templates.get(ident.template_id) if ident else None
+        if ident is None or template is None or template.version != ident.version:
+            return _status(0, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
+        if not 1 <= ident.page <= len(template.pages):
+            return _status(0, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
+        return template, ident, qr.rotation
+    match = identify.match_structure(gray, reader.structure_candidates())
+    if match is None:
+        return _status(0, PageStatus.NON_FORM, "no form identifier and no registration marks")
+    if match.score < MIN_STRUCTURE_SCORE or match.margin < MIN_STRUCTURE_MARGIN:
+        return _status(0, PageStatus.UNKNOWN_FORM,
+                       f"marks found but layout matches no template (score {match.score:.2f}, "
+                       f"margin {match.margin:.2f})")
+    log.info("identified by structure: %s page %d (score %.2f, margin %.2f)",
+             match.identity.template_id, match.identity.page, match.score, match.margin)
+    template = reader.templates[match.identity.template_id]
+    return template, match.identity, match.rotation
 
 
 def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: Reader) -> list[FieldReading]:
@@ -149,18 +176,29 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
         if spec.is_mark:
             readings[spec.id] = _read_marks(page, blank, spec, reader)
     text_specs = [s for s in specs if not s.is_mark]
-    crops, todo = [], []
+    crops: list[np.ndarray] = []
+    alphabets: list[str | None] = []
+    plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
     for spec in text_specs:
         crop, bbox = _text_crop(page, spec, reader)
         if crop is None:
             readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
-        else:
-            crops.append(crop)
-            todo.append((spec, bbox))
+            continue
+        lines = []
+        for piece_line in _pieces(crop, spec.kind):
+            idx = []
+            for piece in piece_line:
+                idx.append(len(crops))
+                crops.append(piece)
+                alphabets.append(alphabet_for(spec))
+            lines.append(idx)
+        plans.append((spec, bbox, lines))
     if crops:
-        results = reader.recognizer.recognize(crops, [alphabet_for(s) for s, _ in todo])
-        for (spec, bbox), res in zip(todo, results, strict=True):
-            readings[spec.id] = _finish_text(spec, res.text, res.confidence, bbox, readings)
+        results = reader.recognizer.recognize(crops, alphabets)
+        for spec, bbox, lines in plans:
+            text = "\n".join("\u3000".join(results[i].text for i in line) for line in lines)
+            conf = float(np.prod([results[i].confidence for line in lines for i in line]))
+            readings[spec.id] = _finish_text(spec, text, conf, bbox, readings)
     values = {k: r.value for k, r in readings.items()}
     for issue in cross_field_issues(template, values, reader.today):
         if issue.field_id in readings:
@@ -185,6 +223,27 @@ def _text_crop(page: np.ndarray, spec: FieldSpec, reader: Reader
         return None, bbox
     tx0, ty0, tx1, ty1 = tight
     return region[ty0:ty1, tx0:tx1], bbox
+
+
+WORD_KINDS = (FieldKind.TEXT, FieldKind.KANA, FieldKind.FREE_TEXT)
+
+
+def _pieces(crop: np.ndarray, kind: FieldKind) -> list[list[np.ndarray]]:
+    """What the recogniser reads: lines (free text only) of words (text, kana)."""
+    if kind is FieldKind.FREE_TEXT:
+        spans = segment.split_lines(crop) or [(0, crop.shape[0])]
+        lines = [crop[a:b] for a, b in spans]
+    else:
+        lines = [crop]
+    out = []
+    for line in lines:
+        if kind in WORD_KINDS:
+            words = segment.split_words(line) or [(0, line.shape[1])]
+            pad = 4
+            out.append([line[:, max(0, a - pad): b + pad] for a, b in words])
+        else:
+            out.append([line])
+    return out
 
 
 def _finish_text(spec: FieldSpec, raw: str, confidence: float,

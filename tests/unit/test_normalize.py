@@ -406,3 +406,12 @@ def test_every_rule_reports_empty(rule: Callable[[str], RuleResult], raw: str) -
     result = rule(raw)
     assert result.value is None
     assert codes(result) == [IssueCode.EMPTY]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("コ一ポ若葉201", "コーポ若葉201"), ("セ一ル", "セール"), ("ア-ト", "アート"),
+     ("メゾン一番館", "メゾン一番館"), ("東京一丁目", "東京一丁目")],
+)
+def test_text_long_vowel_between_katakana(raw: str, expected: str) -> None:
+    assert normalize_text(raw).value == expected
