@@ -148,6 +148,11 @@ class FieldSpec(_Strict):
     def is_mark(self) -> bool:
         return self.kind.is_mark
 
+    @property
+    def is_circled_choice(self) -> bool:
+        """Era choices (明・大・昭・平・令) are printed labels that people circle, no squares."""
+        return self.kind is FieldKind.CHOICE and self.id.endswith("_era")
+
 
 class FormTemplate(_Strict):
     """A versioned form definition (one YAML file under templates/)."""

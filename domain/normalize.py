@@ -83,7 +83,21 @@ def _clean(raw: str) -> str:
 
 
 # 一 (kanji one) or a dash right after a katakana is the long-vowel mark: コ一ポ -> コーポ
-_LONG_VOWEL_AFTER_KANA = re.compile(r"(?<=[\u30a1-\u30f6])[\u4e00\u2010-\u2015\u2212\uff0d\uff70-](?=[\u30a1-\u30f6]|$)")
+_LONG_VOWEL_AFTER_KANA = re.compile(
+    r"(?<=[\u30a1-\u30f6])[\u4e00\u2010-\u2015\u2212\uff0d\uff70-](?=[\u30a1-\u30f6]|$)"
+)
+
+
+# Simplified-Chinese forms the recogniser (trained largely on Chinese) sometimes
+# outputs for Japanese characters. None of these is used in Japanese writing, so
+# mapping them is safe; Japanese variants (髙/高, 﨑/崎, 邉/辺) are never touched.
+CHINESE_TO_JAPANESE = str.maketrans({
+    "宫": "宮", "霸": "覇", "东": "東", "马": "馬", "门": "門", "长": "長", "冈": "岡",
+    "桥": "橋", "泽": "沢", "广": "広", "县": "県", "岛": "島", "滨": "浜", "丰": "豊",
+    "乡": "郷", "阳": "陽", "园": "園", "叶": "葉", "户": "戸", "荣": "栄", "绿": "緑",
+    "龙": "竜", "鹿": "鹿", "边": "辺", "齐": "斉", "寿": "寿", "丽": "麗", "爱": "愛",
+    "贺": "賀", "钱": "銭", "铃": "鈴", "应": "応", "将": "将", "区": "区", "团": "団",
+})
 
 
 def normalize_text(raw: str) -> RuleResult:
@@ -93,6 +107,7 @@ def normalize_text(raw: str) -> RuleResult:
     and in OCR output; 一 inside a katakana word is never the kanji).
     """
     text = _LONG_VOWEL_AFTER_KANA.sub("ー", collapse_spaces(_clean(raw)))
+    text = text.translate(CHINESE_TO_JAPANESE)
     if not text:
         return failure(IssueCode.EMPTY, MSG_EMPTY)
     return RuleResult(value=text)
@@ -110,6 +125,13 @@ def hiragana_to_katakana(s: str) -> str:
     return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in s)
 
 
+# small ャュョ exist only after an i-row kana (キャ, シュ, ミョ …) or テ/デ/フ/ヴ (テュ, フュ);
+# anywhere else the writer (or the recogniser) meant the full-size kana: マュミ -> マユミ
+_I_ROW = "キギシジチヂニヒビピミリテデフヴ"
+_SMALL_YOON_MISPLACED = re.compile(rf"(?:(?<![{_I_ROW}])|^)[ャュョ]")
+_LARGE_YOON = {"ャ": "ヤ", "ュ": "ユ", "ョ": "ヨ"}
+
+
 def normalize_kana(raw: str) -> RuleResult:
     """フリガナ: full-width katakana with ー, small kana, ヴ, ・ and U+3000 spaces.
 
@@ -121,6 +143,7 @@ def normalize_kana(raw: str) -> RuleResult:
     if not text:
         return failure(IssueCode.EMPTY, MSG_EMPTY)
     text = _KANA_DASH.sub("ー", text)
+    text = _SMALL_YOON_MISPLACED.sub(lambda m: _LARGE_YOON[m.group(0)], text)
     if not set(text) <= _KANA_OK:
         return failure(IssueCode.NOT_KATAKANA, "フリガナはカタカナで記入してください")
     return RuleResult(value=text)

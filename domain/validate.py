@@ -58,6 +58,10 @@ def alphabet_for(spec: FieldSpec) -> str | None:
     """
     if spec.allowed_chars:
         return spec.allowed_chars
+    if spec.kind is FieldKind.WAREKI_DATE and (spec.fixed_era or spec.era_field):
+        # the era is printed or circled elsewhere: a written era would be in kanji,
+        # and latin era letters here are misreads (日 → H)
+        return DIGITS + "年月日元.・/" + ERA_CHARS.rstrip("MTSHR")
     return _ALPHABETS.get(spec.kind)
 
 

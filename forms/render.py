@@ -86,7 +86,7 @@ def qr_text(template: FormTemplate, page_number: int) -> str:
 
 def is_era_choice(field: FieldSpec) -> bool:
     """Era choices (明・大・昭・平・令) are circled: the label is printed with no square."""
-    return field.kind is FieldKind.CHOICE and field.id.endswith("_era")
+    return field.is_circled_choice
 
 
 class _Painter:

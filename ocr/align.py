@@ -110,7 +110,7 @@ def align_by_marks(gray: np.ndarray, marks: list[Mark], page_mm: tuple[float, fl
 def align_by_features(gray: np.ndarray, reference: np.ndarray, page_width_mm: float,
                       n_features: int = 5000) -> Alignment | None:
     """ORB + ratio test + RANSAC homography onto the rendered blank ``reference``."""
-    orb = cv2.ORB_create(nfeatures=n_features)
+    orb = cv2.ORB_create(nfeatures=n_features)  # type: ignore[attr-defined]
     k1, d1 = orb.detectAndCompute(gray, None)
     k2, d2 = orb.detectAndCompute(reference, None)
     if d1 is None or d2 is None or len(k1) < 20 or len(k2) < 20:
@@ -122,8 +122,8 @@ def align_by_features(gray: np.ndarray, reference: np.ndarray, page_width_mm: fl
             good.append(pair[0])
     if len(good) < 20:
         return None
-    src = np.float32([k1[m.queryIdx].pt for m in good])
-    dst = np.float32([k2[m.trainIdx].pt for m in good])
+    src = np.array([k1[m.queryIdx].pt for m in good], np.float32)
+    dst = np.array([k2[m.trainIdx].pt for m in good], np.float32)
     hom, inliers = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
     if hom is None or inliers is None:
         return None
@@ -144,4 +144,4 @@ def align_by_features(gray: np.ndarray, reference: np.ndarray, page_width_mm: fl
 def warp(gray: np.ndarray, alignment: Alignment, size: tuple[int, int]) -> np.ndarray:
     """Resample the page into the canonical frame (``size`` = width, height)."""
     return cv2.warpPerspective(gray, alignment.homography, size, flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255,))

@@ -47,8 +47,13 @@ def _new_ink(page: np.ndarray, blank: np.ndarray) -> np.ndarray:
     return np.clip((diff - 35) / 120.0, 0.0, 1.0).astype(np.float32)
 
 
-def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: float = 0.6) -> MarkMeasure:
-    """Measure one option box (``ring_scale`` = ring width as a share of the box side)."""
+def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: float = 0.6,
+                shrink: float = 0.12) -> MarkMeasure:
+    """Measure one option box.
+
+    ``ring_scale`` is the ring's width as a share of the box side (0: no ring);
+    ``shrink`` trims the interior so the printed square's edge is not counted.
+    """
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     pad = round(max(w, h) * ring_scale)
@@ -57,13 +62,15 @@ def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: flo
     rx1, ry1 = min(W, x1 + pad), min(H, y1 + pad)
     ink = _new_ink(page[ry0:ry1, rx0:rx1], blank[ry0:ry1, rx0:rx1])
     ix0, iy0 = x0 - rx0, y0 - ry0
-    shrink_x, shrink_y = max(1, int(w * 0.12)), max(1, int(h * 0.12))
+    shrink_x, shrink_y = int(w * shrink), int(h * shrink)
     interior = ink[iy0 + shrink_y : iy0 + h - shrink_y, ix0 + shrink_x : ix0 + w - shrink_x]
     fill = float(interior.mean()) if interior.size else 0.0
     ring_mask = np.ones(ink.shape, bool)
     ring_mask[iy0 : iy0 + h, ix0 : ix0 + w] = False
-    ring = float(ink[ring_mask].mean()) if ring_mask.any() else 0.0
-    p = max(_sigmoid(FILL_SLOPE * (fill - FILL_MID)), _sigmoid(RING_SLOPE * (ring - RING_MID)))
+    ring = float(ink[ring_mask].mean()) if pad and ring_mask.any() else 0.0
+    p = _sigmoid(FILL_SLOPE * (fill - FILL_MID))
+    if pad:
+        p = max(p, _sigmoid(RING_SLOPE * (ring - RING_MID)))
     return MarkMeasure(fill=fill, ring=ring, probability=p)
 
 
@@ -75,13 +82,19 @@ class MarkDecision:
     confidence: float  # probability that the whole decision is right
 
 
-def decide(measures: list[MarkMeasure], single: bool) -> MarkDecision:
+def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> MarkDecision:
     """Apply the correction rule and turn per-box measures into a decision.
 
     A filled box next to another (non-filled) mark is a correction: people fill
     a box to cancel it (the SDAPS convention). A lone filled box is a mark.
+    ``relative`` > 0 (circled labels set side by side): an option whose new ink
+    is under ``relative`` x the strongest option's is the strongest circle's
+    spill, not a mark of its own.
     """
     probs = [m.probability for m in measures]
+    if relative > 0 and measures:
+        top = max(m.fill for m in measures)
+        probs = [0.0 if m.fill < relative * top else p for m, p in zip(measures, probs, strict=True)]
     ticks = [i for i, m in enumerate(measures) if m.probability >= 0.5 and not m.filled]
     filled = [i for i, m in enumerate(measures) if m.filled]
     corrected: list[int] = []

@@ -81,7 +81,7 @@ def read_page(image: np.ndarray, reader: Reader, index: int = 0) -> PageReading:
 
 def _status(index: int, status: PageStatus, reason: str, **kw: object) -> PageReading:
     log.info("page %d: %s (%s)", index, status, reason)
-    return PageReading(index=index, status=status, reason=reason, **kw)  # type: ignore[arg-type]
+    return PageReading(index=index, status=status, reason=reason, **kw)
 
 
 def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
@@ -122,7 +122,7 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
     fields = read_fields(page, template, ident.page, reader)
     return PageReading(index=index, status=PageStatus.READ, reason=al.detail,
                        skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
-                       fields=fields, **base)  # type: ignore[arg-type]
+                       fields=fields, **base)
 
 
 def _scale_to(gray: np.ndarray, width: int) -> np.ndarray:
@@ -180,7 +180,7 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
     alphabets: list[str | None] = []
     plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
     for spec in text_specs:
-        crop, bbox = _text_crop(page, spec, reader)
+        crop, bbox = _text_crop(page, blank, spec, reader)
         if crop is None:
             readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
             continue
@@ -210,22 +210,47 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
     return out
 
 
-def _text_crop(page: np.ndarray, spec: FieldSpec, reader: Reader
+MIN_NEW_INK_PX_PER_MM2 = 0.02  # new-ink pixels per mm² of box at 200 dpi, below = empty
+
+
+def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader
                ) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
+    """The field's handwriting, with the printed form (box lines, labels) removed.
+
+    Emptiness is decided against the blank form: only ink the blank form does not
+    have counts, so leftovers of a printed box never read as "一" or "_".
+    """
+    import cv2
+
     margin = reader.px(1.2)
     x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
     x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
     x1, y1 = min(page.shape[1], x1 + margin), min(page.shape[0], y1 + margin)
     bbox = (x0, y0, x1 - x0, y1 - y0)
-    region = remove_box_lines(page[y0:y1, x0:x1])
-    tight = tight_ink_bbox(region, margin_px=reader.px(1.0))
+    region = page[y0:y1, x0:x1]
+    printed = cv2.erode(blank[y0:y1, x0:x1], np.ones((5, 5), np.uint8)) < 160
+    new_ink = cv2.morphologyEx(((region < 150) & ~printed).astype(np.uint8), cv2.MORPH_OPEN,
+                               np.ones((2, 2), np.uint8))
+    area_mm2 = spec.box.w * spec.box.h
+    if int(new_ink.sum()) < max(30, MIN_NEW_INK_PX_PER_MM2 * area_mm2 * (reader.dpi / 200) ** 2):
+        return None, bbox
+    cleaned = remove_box_lines(region)
+    cleaned = np.where(printed & (cleaned < 200) & ~_near(new_ink), 255, cleaned).astype(np.uint8)
+    tight = tight_ink_bbox(cleaned, margin_px=reader.px(1.0))
     if tight is None:
         return None, bbox
     tx0, ty0, tx1, ty1 = tight
-    return region[ty0:ty1, tx0:tx1], bbox
+    return cleaned[ty0:ty1, tx0:tx1], bbox
 
 
-WORD_KINDS = (FieldKind.TEXT, FieldKind.KANA, FieldKind.FREE_TEXT)
+def _near(mask: np.ndarray) -> np.ndarray:
+    """Pixels within a stroke width of new ink (keep handwriting that touches a printed line)."""
+    import cv2
+
+    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+WORD_KINDS = (FieldKind.TEXT, FieldKind.KANA)  # free text keeps its own spacing
 
 
 def _pieces(crop: np.ndarray, kind: FieldKind) -> list[list[np.ndarray]]:
@@ -266,9 +291,12 @@ def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Re
     else:
         boxes = [reader.box_px(o.box.x, o.box.y, o.box.w, o.box.h) for o in spec.options]
         names = [o.value for o in spec.options]
-    ring = 0.25 if spec.id.endswith("_era") else 0.6
-    measures = [omr.measure_box(page, blank, b, ring_scale=ring) for b in boxes]
-    decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)
+    if spec.is_circled_choice:  # a printed 明・大・昭・平・令 that people circle
+        measures = [omr.measure_box(page, blank, b, ring_scale=0.0, shrink=0.0) for b in boxes]
+        decision = omr.decide(measures, single=True, relative=0.4)
+    else:
+        measures = [omr.measure_box(page, blank, b) for b in boxes]
+        decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)
     marked = [names[i] for i in decision.marked]
     res = normalize_marks(spec, marked)
     x0 = min(b[0] for b in boxes)

@@ -6,6 +6,8 @@ building name) and reads one line at a time; the page geometry tells both.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ocr.crop import ink_mask
@@ -46,9 +48,11 @@ def split_words(gray: np.ndarray, gap_ratio: float = 0.6, median_factor: float =
     if rows.size == 0:
         return []
     height = int(rows[-1] - rows[0] + 1)
-    spans = _runs(ink.any(axis=0))
-    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
-    limit = max(gap_ratio * height, median_factor * float(np.median(gaps)) if gaps else 0.0)
+    spans = _runs(np.asarray(ink.any(axis=0)))
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
+    # the typical gap between characters, not counting the widest (the likely word gap)
+    typical = float(np.median(sorted(gaps)[:-1])) if len(gaps) >= 2 else 0.0
+    limit = max(gap_ratio * height, median_factor * typical)
     words: list[list[int]] = []
     for a, b in spans:
         if words and a - words[-1][1] < limit:

@@ -288,7 +288,9 @@ def _draw_marks(draw: ImageDraw.ImageDraw, spec: FieldSpec, fv: FakeValue, hand:
     for value in marks:
         kind = "ellipse" if era else hand.mark_style
         if not era and rng.random() < 0.15:
-            kind = rng.choice(MARK_STYLES)
+            # a filled box beside other marks means "cancelled" (the SDAPS convention
+            # the reader follows), so a person's odd mark is any style but a fill
+            kind = rng.choice([m for m in MARK_STYLES if m != "fill"])
         if correction and kind == "fill":
             kind = "tick"
         ink = hand.ink

@@ -11,9 +11,12 @@ probabilities over ``["blank", *character_dict, " "]`` (``CTCLabelDecode`` with
 Constrained decoding: for a crop with an alphabet, the probabilities of each
 allowed character and its twins present in the dictionary (NFKC-equal forms:
 '1' '１' '①'..., and for dash-like characters the dash family incl. 'ー', '一')
-are summed into one class, everything else is dropped, the remaining mass
-(allowed classes + blank) is renormalised per frame, and greedy CTC decoding
-runs over these classes; a decoded twin is written as its allowed character.
+are summed into one class, spaces join the blank unless the alphabet allows
+them, everything else is dropped, the remaining mass (allowed classes + blank)
+is renormalised per frame, and greedy CTC decoding runs over these classes; a
+decoded twin is written as its allowed character. The dropped mass is kept as
+``outside_mass`` and lowers the confidence, so a reading that silently lost a
+character ('6年12月' read as '612' under '0-9') is not confident.
 
 onnxruntime is imported lazily (constructor); the decode helpers are pure numpy.
 """
@@ -40,6 +43,7 @@ BLANK = 0
 
 # Characters a writer uses for "-" / "ー"; the recogniser confuses them freely.
 DASHES = frozenset("-－‐‑‒–—―−ーｰ一─━")
+SPACES = (" ", "　")
 
 
 def load_charset(yml_path: Path) -> list[str]:
@@ -61,18 +65,26 @@ class Constraint:
     """Allowed classes for one alphabet over a charset.
 
     ``indices`` are charset indices sorted by class; ``starts[k]`` is where class k
-    begins in ``indices``; class 0 is the blank; ``labels[k]`` is the text of class k.
+    begins in ``indices``; class 0 is the blank (plus the spaces when the alphabet
+    has none: a space separates, it is not content); ``labels[k]`` is the text of
+    class k. Every other charset entry is outside the alphabet.
     """
 
     indices: np.ndarray
     starts: np.ndarray
     labels: tuple[str, ...]
 
-    def reduce(self, probs: np.ndarray) -> np.ndarray:
-        """(T, V) probabilities -> (T, K) renormalised class probabilities."""
+    def reduce(self, probs: np.ndarray) -> tuple[np.ndarray, float]:
+        """(T, V) probabilities -> ((T, K) renormalised class probabilities, outside mass).
+
+        The outside mass is the largest per-frame probability of characters
+        outside the alphabet: near 1 when the crop holds something the alphabet
+        forbids (a '年' in a digits field), which renormalisation alone hides.
+        """
         grouped = np.add.reduceat(probs[:, self.indices], self.starts, axis=1)
         total = grouped.sum(axis=1, keepdims=True)
-        return np.asarray(grouped / np.maximum(total, 1e-30), dtype=np.float32)
+        outside = float(np.clip(1.0 - total.min(), 0.0, 1.0)) if total.size else 0.0
+        return np.asarray(grouped / np.maximum(total, 1e-30), dtype=np.float32), outside
 
 
 def nfkc_classes(charset: Sequence[str]) -> dict[str, list[str]]:
@@ -107,21 +119,23 @@ def build_constraint(
     classes: dict[str, list[int]] = {}
     for t, c in owner.items():
         classes.setdefault(c, []).append(index[t])
+    spaces = [index[c] for c in SPACES if c in index and c not in owner]
     labels = ["", *classes]
-    groups = [[BLANK], *(sorted(v) for v in classes.values())]
+    groups = [[BLANK, *spaces], *(sorted(v) for v in classes.values())]
     starts = np.cumsum([0, *(len(g) for g in groups[:-1])]).astype(np.intp)
     indices = np.fromiter((i for g in groups for i in g), dtype=np.intp)
     return Constraint(indices=indices, starts=starts, labels=tuple(labels))
 
 
-def greedy_decode(probs: np.ndarray, labels: Sequence[str]) -> TextResult:
+def greedy_decode(probs: np.ndarray, labels: Sequence[str], outside: float = 0.0) -> TextResult:
     """Greedy CTC decode of (T, K) per-frame probabilities; ``labels[0]`` is the blank.
 
     Repeated classes collapse, blanks separate. ``mean_confidence`` is PaddleOCR's
     score (mean probability at the first frame of each emitted run);
     ``char_confidences`` are each run's highest probability; ``confidence`` is
-    their product (see :class:`~ocr.recognizer.TextResult`).
+    their product times ``1 - outside`` (see :class:`~ocr.recognizer.TextResult`).
     """
+    outside = min(max(outside, 0.0), 1.0)
     if probs.ndim != 2 or probs.shape[0] == 0:
         return EMPTY_RESULT
     idx = probs.argmax(axis=1)
@@ -130,16 +144,18 @@ def greedy_decode(probs: np.ndarray, labels: Sequence[str]) -> TextResult:
     run_idx = idx[starts]
     keep = run_idx != BLANK
     if not keep.any():
-        return EMPTY_RESULT
+        return TextResult("", 0.0, (), 0.0, outside)
     run_max = np.maximum.reduceat(pmax, starts)[keep]
     first = pmax[starts][keep]
     text = "".join(labels[i] for i in run_idx[keep])
     chars = tuple(float(min(1.0, p)) for p in run_max)
+    joint = float(np.prod(run_max, dtype=np.float64)) * (1.0 - outside)
     return TextResult(
         text=text,
-        confidence=float(min(1.0, float(np.prod(run_max, dtype=np.float64)))),
+        confidence=min(1.0, max(0.0, joint)),
         char_confidences=chars,
         mean_confidence=float(min(1.0, float(np.mean(first)))),
+        outside_mass=outside,
     )
 
 
@@ -284,5 +300,6 @@ class OnnxCtcRecognizer:
                 results.append(greedy_decode(probs, self.charset))
             else:
                 c = self.constraint(alphabet)
-                results.append(greedy_decode(c.reduce(probs), c.labels))
+                reduced, outside = c.reduce(probs)
+                results.append(greedy_decode(reduced, c.labels, outside))
         return results

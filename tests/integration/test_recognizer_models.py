@@ -225,6 +225,21 @@ def test_constrained_digits_beat_unconstrained(onnx_rec: OnnxCtcRecognizer) -> N
     ]
     print(f"fixed by the alphabet (beyond spaces): {fixed}; broken: {broken}")
     assert broken == []
+    for name, rs in (("unconstrained", free), ("constrained", digits)):
+        conf = [r.confidence >= 0.9 for r in rs]
+        wrong = sum(c and not same(r.text, t) for c, r, t in zip(conf, rs, truth, strict=True))
+        print(f"{name}: {sum(conf)} readings with confidence >= 0.9, {wrong} of them wrong")
+
+
+def test_forbidden_characters_are_not_confident(onnx_rec: OnnxCtcRecognizer) -> None:
+    texts = ["6年12月", "12-34", "50円", "1丁目5", "〒100"]
+    crops = [render_line(t, f, 24, noise=30, seed=i) for i, t in enumerate(texts) for f in (KLEE, KILOJI)]
+    results = onnx_rec.recognize(crops, [DIGITS] * len(crops))
+    print("\nintruders under '0-9':", [(r.text, round(r.confidence, 3)) for r in results])
+    assert all(set(r.text) <= set(DIGITS) for r in results)
+    assert all(r.confidence < 0.5 and r.outside_mass > 0.5 for r in results)
+    clean = onnx_rec.recognize([render_line("0312345678", KLEE, 30)], [DIGITS])[0]
+    assert clean.text == "0312345678" and clean.outside_mass < 0.1 and clean.confidence > 0.9
 
 
 def test_constrained_amount_keeps_comma(onnx_rec: OnnxCtcRecognizer) -> None:

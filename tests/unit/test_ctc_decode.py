@@ -42,7 +42,8 @@ def decode(*frames: dict[str, float] | str, alphabet: str | None = None) -> Text
     if alphabet is None:
         return greedy_decode(probs, CHARSET)
     c = build_constraint(alphabet, CHARSET)
-    return greedy_decode(c.reduce(probs), c.labels)
+    reduced, outside = c.reduce(probs)
+    return greedy_decode(reduced, c.labels, outside)
 
 
 def test_repeats_collapse_and_blanks_separate() -> None:
@@ -90,10 +91,11 @@ def test_constraint_picks_best_allowed_char() -> None:
 def test_constraint_renormalises_over_allowed_and_blank() -> None:
     probs = softmax(logits({"l": 6.0, "1": 3.0, "7": 3.0}))
     c = build_constraint("17", CHARSET)
-    reduced = c.reduce(probs)
+    reduced, outside = c.reduce(probs)
+    assert outside > 0.9  # 'l' held most of the mass
     assert reduced.shape == (1, len(c.labels))
     assert reduced.sum() == pytest.approx(1.0, abs=1e-6)
-    r = greedy_decode(reduced, c.labels)
+    r = greedy_decode(reduced, c.labels)  # outside mass not applied here
     # '1' and '7' tie; the blank is tiny next to them: confidence ~0.5, not ~0.05
     assert r.text in ("1", "7") and 0.45 < r.confidence < 0.55
 
@@ -103,7 +105,9 @@ def test_constraint_never_leaves_the_alphabet() -> None:
     c = build_constraint("17", CHARSET)
     for _ in range(50):
         probs = softmax(rng.normal(0, 3, (12, len(CHARSET))).astype(np.float32))
-        assert set(greedy_decode(c.reduce(probs), c.labels).text) <= {"1", "7"}
+        reduced, outside = c.reduce(probs)
+        r = greedy_decode(reduced, c.labels, outside)
+        assert set(r.text) <= {"1", "7"} and 0.0 <= r.confidence <= 1.0
 
 
 def test_fullwidth_twin_maps_to_canonical_char() -> None:
@@ -129,11 +133,25 @@ def test_fullwidth_space_is_a_twin_of_space() -> None:
     assert decode("a", "　", "a", alphabet="a").text == "aa"
 
 
+def test_forbidden_content_lowers_confidence_spaces_do_not() -> None:
+    # '1年7' under digits: the '年' frame is dropped; the reading must not be confident
+    r = decode("1", "_", "年", "_", "7", alphabet="0123456789")
+    assert r.text == "17"
+    assert r.outside_mass > 0.99 and r.confidence < 0.01
+    assert all(c > 0.99 for c in r.char_confidences)
+    # a space between digits is a separator, not lost content
+    spaced = decode("1", "_", " ", "_", "7", alphabet="0123456789")
+    assert spaced.text == "17" and spaced.outside_mass < 0.01 and spaced.confidence > 0.99
+    # unconstrained decoding never has outside mass
+    assert decode("1", "年").outside_mass == 0.0
+
+
 def test_constraint_labels_and_unknown_chars() -> None:
     c = build_constraint("1Z1", CHARSET)  # 'Z' is not in the dictionary: ignored
     assert c.labels == ("", "1")
-    assert c.indices[0] == 0  # class 0 is the blank
-    assert sorted(CHARSET[i] for i in c.indices[1:]) == ["1", "１"]
+    assert c.indices[0] == 0  # class 0 is the blank, with the spaces
+    assert sorted(CHARSET[i] for i in c.indices[c.starts[0] : c.starts[1]]) == [" ", "blank", "　"]
+    assert sorted(CHARSET[i] for i in c.indices[c.starts[1] :]) == ["1", "１"]
 
 
 def test_load_charset_follows_paddlex(tmp_path: Path) -> None:

@@ -415,3 +415,17 @@ def test_every_rule_reports_empty(rule: Callable[[str], RuleResult], raw: str) -
 )
 def test_text_long_vowel_between_katakana(raw: str, expected: str) -> None:
     assert normalize_text(raw).value == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("マュミ", "マユミ"), ("ヤマダ　ュウコ", "ヤマダ　ユウコ"), ("キョウコ", "キョウコ"),
+     ("シュウジ", "シュウジ"), ("テュ", "テュ")],
+)
+def test_kana_small_yoon_only_after_i_row(raw: str, expected: str) -> None:
+    assert normalize_kana(raw).value == expected
+
+
+def test_text_maps_simplified_chinese_but_keeps_japanese_variants() -> None:
+    assert normalize_text("宫城県那霸市").value == "宮城県那覇市"
+    assert normalize_text("髙橋　﨑").value == "髙橋　﨑"

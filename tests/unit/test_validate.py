@@ -328,3 +328,13 @@ def test_cross_field_ignores_non_dates_and_unknown_ids() -> None:
         "donation_amount": date(2099, 1, 1),
     }
     assert cross_field_issues(template(), values, TODAY) == []
+
+
+def test_wareki_alphabet_without_era_letters_when_era_is_printed() -> None:
+    fixed = FieldSpec(id="donation_date", label="寄附年月日", kind=FieldKind.WAREKI_DATE,
+                      box=Box(x=0, y=0, w=10, h=10), fixed_era="令和")
+    alphabet = alphabet_for(fixed) or ""
+    assert "H" not in alphabet and "R" not in alphabet
+    assert set("0123456789年月日元平成令和") <= set(alphabet)
+    free = FieldSpec(id="d", label="日付", kind=FieldKind.WAREKI_DATE, box=Box(x=0, y=0, w=10, h=10))
+    assert "H" in (alphabet_for(free) or "")
