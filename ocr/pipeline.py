@@ -93,9 +93,9 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
         return _status(index, PageStatus.UNREADABLE_IMAGE, f"image too small {gray.shape[1]}x{gray.shape[0]}")
     if check.blank:
         return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}")
-    found = _identify(gray, reader)
+    found = _identify(gray, reader, index)
     if isinstance(found, PageReading):
-        return found.model_copy(update={"index": index})
+        return found
     template, ident, rotation = found
     upright = preprocess.rotate_quadrant(gray, rotation)
     upright = preprocess.normalize_contrast(upright)
@@ -143,22 +143,23 @@ MIN_STRUCTURE_SCORE = 0.45  # correlation of printed structure with the blank fo
 MIN_STRUCTURE_MARGIN = 0.08  # over the best other template page
 
 
-def _identify(gray: np.ndarray, reader: Reader) -> tuple[FormTemplate, identify.Identity, int] | PageReading:
+def _identify(gray: np.ndarray, reader: Reader, index: int = 0
+              ) -> tuple[FormTemplate, identify.Identity, int] | PageReading:
     """QR first; without a readable QR, match the printed structure of every template page."""
     qr = identify.find_qr(gray)
     if qr is not None:
         ident = identify.parse_payload(qr.text)
         template = reader.templates.get(ident.template_id) if ident else None
         if ident is None or template is None or template.version != ident.version:
-            return _status(0, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
+            return _status(index, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
         if not 1 <= ident.page <= len(template.pages):
-            return _status(0, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
+            return _status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
         return template, ident, qr.rotation
     match = identify.match_structure(gray, reader.structure_candidates())
     if match is None:
-        return _status(0, PageStatus.NON_FORM, "no form identifier and no registration marks")
+        return _status(index, PageStatus.NON_FORM, "no form identifier and no registration marks")
     if match.score < MIN_STRUCTURE_SCORE or match.margin < MIN_STRUCTURE_MARGIN:
-        return _status(0, PageStatus.UNKNOWN_FORM,
+        return _status(index, PageStatus.UNKNOWN_FORM,
                        f"marks found but layout matches no template (score {match.score:.2f}, "
                        f"margin {match.margin:.2f})")
     log.info("identified by structure: %s page %d (score %.2f, margin %.2f)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,7 +91,13 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
     for kind, s in sorted(summarize(outcomes, "template_id").items()):
         echo(f"  {kind:<22} 項目 {s.n:>4}  正解率 {s.accuracy:6.1%}  自動確定 {s.straight_through:6.1%}"
              f"  自動確定中の誤り {s.auto_error:6.2%}")
-    echo(f"  処理時間 {elapsed:.1f} 秒（{n_pages / max(elapsed, 1e-9) * 60:.1f} ページ/分）")
+    reasons = _review_reasons(results)
+    if reasons:
+        echo("  職員の確認が必要な項目（理由別）:")
+        for text, n in reasons.most_common():
+            echo(f"    {n:>4}  {text}")
+    echo(f"  処理時間 {elapsed:.1f} 秒（{n_pages / max(elapsed, 1e-9) * 60:.1f} ページ/分、"
+         "初回はPrefectの起動を含みます）")
     return 0 if n_pages and ok_pages == n_pages else 1
 
 
@@ -105,3 +112,15 @@ def _load_result(results: Path, doc_id: str) -> DocumentReading | None:
         for p in data.get("pages", []):
             pages.append(PageReading.model_validate({**p, "index": len(pages)}))
     return DocumentReading(source=doc_id, pages=pages) if pages else None
+
+
+def _review_reasons(results: Path) -> Counter[str]:
+    """How many fields wait for staff, by the Japanese reason they will see."""
+    counts: Counter[str] = Counter()
+    for part in results.glob("*.json"):
+        data = json.loads(part.read_text(encoding="utf-8"))
+        for page in data.get("pages", []):
+            for f in page.get("fields", []):
+                if f.get("status") != "auto_accepted" and f.get("reason_ja"):
+                    counts[f["reason_ja"]] += 1
+    return counts

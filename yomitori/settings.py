@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     calibration_file: Path | None = None  # default: calibration/current.json in the repo
     threads: int = 2  # onnxruntime intra-op threads
     read_dpi: int = 200  # canonical resolution pages are aligned to
+    database_url: str | None = None  # default: sqlite:///<home>/yomitori.db
+    lease_seconds: int = 900  # how long a worker may hold a document before others may take it
+    max_read_attempts: int = 3  # failed reads before a document is marked failed
 
     @property
     def model_root(self) -> Path:
