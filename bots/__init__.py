@@ -1,0 +1,1 @@
+"""Playwright bots that enter confirmed records into back-office systems (issue: RPA entry)."""
