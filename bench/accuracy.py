@@ -70,6 +70,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=9001)
     ap.add_argument("--no-baseline", action="store_true", help="skip Tesseract")
     ap.add_argument("--fullpage", type=int, default=3, help="pages read by full-page det+rec")
+    ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print N wrong readings")
     args = ap.parse_args()
 
     from flows.deps import build_reader
@@ -94,6 +95,10 @@ def main() -> int:
     wrong_auto = [f for f in fields if f.auto and not f.correct]
     for f in wrong_auto[:15]:
         print(f"  auto-accepted but wrong: {f.template_id}.{f.field_id} ({f.kind}, {f.style})")
+    # synthetic data only: printing values here exposes no real person
+    for f in [f for f in fields if not f.correct][: args.show_errors]:
+        print(f"  wrong: {f.template_id}.{f.field_id} [{f.style}] conf={f.confidence:.3f} "
+              f"truth={f.truth_text!r} read={f.read_text!r}")
 
     ours = [f for f in fields if f.kind in TEXT_KINDS]
     ours_acc = sum(f.correct for f in ours) / max(1, len(ours))

@@ -53,6 +53,11 @@ class KindCalibration(BaseModel):
     accepted_error: float = 0.0
     accepted_error_upper: float = 1.0
 
+    @property
+    def auto_accepts(self) -> bool:
+        """False when no threshold met the target on the calibration set (never auto-accept)."""
+        return self.accepted_share > 0.0
+
     def probability(self, score: float) -> float:
         if not self.knots:
             return 0.0
@@ -75,7 +80,8 @@ class Calibration(BaseModel):
 
     def accepts(self, kind: str, probability: float | None) -> bool:
         cal = self.kinds.get(kind)
-        return cal is not None and probability is not None and probability >= cal.threshold
+        return (cal is not None and cal.auto_accepts and probability is not None
+                and probability >= cal.threshold)
 
 
 def fit_kind(scores: Sequence[float], hits: Sequence[bool], target_error: float) -> KindCalibration:

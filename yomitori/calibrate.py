@@ -20,8 +20,14 @@ from yomitori.settings import get_settings
 
 
 def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
-                       template_ids: list[str] | None = None) -> Iterator[FieldOutcome]:
-    """Generate, read (uncalibrated) and score ``count`` forms per template."""
+                       template_ids: list[str] | None = None,
+                       extra: dict[str, int] | None = None) -> Iterator[FieldOutcome]:
+    """Generate, read (uncalibrated) and score ``count`` forms per template.
+
+    ``extra`` adds forms for templates whose field kinds appear nowhere else
+    (e.g. postal_code and email only on the 寄附申込書), so every kind gets
+    enough evidence for the error bound.
+    """
     from flows.deps import build_reader
     from ocr.pipeline import read_page
     from synth.generate import SynthOptions, generate_document
@@ -30,13 +36,14 @@ def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
     ids = template_ids or sorted(reader.templates)
     for n, tid in enumerate(ids):
         template = reader.templates[tid]
-        for i in range(count):
+        total = count + (extra or {}).get(tid, 0)
+        for i in range(total):
             doc = generate_document(template, seed + 10_000 * n + i, SynthOptions())
             pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
             _, fields = compare(DocumentReading(source=str(i), pages=pages), doc.truth)
             yield from fields
-            if (i + 1) % 5 == 0 or i + 1 == count:
-                progress(f"  {tid}: {i + 1}/{count}")
+            if (i + 1) % 25 == 0 or i + 1 == total:
+                progress(f"  {tid}: {i + 1}/{total}")
 
 
 def fit(outcomes: list[FieldOutcome], target_error: float, note: str = "") -> Calibration:
@@ -53,12 +60,18 @@ def fit(outcomes: list[FieldOutcome], target_error: float, note: str = "") -> Ca
                        kinds=kinds, note=note)
 
 
+# forms whose field kinds (postal_code, email) appear on no other template
+EXTRA_FORMS = {"furusato_application": 1.5}
+
+
 def run_calibration(count: int, seed: int, out: Path | None,
                     progress: Callable[[str], None] = print) -> Path:
     settings = get_settings()
-    outcomes = list(synthetic_outcomes(count, seed, progress))
+    extra = {tid: int(count * share) for tid, share in EXTRA_FORMS.items()}
+    outcomes = list(synthetic_outcomes(count, seed, progress, extra=extra))
     cal = fit(outcomes, settings.target_error,
-              note=f"synthetic: {count} forms per template, seed {seed}, {len(outcomes)} fields")
+              note=f"synthetic: {count} forms per template (+{extra}), seed {seed}, "
+                   f"{len(outcomes)} fields")
     path = out or settings.calibration_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(cal.model_dump_json(indent=1), encoding="utf-8")

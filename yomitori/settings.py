@@ -26,10 +26,31 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: sqlite:///<home>/yomitori.db
     lease_seconds: int = 900  # how long a worker may hold a document before others may take it
     max_read_attempts: int = 3  # failed reads before a document is marked failed
+    # Watched-folder intake (see intake/): folders default to <home>/inbox|archive|quarantine.
+    inbox_dir: Path | None = None
+    archive_dir: Path | None = None
+    quarantine_dir: Path | None = None
+    stable_seconds: float = 5.0  # size+mtime unchanged this long before a file is taken
+    max_file_mb: float = 100.0  # larger files are quarantined (too_large)
+    min_image_px: int = 500  # shorter side of every page, at read_dpi for PDFs (too_small)
+    poll_seconds: float = 2.0  # polling interval (network shares give no inotify events)
+    rescan_seconds: float = 60.0  # full rescan interval when filesystem events are used
 
     @property
     def model_root(self) -> Path:
         return self.models_dir or self.home / "models"
+
+    @property
+    def inbox_root(self) -> Path:
+        return self.inbox_dir or self.home / "inbox"
+
+    @property
+    def archive_root(self) -> Path:
+        return self.archive_dir or self.home / "archive"
+
+    @property
+    def quarantine_root(self) -> Path:
+        return self.quarantine_dir or self.home / "quarantine"
 
     @property
     def calibration_path(self) -> Path:

@@ -73,7 +73,8 @@ def _cal(threshold: float) -> Calibration:
 
     from domain.calibration import KindCalibration
 
-    k = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.999], threshold=threshold, n=1000)
+    k = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.999], threshold=threshold, n=1000,
+                        accepted_share=0.5)
     return Calibration(version="t1", created=datetime.now(UTC), target_error=0.005,
                        kinds={"phone": k})
 
@@ -104,3 +105,13 @@ def test_triage_reasons() -> None:
 def test_empty_text_has_its_own_bucket() -> None:
     assert calibration_key(_reading(raw="")) == "phone:empty"
     assert calibration_key(_reading()) == "phone"
+
+
+def test_kind_without_a_safe_threshold_never_accepts_even_at_probability_one() -> None:
+    from datetime import UTC, datetime
+
+    # 100 hits only: the top block has probability 1.0, but 100 samples cannot show 0.5 %
+    kind = fit_kind([0.99] * 100, [True] * 100, target_error=0.005)
+    assert kind.probability(0.99) == 1.0 and not kind.auto_accepts
+    cal = Calibration(version="t", created=datetime.now(UTC), target_error=0.005, kinds={"kana": kind})
+    assert not cal.accepts("kana", 1.0)

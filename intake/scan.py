@@ -1,0 +1,324 @@
+"""One pass over the watched inbox: nothing lost, nothing read twice.
+
+Order of operations for every file (each step survives a crash after it):
+
+1. **Find** regular files under the inbox (sub-folders too); skip hidden files and
+   folders (so our own ``.processing-*`` claim folders), office/OS temp files, and the
+   archive/quarantine folders if they live inside the inbox.
+2. **Wait** until the file is stable (size+mtime unchanged ``stable_seconds``, see
+   :mod:`intake.stability`) and, on Linux, no one has it open for writing.
+3. **Claim** it: atomically rename it into ``<inbox>/.processing-<host>-<pid>/``. Of two
+   watchers only one rename succeeds; the loser skips the file.
+4. **Validate** the claimed file (size, content type by magic bytes, every page opens
+   and is big enough to read).
+5. Good file: ``repo.receive`` **first** (the original is copied into the content store
+   and the row committed), **then** move the file to ``archive/<YYYY-MM-DD>/``. A
+   duplicate (``duplicate_of``) is archived too. Bad file: ``repo.quarantine`` (row),
+   then the sidecar note, then the file to ``quarantine/``.
+
+Crash safety: a file left in a claim folder (the process died, or an error stopped it
+after step 3) is taken over at the start of a later pass, by this process or, once its
+owner is dead (same host) or the folder idle for an hour (another host), by any watcher.
+Re-running steps 4-5 is harmless: ``receive`` of content already stored reports
+``duplicate_of`` = the same document (no second row) and the file is just archived;
+``quarantine`` of a known sha256 returns the existing row.
+
+Logs name files only by a short hash of their (NFC) name, never the name itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from threading import Event
+
+from domain.errors import BusinessError
+from domain.lifecycle import DocumentStatus
+from intake.quarantine import Reason, archive_file, check_file, quarantine_file
+from intake.stability import StabilityTracker, open_for_writing
+from store.repository import Repository
+from yomitori.settings import Settings
+
+log = logging.getLogger(__name__)
+CLAIM_PREFIX = ".processing-"
+STALE_CLAIM_SECONDS = 3600.0  # a foreign host's claim folder idle this long is taken over
+IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+IGNORED_PREFIXES = (".", "~$")
+IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
+_PASS_LOCK = threading.Lock()  # one pass at a time per process (claim folders are per process)
+DUPLICATE_JA = "同じ内容のファイルが既に取り込まれています（受付番号 {n}）"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file. ``name`` is personal data: show it, never log it."""
+
+    name: str  # NFC, relative to the inbox (POSIX separators)
+    name_hash: str  # what the logs say
+    status: DocumentStatus  # RECEIVED, DUPLICATE or QUARANTINED
+    code: str | None  # None for received; "duplicate"; else the BusinessError code
+    message_ja: str | None
+    message_en: str | None
+    document_id: int | None  # the new row; for a duplicate the row already holding it
+    sha256: str | None
+    destination: Path  # where the file is now (archive/... or quarantine/...)
+    page_count: int | None = None
+
+
+@dataclass
+class IntakeReport:
+    batch_id: int | None = None
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    pending: int = 0  # seen but not yet stable (or still open for writing)
+    skipped: int = 0  # another watcher claimed it first
+    errors: int = 0  # unexpected errors; those files stay claimed and are retried
+
+    def _count(self, status: DocumentStatus) -> int:
+        return sum(o.status is status for o in self.outcomes)
+
+    @property
+    def received(self) -> int:
+        return self._count(DocumentStatus.RECEIVED)
+
+    @property
+    def duplicates(self) -> int:
+        return self._count(DocumentStatus.DUPLICATE)
+
+    @property
+    def quarantined(self) -> int:
+        return self._count(DocumentStatus.QUARANTINED)
+
+    @property
+    def new_document_ids(self) -> list[int]:
+        return [o.document_id for o in self.outcomes
+                if o.status is DocumentStatus.RECEIVED and o.document_id is not None]
+
+    def summary_ja(self) -> str:
+        """e.g. 「取り込み: 3件（重複 1件、隔離 1件）」."""
+        line = f"取り込み: {len(self.outcomes)}件（重複 {self.duplicates}件、隔離 {self.quarantined}件）"
+        if self.pending:
+            line += f" 書き込み待ち {self.pending}件"
+        if self.errors:
+            line += f" エラー {self.errors}件（次回再試行）"
+        return line
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files, ``~$*``, ``.~lock*``, ``*.tmp``, ``*.part``, Thumbs.db, desktop.ini."""
+    low = name.lower()
+    return low in IGNORED_NAMES or low.startswith(IGNORED_PREFIXES) or low.endswith(IGNORED_SUFFIXES)
+
+
+def nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def name_hash(name: str) -> str:
+    """What logs say instead of a file name (same for NFC and NFD spellings)."""
+    return hashlib.sha256(nfc(name).encode()).hexdigest()[:10]
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def scan_inbox(repo: Repository, settings: Settings, tracker: StabilityTracker,
+               batch_id: int | None = None, *, now: Callable[[], datetime] = local_now,
+               stop: Event | None = None) -> IntakeReport:
+    """One pass over ``settings.inbox_root``; see the module docstring for the order.
+
+    A batch is created (``intake YYYY-MM-DD HH:MM``, source ``watch``) only when a file
+    is taken, and finished at the end; a given ``batch_id`` is used as is and left open.
+    """
+    inbox = settings.inbox_root
+    inbox.mkdir(parents=True, exist_ok=True)
+    with _PASS_LOCK:
+        run = _Pass(repo, settings, batch_id, now)
+        try:
+            for claimed, rel in _take_over_claims(inbox, run.claim_dir):
+                run.process(claimed, rel)
+            seen: list[str] = []
+            for path, rel in _walk(inbox, settings):
+                if stop is not None and stop.is_set():
+                    break
+                key = str(path)
+                try:
+                    st = path.lstat()
+                except FileNotFoundError:
+                    continue
+                seen.append(key)
+                if not tracker.observe(key, st.st_size, st.st_mtime_ns) or open_for_writing(path):
+                    run.report.pending += 1
+                    continue
+                mine = _claim(path, run.claim_dir / rel)
+                tracker.forget(key)
+                seen.pop()
+                if mine is None:
+                    run.report.skipped += 1
+                    continue
+                run.process(mine, rel)
+            tracker.retain(seen)
+        finally:
+            run.close()
+    return run.report
+
+
+class _Pass:
+    def __init__(self, repo: Repository, settings: Settings, batch_id: int | None,
+                 now: Callable[[], datetime]) -> None:
+        self.repo, self.settings, self.now = repo, settings, now
+        self.claim_dir = settings.inbox_root / f"{CLAIM_PREFIX}{_host()}-{os.getpid()}"
+        self.report = IntakeReport(batch_id=batch_id)
+        self._own_batch = False
+
+    def batch(self) -> int:
+        if self.report.batch_id is None:
+            name = f"intake {self.now():%Y-%m-%d %H:%M}"
+            self.report.batch_id = self.repo.create_batch(name, source="watch")
+            self._own_batch = True
+        return self.report.batch_id
+
+    def process(self, claimed: Path, rel: str) -> None:
+        """Steps 4-5 for a claimed file; an unexpected error leaves it claimed for later."""
+        name = nfc(rel)
+        h = name_hash(name)
+        try:
+            outcome = self._process(claimed, name, h)
+        except Exception as exc:  # the file stays in the claim folder; retried next pass
+            log.error("file %s: intake failed (%s); will retry", h, type(exc).__name__)
+            self.report.errors += 1
+            return
+        self.report.outcomes.append(outcome)
+
+    def _process(self, claimed: Path, name: str, h: str) -> FileOutcome:
+        s = self.settings
+        try:
+            page_count = check_file(claimed, s.max_file_mb, s.min_image_px, s.read_dpi)
+        except BusinessError as err:
+            return self._quarantine(claimed, name, h, err)
+        rec = self.repo.receive(self.batch(), name, claimed, page_count=page_count)
+        dest = archive_file(claimed, s.archive_root, f"{self.now():%Y-%m-%d}", name)
+        if rec.duplicate_of is not None:
+            log.info("file %s duplicates document %d; archived", h, rec.duplicate_of)
+            return FileOutcome(name, h, DocumentStatus.DUPLICATE, "duplicate",
+                               DUPLICATE_JA.format(n=rec.duplicate_of),
+                               f"same content as document {rec.duplicate_of}", rec.document_id,
+                               rec.sha256, dest, page_count)
+        log.info("file %s received as document %d (%d pages)", h, rec.document_id, page_count)
+        return FileOutcome(name, h, DocumentStatus.RECEIVED, None, None, None, rec.document_id,
+                           rec.sha256, dest, page_count)
+
+    def _quarantine(self, claimed: Path, name: str, h: str, err: BusinessError) -> FileOutcome:
+        sha, size = _sha256(claimed)
+        doc_id = self.repo.quarantine(self.batch(), name, sha, err.code, err.message_ja, size=size)
+        reason = Reason(err.code, err.message_ja, str(err), self.now(), name, sha, doc_id)
+        dest = quarantine_file(claimed, self.settings.quarantine_root, name, reason)
+        log.warning("file %s quarantined as document %d: %s", h, doc_id, err.code)
+        return FileOutcome(name, h, DocumentStatus.QUARANTINED, err.code, err.message_ja, str(err),
+                           doc_id, sha, dest, None)
+
+    def close(self) -> None:
+        if self._own_batch and self.report.batch_id is not None:
+            self.repo.finish_batch(self.report.batch_id)
+        _prune_empty_dirs(self.claim_dir)
+
+
+def _walk(inbox: Path, settings: Settings) -> Iterator[tuple[Path, str]]:
+    """Regular files under the inbox as (path, POSIX path relative to the inbox)."""
+    skip = {_resolved(settings.archive_root), _resolved(settings.quarantine_root)}
+    for top, dirs, files in os.walk(inbox, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _resolved(Path(top, d)) not in skip)
+        for f in sorted(files):
+            if is_ignored(f):
+                continue
+            path = Path(top, f)
+            if path.is_symlink() or not path.is_file():
+                continue
+            yield path, path.relative_to(inbox).as_posix()
+
+
+def _claim(src: Path, dst: Path) -> Path | None:
+    """Atomically move ``src`` into our claim folder; None if another watcher was first."""
+    if dst.exists():  # a leftover of ours with the same name: keep both
+        dst = dst.with_name(f"{dst.stem}.{time.time_ns()}{dst.suffix}")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(src, dst)
+    except FileNotFoundError:
+        return None
+    return dst
+
+
+def _take_over_claims(inbox: Path, own: Path) -> Iterator[tuple[Path, str]]:
+    """Files left in claim folders: ours (an earlier pass stopped) and dead watchers'."""
+    for d in sorted(inbox.glob(f"{CLAIM_PREFIX}*")):
+        if not d.is_dir() or (d != own and not _abandoned(d)):
+            continue
+        for top, _dirs, files in os.walk(d):
+            for f in sorted(files):
+                path = Path(top, f)
+                rel = path.relative_to(d).as_posix()
+                claimed = path if d == own else _claim(path, own / rel)
+                if claimed is not None:
+                    log.warning("file %s: taking over an unfinished intake", name_hash(rel))
+                    yield claimed, rel
+        if d != own:
+            _prune_empty_dirs(d)
+
+
+def _abandoned(d: Path) -> bool:
+    host, _, pid = d.name[len(CLAIM_PREFIX):].rpartition("-")
+    if host == _host() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            pass
+    try:
+        idle = time.time() - max(p.stat().st_mtime for p in [d, *d.rglob("*")] if p.is_dir())
+    except OSError:
+        return False
+    return idle > STALE_CLAIM_SECONDS
+
+
+def _prune_empty_dirs(d: Path) -> None:
+    if not d.is_dir():
+        return
+    for top, _dirs, _files in sorted(os.walk(d), key=lambda t: -len(t[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(top)
+
+
+def _sha256(path: Path) -> tuple[str | None, int | None]:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return None, None
+    return digest.hexdigest(), size
+
+
+def _resolved(p: Path) -> Path:
+    try:
+        return p.resolve()
+    except OSError:
+        return p.absolute()
+
+
+def _host() -> str:
+    return socket.gethostname().replace("/", "_") or "localhost"

@@ -1,0 +1,228 @@
+"""The recognition worker: claim documents, read every page, save the reading. No Prefect here.
+
+One document is one unit of work, decided at the boundary:
+
+* a :class:`BusinessError` from the file (corrupt, encrypted, too many pages) →
+  ``quarantine_document``: a person looks at it, it is never retried;
+* a transient problem (:class:`ApplicationError`, ``OSError``, a DB ``OperationalError``)
+  → ``release`` (or re-raised for a Prefect task retry, see ``raise_transient``);
+* any other exception (a bug, a crash in the OCR engine) → ``release`` with the
+  exception's type name: a later claim retries it, ``max_attempts`` failures mark it
+  ``failed``;
+* :class:`LeaseLost` (another worker took over an expired lease) → the result is dropped.
+
+A worker killed mid-document leaves its lease behind; once it expires another worker
+takes the document over (counted as an attempt) and ``save_reading`` replaces the
+rows, so every document ends with exactly one set of page rows.
+
+Logs carry document ids, counts and English codes only: never values or file names.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy.exc import OperationalError
+
+from domain.errors import ApplicationError, BusinessError
+from domain.lifecycle import DocumentStatus
+from domain.model import PageReading
+from domain.status import FieldStatus, PageStatus
+from ocr import preprocess
+from ocr.pipeline import Reader, read_page
+from store.files import ContentStore
+from store.repository import LeaseLost, Repository
+from yomitori.documents import iter_pages
+
+log = logging.getLogger(__name__)
+S = DocumentStatus
+TRANSIENT: tuple[type[BaseException], ...] = (ApplicationError, OSError, OperationalError)
+PNG_COMPRESSION = 3  # 0-9: 3 is ~3x faster than the default 6 for ~5 % more bytes
+_worker_numbers = itertools.count(1)
+
+
+def new_worker_id() -> str:
+    """``<hostname>-<pid>-<n>``: unique per worker loop, readable in the store and logs."""
+    return f"{socket.gethostname()}-{os.getpid()}-{next(_worker_numbers)}"
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What happened to one claimed document (counts and codes only)."""
+
+    document_id: int
+    status: DocumentStatus | None  # None: the lease was lost, nothing was written
+    batch_id: int | None = None
+    pages: int = 0
+    forms: dict[str, int] = field(default_factory=dict)  # template id → pages read as that form
+    fields_auto: int = 0
+    fields_review: int = 0
+    error: str | None = None  # BusinessError code or exception type name
+    seconds: float = 0.0
+
+
+@dataclass
+class WorkerStats:
+    worker: str = ""
+    documents: int = 0
+    pages: int = 0
+    fields_auto: int = 0
+    fields_review: int = 0
+    lease_lost: int = 0
+    seconds: float = 0.0
+    statuses: Counter[str] = field(default_factory=Counter)
+    forms: Counter[str] = field(default_factory=Counter)
+    quarantined: Counter[str] = field(default_factory=Counter)  # by reason code
+    processed: list[int] = field(default_factory=list)  # ids this worker saved or quarantined
+
+    def add(self, r: ProcessResult) -> None:
+        self.documents += 1
+        if r.status is None:
+            self.lease_lost += 1
+            return
+        self.statuses[r.status.value] += 1
+        self.pages += r.pages
+        self.fields_auto += r.fields_auto
+        self.fields_review += r.fields_review
+        self.forms.update(r.forms)
+        if r.status is S.QUARANTINED:
+            self.quarantined[r.error or "unknown"] += 1
+        if r.status in (S.READ, S.NEEDS_REVIEW, S.QUARANTINED):
+            self.processed.append(r.document_id)
+
+
+def encode_png(gray: np.ndarray) -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:  # pragma: no cover - cv2 fails only on absurd input
+        raise ApplicationError("PNG encoding failed")
+    return bytes(buf)
+
+
+def read_document(files: ContentStore, reader: Reader, document_id: int,
+                  original_path: str | None) -> tuple[list[PageReading], list[bytes]]:
+    """Read every page of a stored original: readings plus upright page images (PNG)."""
+    if not original_path:
+        raise ApplicationError(f"document {document_id} has no stored original")
+    path = files.path(original_path)
+    if not path.is_file():
+        raise ApplicationError(f"document {document_id}: original missing from the content store")
+    pages: list[PageReading] = []
+    images: list[bytes] = []
+    for i, image in enumerate(iter_pages(path)):
+        reading = read_page(image, reader, index=i)
+        gray = preprocess.to_gray(image)
+        images.append(encode_png(preprocess.rotate_quadrant(gray, reading.orientation)))
+        pages.append(reading)
+    if not pages:  # iter_pages raises for empty files; an image with no frame ends here
+        raise BusinessError("no pages", "ページがありません", "no_pages")
+    return pages, images
+
+
+def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
+             pages: list[PageReading], seconds: float) -> ProcessResult:
+    forms: Counter[str] = Counter(p.template_id for p in pages
+                                  if p.status is PageStatus.READ and p.template_id)
+    fields = [f for p in pages for f in p.fields]
+    auto = sum(f.status is FieldStatus.AUTO_ACCEPTED for f in fields)
+    return ProcessResult(document_id, status, batch_id, len(pages), dict(forms), auto,
+                         len(fields) - auto, None, round(seconds, 3))
+
+
+def process_document(repo: Repository, files: ContentStore, reader: Reader, document_id: int,
+                     worker: str, *, raise_transient: bool = False) -> ProcessResult:
+    """Read one claimed document and save it (or quarantine / release it). See module doc.
+
+    ``raise_transient``: re-raise transient errors as :class:`ApplicationError` while keeping
+    the lease, so a retrying caller (a Prefect task) can try again under the same worker id.
+    """
+    started = time.perf_counter()
+    batch_id: int | None = None
+    try:
+        doc = repo.document(document_id)
+        batch_id = doc.batch_id if doc else None
+        pages, images = read_document(files, reader, document_id, doc.original_path if doc else None)
+        status = repo.save_reading(document_id, worker, pages, images)
+        return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)
+    except LeaseLost:
+        log.warning("document %d: lease lost by %s, result dropped", document_id, worker)
+        return ProcessResult(document_id, None, batch_id, error="lease_lost")
+    except BusinessError as err:
+        try:
+            repo.quarantine_document(document_id, worker, err.code, err.message_ja)
+        except LeaseLost:
+            return ProcessResult(document_id, None, batch_id, error="lease_lost")
+        return ProcessResult(document_id, S.QUARANTINED, batch_id, error=err.code,
+                             seconds=round(time.perf_counter() - started, 3))
+    except TRANSIENT as exc:
+        if raise_transient:
+            if isinstance(exc, ApplicationError):
+                raise
+            raise ApplicationError(f"document {document_id}: {type(exc).__name__}") from exc
+        return release_document(repo, document_id, worker, type(exc).__name__, batch_id, started)
+    except Exception as exc:
+        # the frames (code lines) help; the message might quote a value, so it is left out
+        log.error("document %d: unexpected %s\n%s", document_id, type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return release_document(repo, document_id, worker, type(exc).__name__, batch_id, started)
+
+
+def release_document(repo: Repository, document_id: int, worker: str, error: str,
+                     batch_id: int | None = None, started: float | None = None) -> ProcessResult:
+    """Give a document back for a later retry (``failed`` after ``max_attempts``)."""
+    seconds = round(time.perf_counter() - started, 3) if started is not None else 0.0
+    try:
+        status = repo.release(document_id, worker, error=error)
+    except LeaseLost:
+        return ProcessResult(document_id, None, batch_id, error="lease_lost")
+    return ProcessResult(document_id, status, batch_id, error=error, seconds=seconds)
+
+
+def others_processing(repo: Repository) -> int:
+    return repo.counts_by_status().get(S.PROCESSING.value, 0)
+
+
+def run_worker(repo: Repository, files: ContentStore, reader: Reader, worker: str | None = None,
+               batch_size: int = 1, lease_seconds: int = 900, stop_after_idle: bool = True, *,
+               poll_seconds: float = 2.0, on_result: Callable[[ProcessResult], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> WorkerStats:
+    """Claim → process → repeat.
+
+    ``stop_after_idle``: return once nothing is claimable and no other worker still holds
+    a document (a crashed worker's lease is waited out, at most ``lease_seconds`` more);
+    otherwise poll every ``poll_seconds`` until ``should_stop()``. ``lease_seconds`` must
+    cover ``batch_size`` documents: claimed documents wait their turn under one lease.
+    """
+    stats = WorkerStats(worker=worker or new_worker_id())
+    started = time.perf_counter()
+    idle_since: float | None = None
+    while not (should_stop and should_stop()):
+        ids = repo.claim(stats.worker, batch_size, lease_seconds)
+        if not ids:
+            now = time.perf_counter()
+            idle_since = idle_since or now
+            if stop_after_idle and (not others_processing(repo)
+                                    or now - idle_since > lease_seconds + poll_seconds):
+                break
+            time.sleep(poll_seconds)
+            continue
+        idle_since = None
+        for document_id in ids:
+            result = process_document(repo, files, reader, document_id, stats.worker)
+            stats.add(result)
+            if on_result:
+                on_result(result)
+    stats.seconds = round(time.perf_counter() - started, 3)
+    log.info("worker %s done: %d documents, %d pages in %.1f s", stats.worker, stats.documents,
+             stats.pages, stats.seconds)
+    return stats
