@@ -95,8 +95,8 @@ CHINESE_TO_JAPANESE = str.maketrans({
     "宫": "宮", "霸": "覇", "东": "東", "马": "馬", "门": "門", "长": "長", "冈": "岡",
     "桥": "橋", "泽": "沢", "广": "広", "县": "県", "岛": "島", "滨": "浜", "丰": "豊",
     "乡": "郷", "阳": "陽", "园": "園", "叶": "葉", "户": "戸", "荣": "栄", "绿": "緑",
-    "龙": "竜", "鹿": "鹿", "边": "辺", "齐": "斉", "寿": "寿", "丽": "麗", "爱": "愛",
-    "贺": "賀", "钱": "銭", "铃": "鈴", "应": "応", "将": "将", "区": "区", "团": "団",
+    "龙": "竜", "边": "辺", "齐": "斉", "丽": "麗", "爱": "愛",
+    "贺": "賀", "钱": "銭", "铃": "鈴", "应": "応", "团": "団", "內": "内", "卢": "盧",
 })
 
 
@@ -130,6 +130,21 @@ def hiragana_to_katakana(s: str) -> str:
 _I_ROW = "キギシジチヂニヒビピミリテデフヴ"
 _SMALL_YOON_MISPLACED = re.compile(rf"(?:(?<![{_I_ROW}])|^)[ャュョ]")
 _LARGE_YOON = {"ャ": "ヤ", "ュ": "ユ", "ョ": "ヨ"}
+# small vowels only follow the kana that form ファ, ティ, ウェ, シェ, トゥ … with them
+_SMALL_VOWEL_AFTER = {
+    "ァ": "フヴツクグ", "ィ": "テデフウヴツスズクグ", "ゥ": "トドクグ",
+    "ェ": "シジチヂフウヴツイキギニヒミリ", "ォ": "フウヴツクグ",
+}
+_LARGE_VOWEL = {"ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ"}
+
+
+def _fix_small_vowels(text: str) -> str:
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _SMALL_VOWEL_AFTER and (i == 0 or text[i - 1] not in _SMALL_VOWEL_AFTER[ch]):
+            ch = _LARGE_VOWEL[ch]
+        out.append(ch)
+    return "".join(out)
 
 
 def normalize_kana(raw: str) -> RuleResult:
@@ -144,6 +159,7 @@ def normalize_kana(raw: str) -> RuleResult:
         return failure(IssueCode.EMPTY, MSG_EMPTY)
     text = _KANA_DASH.sub("ー", text)
     text = _SMALL_YOON_MISPLACED.sub(lambda m: _LARGE_YOON[m.group(0)], text)
+    text = _fix_small_vowels(text)
     if not set(text) <= _KANA_OK:
         return failure(IssueCode.NOT_KATAKANA, "フリガナはカタカナで記入してください")
     return RuleResult(value=text)

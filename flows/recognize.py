@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from domain.errors import ApplicationError
 from flows.intake import repository, retry_on, run_name, settings
@@ -46,8 +47,9 @@ def reader() -> Reader:
         return _reader
 
 
-def thread_pool(n: int) -> ThreadPoolTaskRunner[Any]:
-    return ThreadPoolTaskRunner(max_workers=n)
+def thread_pool(n: int) -> TaskRunner[PrefectFuture[Any]]:
+    """A task runner of ``n`` threads (typed as Prefect's flow decorator expects)."""
+    return cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=n))
 
 
 @task(name="claim-documents", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE,

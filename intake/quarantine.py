@@ -11,6 +11,9 @@ Nothing is ever overwritten: on a name clash the file gets a Windows-style suffi
 on the same filesystem (the link fails if the name was taken meanwhile, so two
 watchers cannot clobber each other); across filesystems it falls back to copy + delete.
 
+Small file helpers used by the scan (``file_sha256``, ``prune_empty_dirs``) live
+here too.
+
 A quarantined file gets a sidecar ``<name>.txt`` (UTF-8) saying why, in Japanese and
 in English. The sidecar is written before the file is moved next to it, so a file in
 quarantine always has its explanation.
@@ -18,6 +21,8 @@ quarantine always has its explanation.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -59,9 +64,15 @@ def check_file(path: Path, max_file_mb: float, min_image_px: int, read_dpi: int)
                     f"{pages}ページ目の画像が小さすぎて読み取れません（短い辺{short}ピクセル、"
                     f"{min_image_px}ピクセル以上が必要）。解像度を上げてスキャンし直してください",
                     "too_small")
-    except RuntimeError as exc:  # pypdfium2.PdfiumError while rendering a page
-        raise BusinessError(f"unreadable PDF page: {type(exc).__name__}",
-                            "PDFファイルが壊れているため読み取れません", "corrupt_pdf") from None
+    except (BusinessError, OSError, MemoryError):
+        raise  # OSError: the share may be back next pass; decode errors are mapped by documents
+    except Exception as exc:  # e.g. PdfiumError while rendering, odd decoder errors in Pillow
+        if kind == "pdf":
+            raise BusinessError(f"unreadable PDF page: {type(exc).__name__}",
+                                "PDFファイルが壊れているため読み取れません", "corrupt_pdf") from None
+        raise BusinessError(f"unreadable image: {type(exc).__name__}",
+                            "画像ファイルが壊れているか、大きすぎるため読み取れません",
+                            "corrupt_image") from None
     if pages == 0:
         raise BusinessError("no pages", "ページがありません", "no_pages")
     return pages
@@ -158,6 +169,28 @@ def sidecar_text(r: Reason) -> str:
         f"Document id: {doc}\n"
         f"SHA-256: {sha}\n"
     )
+
+
+def file_sha256(path: Path) -> tuple[str | None, int | None]:
+    """(sha256, size) of a file, or (None, None) if it cannot be read."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return None, None
+    return digest.hexdigest(), size
+
+def prune_empty_dirs(d: Path) -> None:
+    """Remove ``d`` and its sub-folders if they are empty (deepest first)."""
+    if not d.is_dir():
+        return
+    for top, _dirs, _files in sorted(os.walk(d), key=lambda t: -len(t[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(top)
 
 
 def _sidecar(dst: Path) -> Path:

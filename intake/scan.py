@@ -28,7 +28,6 @@ Logs name files only by a short hash of their (NFC) name, never the name itself.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -44,7 +43,14 @@ from threading import Event
 
 from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus
-from intake.quarantine import Reason, archive_file, check_file, quarantine_file
+from intake.quarantine import (
+    Reason,
+    archive_file,
+    check_file,
+    file_sha256,
+    prune_empty_dirs,
+    quarantine_file,
+)
 from intake.stability import StabilityTracker, open_for_writing
 from store.repository import Repository
 from yomitori.settings import Settings
@@ -219,7 +225,7 @@ class _Pass:
                            rec.sha256, dest, page_count)
 
     def _quarantine(self, claimed: Path, name: str, h: str, err: BusinessError) -> FileOutcome:
-        sha, size = _sha256(claimed)
+        sha, size = file_sha256(claimed)
         doc_id = self.repo.quarantine(self.batch(), name, sha, err.code, err.message_ja, size=size)
         reason = Reason(err.code, err.message_ja, str(err), self.now(), name, sha, doc_id)
         dest = quarantine_file(claimed, self.settings.quarantine_root, name, reason)
@@ -230,7 +236,7 @@ class _Pass:
     def close(self) -> None:
         if self._own_batch and self.report.batch_id is not None:
             self.repo.finish_batch(self.report.batch_id)
-        _prune_empty_dirs(self.claim_dir)
+        prune_empty_dirs(self.claim_dir)
 
 
 def _walk(inbox: Path, settings: Settings) -> Iterator[tuple[Path, str]]:
@@ -273,7 +279,7 @@ def _take_over_claims(inbox: Path, own: Path) -> Iterator[tuple[Path, str]]:
                     log.warning("file %s: taking over an unfinished intake", name_hash(rel))
                     yield claimed, rel
         if d != own:
-            _prune_empty_dirs(d)
+            prune_empty_dirs(d)
 
 
 def _abandoned(d: Path) -> bool:
@@ -290,27 +296,6 @@ def _abandoned(d: Path) -> bool:
     except OSError:
         return False
     return idle > STALE_CLAIM_SECONDS
-
-
-def _prune_empty_dirs(d: Path) -> None:
-    if not d.is_dir():
-        return
-    for top, _dirs, _files in sorted(os.walk(d), key=lambda t: -len(t[0])):
-        with contextlib.suppress(OSError):
-            os.rmdir(top)
-
-
-def _sha256(path: Path) -> tuple[str | None, int | None]:
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError:
-        return None, None
-    return digest.hexdigest(), size
 
 
 def _resolved(p: Path) -> Path:

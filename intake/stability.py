@@ -78,7 +78,10 @@ class StabilityTracker:
         for key in [k for k in self._seen if k not in keep]:
             del self._seen[key]
 
-    def __len__(self) -> int:
+    @property
+    def tracked(self) -> int:
+        """How many files are being watched for stability (not a ``__len__``: a tracker
+        with nothing in it must still be truthy)."""
         return len(self._seen)
 
 

@@ -41,8 +41,9 @@ def watch(repo_factory: Callable[[], Repository], settings: Settings, stop_event
           tracker: StabilityTracker | None = None, handle_signals: bool = True) -> None:
     """Run intake passes until ``stop_event`` is set (or SIGINT/SIGTERM in the main thread)."""
     settings.inbox_root.mkdir(parents=True, exist_ok=True)
-    runner = _Runner(repo_factory(), settings, tracker or StabilityTracker(settings.stable_seconds),
-                     stop_event, on_report, after_intake)
+    if tracker is None:
+        tracker = StabilityTracker(settings.stable_seconds)
+    runner = _Runner(repo_factory(), settings, tracker, stop_event, on_report, after_intake)
     restore = install_signal_handlers(stop_event) if handle_signals else (lambda: None)
     try:
         chosen = choose_mode(mode, settings.inbox_root)
@@ -73,7 +74,8 @@ def intake_once(repo: Repository, settings: Settings, tracker: StabilityTracker 
     nothing new: passes repeat while files are pending, until the deadline (default
     ``4 * stable_seconds + poll_seconds``). Files still growing then are left for later.
     """
-    tracker = tracker or StabilityTracker(settings.stable_seconds, clock)
+    if tracker is None:
+        tracker = StabilityTracker(settings.stable_seconds, clock)
     wait = max_wait if max_wait is not None else 4 * settings.stable_seconds + settings.poll_seconds
     deadline = clock() + wait
     reports = [scan_inbox(repo, settings, tracker)]

@@ -429,3 +429,12 @@ def test_kana_small_yoon_only_after_i_row(raw: str, expected: str) -> None:
 def test_text_maps_simplified_chinese_but_keeps_japanese_variants() -> None:
     assert normalize_text("宫城県那霸市").value == "宮城県那覇市"
     assert normalize_text("髙橋　﨑").value == "髙橋　﨑"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("ケィコ", "ケイコ"), ("オォワダ", "オオワダ"), ("ァキ", "アキ"),
+     ("ウェダ", "ウェダ"), ("ティム", "ティム"), ("フィリップ", "フィリップ"), ("シェフ", "シェフ")],
+)
+def test_kana_small_vowels_only_where_they_form_a_sound(raw: str, expected: str) -> None:
+    assert normalize_kana(raw).value == expected

@@ -78,7 +78,7 @@ def test_files_are_tracked_independently_and_forgotten(clock: FakeClock) -> None
     assert t.observe("a", 1, 1)
     assert not t.observe("b", 1, 1)
     t.retain(["b"])
-    assert len(t) == 1 and t.seconds_left("a") is None
+    assert t.tracked == 1 and t.seconds_left("a") is None
     t.forget("b")
     assert t.next_due() is None
 

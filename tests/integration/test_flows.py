@@ -1,0 +1,147 @@
+"""Real Prefect flow runs (one session-scoped test server) over a real inbox, DB and OCR.
+
+* ``pipeline``: files dropped into a temp inbox → intake → recognize → documents with
+  readings in the store, artifacts written, the inbox emptied.
+* Multi-worker: two OS processes each run the ``recognize`` flow (against the same
+  Prefect server and the same SQLite store) on one batch: every document is read by
+  exactly one of them (the store's leases, not Prefect, make this hold; on PostgreSQL
+  ``claim`` uses ``FOR UPDATE SKIP LOCKED`` for the same guarantee across machines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_worker import page_rows, receive, write_batch
+
+from domain.lifecycle import DocumentStatus
+from domain.model import FormTemplate
+
+S = DocumentStatus
+REPO = Path(__file__).resolve().parents[2]
+MODELS = REPO / "var" / "models"
+DONE = (S.READ, S.NEEDS_REVIEW)
+
+RECOGNIZE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from flows.recognize import recognize
+
+out = Path(sys.argv[1])
+out.with_suffix(".ready").touch()
+while not out.with_suffix(".go").exists():  # start together
+    time.sleep(0.02)
+result = recognize()
+out.write_text(json.dumps(result["processed"]))
+"""
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A temporary Prefect API (about 20 s to start); yields its URL."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_HOME,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    with temporary_settings(updates={PREFECT_HOME: home, PREFECT_SERVER_ANALYTICS_ENABLED: False,
+                                     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 90}), \
+            prefect_test_harness(server_startup_timeout=90):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def yomitori_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("YOMITORI_HOME", str(home))
+    monkeypatch.setenv("YOMITORI_MODELS_DIR", str(MODELS))
+    monkeypatch.setenv("YOMITORI_STABLE_SECONDS", "0")  # files are complete when dropped
+    return home
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_pipeline_flow_on_a_dropped_batch(prefect_server: str, yomitori_env: Path,
+                                          templates: dict[str, FormTemplate]) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.intake import repository
+    from flows.pipeline import pipeline
+
+    inbox = yomitori_env / "inbox"
+    files = write_batch(templates, inbox)
+    for p in inbox.glob("*.json"):  # ground truth is not a scan
+        p.unlink()
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00" * 300)
+
+    result = pipeline(max_wait=5)
+
+    taken, read = result["intake"], result["recognize"]
+    assert (taken["received"], taken["duplicates"], taken["quarantined"]) == (3, 0, {"corrupt_pdf": 1})
+    assert read["documents"] == 3 and read["pages"] == sum(n for _, n in files)
+    assert read["forms"] == {"furusato_application": 1, "citizen_survey": 2, "onestop_2022": 1}
+    repo = repository()
+    assert sorted(read["processed"]) == sorted(taken["document_ids"])
+    for doc_id in taken["document_ids"]:
+        doc = repo.document(doc_id)
+        assert doc is not None and doc.status in DONE and doc.template_id
+        assert page_rows(repo, doc_id) == list(range(doc.page_count or 0))
+        assert any(f.raw for f in repo.fields(doc_id))  # the real OCR wrote readings
+    counts = repo.counts_by_status()
+    assert counts[S.QUARANTINED] == 1 and counts[S.RECEIVED] == counts[S.PROCESSING] == 0
+    assert not [p for p in inbox.iterdir() if not p.name.startswith(".")]  # archived or quarantined
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["intake-summary",
+                                                                        "recognize-summary"])))}
+    assert keys == {"intake-summary", "recognize-summary"}
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_two_recognize_flows_share_one_batch(prefect_server: str, yomitori_env: Path, tmp_path: Path,
+                                             templates: dict[str, FormTemplate]) -> None:
+    from flows.intake import repository
+
+    repo = repository()  # migrates the store before the workers start
+    batch = [(t, seed, "pdf") for seed in (21, 22, 23) for t in ("furusato_application", "onestop_2022")]
+    expected = receive(repo, write_batch(templates, tmp_path / "scans", batch))
+    script = tmp_path / "recognize_main.py"
+    script.write_text(RECOGNIZE_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": prefect_server,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "YOMITORI_THREADS": "1"}
+    outs = [tmp_path / f"w{k}.json" for k in (1, 2)]
+    procs = [subprocess.Popen([sys.executable, str(script), str(o)], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for o in outs]
+    deadline = time.monotonic() + 120
+    while not all(o.with_suffix(".ready").exists() for o in outs) and time.monotonic() < deadline:
+        assert all(p.poll() is None for p in procs)
+        time.sleep(0.05)
+    for o in outs:
+        o.with_suffix(".go").touch()
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err.decode(errors="replace")[-2000:]
+    a, b = (json.loads(o.read_text()) for o in outs)
+    assert not set(a) & set(b), "a document was read by both flow runs"
+    assert sorted(a + b) == sorted(expected)
+    assert a and b, "both flow runs took part"
+    for doc_id, n in expected.items():
+        doc = repo.document(doc_id)
+        assert doc is not None and doc.status in DONE and doc.attempts == 0
+        assert page_rows(repo, doc_id) == list(range(n))
