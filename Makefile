@@ -1,5 +1,5 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test bench bench-intake
 export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK = True
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export PREFECT_HOME = $(CURDIR)/var/prefect
@@ -18,3 +18,6 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/accuracy.py --count 10 --seed 9001
+
+bench-intake: setup
+	.venv/bin/python bench/intake.py --pages 200

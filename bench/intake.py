@@ -125,7 +125,7 @@ def main() -> int:
         from prefect import flow
 
         from flows.pipeline import pipeline
-        from flows.recognize import recognize, thread_pool
+        from flows.recognize import recognize
 
         @flow(name="bench-warmup")
         def warmup() -> int:
@@ -147,8 +147,7 @@ def main() -> int:
                 fresh_home(root, f"threads{n}", scans)
                 s = get_settings()
                 scan_inbox(build_repository(s), s, StabilityTracker(0))
-                _, times[n] = timed(lambda n=n: recognize.with_options(task_runner=thread_pool(n))(
-                    concurrency=n))
+                _, times[n] = timed(lambda n=n: recognize(concurrency=n))
                 print(f"recognize flow, {n} thread(s): {times[n]:6.1f} s = "
                       f"{per_min(pages, times[n]):.1f} pages/min")
             threads_note = f" threads2/threads1={times[2] / times[1]:.3f}"

@@ -6,14 +6,16 @@ on :class:`BusinessError` (the worker quarantines those). A task that still fail
 its retries gives the document back (``release``); the store marks it ``failed`` after
 ``max_read_attempts``. Leases make several runs (or machines) safe on one store.
 
-Threads: ``RECOGNIZE_THREADS`` documents are read at once. onnxruntime already uses
-``YOMITORI_THREADS`` (2) threads per inference, so on the 2-core reference machine a
-second document thread bought nothing measurable (see ``bench/intake.py``); raise it
-on machines with more cores.
+Threads: the task runner has one thread per core; the ``concurrency`` parameter (a
+deployment parameter in ``prefect.yaml``) says how many documents are claimed and read
+at once. onnxruntime already uses ``YOMITORI_THREADS`` (2) threads per inference, so on
+the 2-core reference machine a second document thread bought nothing measurable
+(``bench/intake.py --threads``): the default is 1; raise it on machines with more cores.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any, cast
@@ -31,7 +33,9 @@ from yomitori.worker import ProcessResult, WorkerStats, new_worker_id, process_d
 if TYPE_CHECKING:
     from ocr.pipeline import Reader
 
-RECOGNIZE_THREADS = 1  # measured: 2 threads on 2 cores = no gain (onnxruntime uses both cores)
+RECOGNIZE_THREADS = 1  # default concurrency; measured: 2 on 2 cores = no gain (onnxruntime uses both)
+CLAIM_ROUNDS = 4  # documents claimed per claim task = concurrency x this (fewer API round trips);
+# the last of them waits 3 documents' time under its lease (YOMITORI_LEASE_SECONDS covers it)
 _reader: Reader | None = None
 _reader_lock = threading.Lock()
 
@@ -95,27 +99,32 @@ def summary(stats: WorkerStats) -> dict[str, Any]:
 
 
 @flow(name="recognize", flow_run_name=lambda: run_name("recognize"),
-      task_runner=thread_pool(RECOGNIZE_THREADS), log_prints=False)
+      task_runner=thread_pool(os.cpu_count() or 1), log_prints=False)
 def recognize(max_documents: int | None = None, concurrency: int = RECOGNIZE_THREADS) -> dict[str, Any]:
     """Read every claimable document (up to ``max_documents``), ``concurrency`` at a time."""
     log = get_run_logger()
     s = settings()
+    concurrency = max(1, concurrency)
     worker = new_worker_id()
     total = WorkerStats(worker=worker)
     by_batch: dict[int | None, WorkerStats] = defaultdict(WorkerStats)
     while max_documents is None or total.documents < max_documents:
-        limit = concurrency if max_documents is None else min(concurrency, max_documents - total.documents)
+        limit = concurrency * CLAIM_ROUNDS
+        if max_documents is not None:
+            limit = min(limit, max_documents - total.documents)
         ids = claim_documents(worker, limit, s.lease_seconds)
         if not ids:
             break
-        futures = [read_document.submit(d, worker) for d in ids]
-        for document_id, future in zip(ids, futures, strict=True):
-            try:
-                result = future.result()
-            except Exception as exc:  # retries exhausted: give it back, the store counts attempts
-                result = release_document(repository(), document_id, worker, type(exc).__name__)
-            total.add(result)
-            by_batch[result.batch_id].add(result)
+        for start in range(0, len(ids), concurrency):
+            chunk = ids[start:start + concurrency]
+            futures = [read_document.submit(d, worker) for d in chunk]
+            for document_id, future in zip(chunk, futures, strict=True):
+                try:
+                    result = future.result()
+                except Exception as exc:  # retries exhausted: give it back, the store counts attempts
+                    result = release_document(repository(), document_id, worker, type(exc).__name__)
+                total.add(result)
+                by_batch[result.batch_id].add(result)
     log.info("recognize: %d documents, %d pages, %d fields auto-accepted, %d to review, %d quarantined",
              total.documents, total.pages, total.fields_auto, total.fields_review,
              sum(total.quarantined.values()))

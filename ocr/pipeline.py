@@ -74,9 +74,19 @@ def _downscale(img: np.ndarray) -> np.ndarray:
 
 def read_page(image: np.ndarray, reader: Reader, index: int = 0) -> PageReading:
     """Read one page image (any orientation, 1-bit, gray or colour)."""
+    return read_page_with_image(image, reader, index)[0]
+
+
+def read_page_with_image(image: np.ndarray, reader: Reader, index: int = 0
+                         ) -> tuple[PageReading, np.ndarray | None]:
+    """Like :func:`read_page`, plus the page aligned to the template (None if not a form).
+
+    Every field's ``bbox_px`` refers to this aligned image, so review crops and the
+    highlighted box come from it.
+    """
     started = time.perf_counter()
-    result = _read(image, reader, index)
-    return result.model_copy(update={"seconds": time.perf_counter() - started})
+    result, aligned = _read(image, reader, index)
+    return result.model_copy(update={"seconds": time.perf_counter() - started}), aligned
 
 
 def _status(index: int, status: PageStatus, reason: str, **kw: object) -> PageReading:
@@ -84,18 +94,19 @@ def _status(index: int, status: PageStatus, reason: str, **kw: object) -> PageRe
     return PageReading(index=index, status=status, reason=reason, **kw)
 
 
-def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
+def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, np.ndarray | None]:
     if image is None or image.size == 0:
-        return _status(index, PageStatus.UNREADABLE_IMAGE, "empty image")
+        return _status(index, PageStatus.UNREADABLE_IMAGE, "empty image"), None
     gray = preprocess.to_gray(image)
     check = preprocess.check_page(gray)
     if check.too_small:
-        return _status(index, PageStatus.UNREADABLE_IMAGE, f"image too small {gray.shape[1]}x{gray.shape[0]}")
+        return _status(index, PageStatus.UNREADABLE_IMAGE,
+                       f"image too small {gray.shape[1]}x{gray.shape[0]}"), None
     if check.blank:
-        return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}")
+        return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}"), None
     found = _identify(gray, reader, index)
     if isinstance(found, PageReading):
-        return found
+        return found, None
     template, ident, rotation = found
     upright = preprocess.rotate_quadrant(gray, rotation)
     upright = preprocess.normalize_contrast(upright)
@@ -115,14 +126,15 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> PageReading:
     if al is None or not al.ok:
         q = al.quality if al else 0.0
         return _status(index, PageStatus.UNALIGNED, f"alignment quality {q:.2f}",
-                       alignment_quality=q, **base)
+                       alignment_quality=q, **base), None
     width = reader.px(template.page_size_mm[0])
     height = reader.px(template.page_size_mm[1])
     page = preprocess.denoise(align.warp(upright, al, (width, height)))
     fields = read_fields(page, template, ident.page, reader)
-    return PageReading(index=index, status=PageStatus.READ, reason=al.detail,
-                       skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
-                       fields=fields, **base)
+    reading = PageReading(index=index, status=PageStatus.READ, reason=al.detail,
+                          skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
+                          fields=fields, **base)
+    return reading, page
 
 
 def _scale_to(gray: np.ndarray, width: int) -> np.ndarray:

@@ -318,6 +318,13 @@ class Repository:
         counts.update({status: n for status, n in rows})
         return counts
 
+    def list_documents(self) -> list[tuple[int, str, str]]:
+        """(id, source file name, status) of every document, oldest first."""
+        with self._read() as s:
+            rows = s.execute(select(Document.id, Document.source_name, Document.status)
+                             .order_by(Document.id)).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def document(self, document_id: int) -> Document | None:
         with self._read() as s:
             return s.get(Document, document_id)

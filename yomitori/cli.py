@@ -24,6 +24,18 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(templates_app, name="templates")
 
 
+def _register_operations() -> None:
+    """watch / process / status live in their own modules; expose them at the top level."""
+    from yomitori import cli_intake, cli_ops
+
+    for sub in (cli_intake.app, cli_ops.app):
+        for command in sub.registered_commands:
+            app.registered_commands.append(command)
+
+
+_register_operations()
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -1,19 +1,27 @@
-"""The main job on embedded defaults: make sample scans, read them, show the result.
+"""The main job on embedded defaults: sample scans → inbox → pipeline → work store.
 
-Later stages (review, bot entry, reports) extend this same command.
+The demo runs in its own data directory (``<home>/demo``, made anew each time):
+it writes generated scans (PDF, multi-page TIFF, PNG, JPEG) plus one broken file
+into the inbox, runs the Prefect ``pipeline`` flow (intake, then recognition) on a
+local ephemeral Prefect, then compares the stored readings with the synthesiser's
+ground truth and says where everything is. Later stages (review, bot entry,
+reports) extend this same command.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from domain.model import DocumentReading, PageReading
-from yomitori.settings import get_settings
+from domain.model import DocumentReading, FieldReading, PageReading
+from domain.status import REVIEW_REASON_JA, FieldStatus
+from yomitori.settings import Settings, get_settings
 
 # one file format per template, so the demo exercises every intake path
 FORMATS = {
@@ -24,61 +32,112 @@ FORMATS = {
 }
 
 
-def make_samples(home: Path, count: int, seed: int, echo: Callable[[str], None]) -> dict[str, dict]:
-    """Generate ``count`` documents per template into ``home/inbox``; truth into ``home/truth``."""
+def _demo_settings(base: Settings) -> Settings:
+    """Point YOMITORI_* at a fresh demo home; keep the installed models and templates."""
+    home = base.home / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    os.environ.update({
+        "YOMITORI_HOME": str(home),
+        "YOMITORI_MODELS_DIR": str(base.model_root),
+        "YOMITORI_TEMPLATES_DIR": str(base.templates_dir),
+        "YOMITORI_STABLE_SECONDS": "0.5",
+        "YOMITORI_DATABASE_URL": f"sqlite:///{home / 'yomitori.db'}",
+    })
+    return get_settings()
+
+
+def make_samples(settings: Settings, count: int, seed: int, echo: Callable[[str], None]) -> dict[str, dict]:
+    """Generate ``count`` documents per template into the inbox; truth into ``<home>/truth``."""
     from flows.deps import load_templates
     from synth.generate import SynthOptions, generate_samples
 
-    settings = get_settings()
     templates = load_templates(settings)
+    staging, truth_dir = settings.home / "generated", settings.home / "truth"
+    truth_dir.mkdir(parents=True, exist_ok=True)
     truths: dict[str, dict] = {}
     for n, (tid, fmt) in enumerate(sorted(FORMATS.items())):
         if tid not in templates:
             continue
         echo(f"  サンプル作成: {templates[tid].title}（{tid}）× {count} [{fmt}]")
-        paths = generate_samples(tid, count, seed + 1000 * n, home / "generated",
-                                 SynthOptions(), fmt=fmt, templates_dir=settings.templates_dir)
-        for p in paths:
+        for p in generate_samples(tid, count, seed + 1000 * n, staging, SynthOptions(), fmt=fmt,
+                                  templates_dir=settings.templates_dir):
             if p.suffix == ".json":
                 truth = json.loads(p.read_text(encoding="utf-8"))
                 truths[truth["document_id"]] = truth
-                p.rename(home / "truth" / p.name)
+                p.rename(truth_dir / p.name)
             else:
-                p.rename(home / "inbox" / p.name)
+                p.rename(settings.inbox_root / p.name)
+    (settings.inbox_root / "破損したファイル.pdf").write_bytes(b"%PDF-1.7\nthis scan was cut off")
+    shutil.rmtree(staging, ignore_errors=True)
     return truths
+
+
+def _run_direct(settings: Settings) -> None:
+    """The same work as the pipeline flow, without Prefect."""
+    from flows.deps import build_reader
+    from intake import build_repository, intake_once
+    from yomitori.worker import run_worker
+
+    repo = build_repository(settings)
+    intake_once(repo, settings)
+    run_worker(repo, repo.files, build_reader(settings), lease_seconds=settings.lease_seconds)
+
+
+def stored_readings(settings: Settings) -> dict[str, DocumentReading]:
+    """Readings back from the work store, keyed by source file name."""
+    from intake import build_repository
+
+    repo = build_repository(settings)
+    out: dict[str, DocumentReading] = {}
+    for doc_id, name, _ in repo.list_documents():
+        fields_by_page: dict[int, list[FieldReading]] = {}
+        for f in repo.fields(doc_id):
+            fields_by_page.setdefault(f.page_id, []).append(FieldReading(
+                field_id=f.field_id, kind=f.kind, value=json.loads(f.value_json), raw=f.raw,
+                confidence=f.confidence, probability=f.probability, status=f.status, reason=f.reason))
+        pages = [PageReading(index=p.index, status=p.status, template_id=p.template_id,
+                             template_version=p.template_version, page_number=p.page_number,
+                             fields=fields_by_page.get(p.id, []))
+                 for p in sorted(repo.pages(doc_id), key=lambda p: p.index)]
+        out[name] = DocumentReading(source=name, pages=pages)
+    return out
+
+
+def _document_for(truth_id: str, readings: dict[str, DocumentReading]) -> DocumentReading | None:
+    """A truth document's reading: one multi-page file, or one image file per page (``_p<k>``)."""
+    whole = [r for name, r in readings.items() if Path(name).stem == truth_id]
+    if whole:
+        return whole[0]
+    parts = sorted(((int(Path(n).stem.rsplit("_p", 1)[1]), r) for n, r in readings.items()
+                    if Path(n).stem.startswith(truth_id + "_p")), key=lambda t: t[0])
+    pages = [p.model_copy(update={"index": i}) for i, p in enumerate(pg for _, r in parts for pg in r.pages)]
+    return DocumentReading(source=truth_id, pages=pages) if pages else None
 
 
 def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], None]) -> int:
     from yomitori.evaluate import compare, summarize
 
-    home = get_settings().home / "demo"
-    shutil.rmtree(home, ignore_errors=True)
-    inbox, results = home / "inbox", home / "results"
-    for d in (inbox, results, home / "truth", home / "generated"):
-        d.mkdir(parents=True, exist_ok=True)
-    echo("yomitori デモ: サンプル帳票を作成して読み取ります")
-    truths = make_samples(home, count, seed, echo)
-    files = sorted(p for p in inbox.iterdir() if p.is_file())
-    echo(f"  読み取り: {len(files)} ファイル")
+    settings = _demo_settings(get_settings())
+    settings.inbox_root.mkdir(parents=True, exist_ok=True)
+    echo("yomitori デモ: サンプル帳票を受付フォルダに置き、取り込みと読み取りを行います")
+    truths = make_samples(settings, count, seed, echo)
+    files = sorted(p for p in settings.inbox_root.iterdir() if p.is_file())
+    echo(f"  受付フォルダ: {settings.inbox_root}（{len(files)} ファイル）")
     started = time.perf_counter()
     if use_prefect:
-        from flows.read import read_scans
+        from flows.pipeline import pipeline
 
-        read_scans([str(p) for p in files], str(results))
+        echo("  Prefect の pipeline フロー（取り込み → 読み取り）を実行します（初回は起動に数十秒）")
+        pipeline()
     else:
-        from flows.deps import build_reader
-        from yomitori.reading import read_file, to_json
-
-        reader = build_reader()
-        for i, p in enumerate(files, 1):
-            echo(f"    {i}/{len(files)} {p.name}")
-            doc, err = read_file(p, reader)
-            (results / f"{p.stem}.json").write_text(
-                json.dumps(to_json(p, doc, err, unmask=True), ensure_ascii=False), encoding="utf-8")
+        _run_direct(settings)
     elapsed = time.perf_counter() - started
-    outcomes, page_out = [], []
+    readings = stored_readings(settings)
+    outcomes: list[Any] = []
+    page_out: list[Any] = []
     for doc_id, truth in sorted(truths.items()):
-        doc = _load_result(results, doc_id)
+        doc = _document_for(doc_id, readings)
         if doc is None:
             continue
         pages, fields = compare(doc, truth)
@@ -86,41 +145,41 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
         outcomes += fields
     n_pages = len(page_out)
     ok_pages = sum(p.identified for p in page_out)
-    echo(f"\n結果（{results}）")
-    echo(f"  ページ: {n_pages}、帳票の判別が正しいページ: {ok_pages}/{n_pages}")
-    for kind, s in sorted(summarize(outcomes, "template_id").items()):
-        echo(f"  {kind:<22} 項目 {s.n:>4}  正解率 {s.accuracy:6.1%}  自動確定 {s.straight_through:6.1%}"
+    _report(settings, readings, page_out, outcomes, elapsed, echo)
+    echo(summarize_line(n_pages, ok_pages, summarize(outcomes, "kind").get("ALL")))
+    return 0 if n_pages and ok_pages == n_pages and len(readings) == len(files) - 1 else 1
+
+
+def _report(settings: Settings, readings: dict[str, DocumentReading], page_out: list[Any],
+            outcomes: list[Any], elapsed: float, echo: Callable[[str], None]) -> None:
+    from yomitori.evaluate import summarize
+
+    n_pages = len(page_out)
+    echo(f"\n結果: {len(readings)} 書類 / {n_pages} ページ、帳票の判別が正しいページ "
+         f"{sum(p.identified for p in page_out)}/{n_pages}")
+    for name, s in sorted(summarize(outcomes, "template_id").items()):
+        echo(f"  {name:<22} 項目 {s.n:>4}  正解率 {s.accuracy:6.1%}  自動確定 {s.straight_through:6.1%}"
              f"  自動確定中の誤り {s.auto_error:6.2%}")
-    reasons = _review_reasons(results)
+    reasons: Counter[str] = Counter(
+        REVIEW_REASON_JA[f.reason] for r in readings.values() for p in r.pages for f in p.fields
+        if f.status is not FieldStatus.AUTO_ACCEPTED and f.reason)
     if reasons:
         echo("  職員の確認が必要な項目（理由別）:")
         for text, n in reasons.most_common():
             echo(f"    {n:>4}  {text}")
-    echo(f"  処理時間 {elapsed:.1f} 秒（{n_pages / max(elapsed, 1e-9) * 60:.1f} ページ/分、"
-         "初回はPrefectの起動を含みます）")
-    return 0 if n_pages and ok_pages == n_pages else 1
+    quarantined = sorted(settings.quarantine_root.rglob("*.txt")) if settings.quarantine_root.exists() else []
+    echo(f"  隔離されたファイル: {len(quarantined)}（理由は同じ名前の .txt に日本語と英語で記載）")
+    echo(f"  処理時間 {elapsed:.1f} 秒（Prefect の起動を含む）")
+    echo("\n保存場所:")
+    echo(f"  データベース   {settings.home / 'yomitori.db'}")
+    echo(f"  原本・画像     {settings.home / 'files'}")
+    echo(f"  取り込み済み   {settings.archive_root}")
+    echo(f"  隔離           {settings.quarantine_root}")
+    echo("  状況の確認     YOMITORI_HOME=" + str(settings.home) + " .venv/bin/yomitori status")
 
 
-def _load_result(results: Path, doc_id: str) -> DocumentReading | None:
-    """One document's reading: a multi-page file, or one image file per page (``_p<k>``)."""
-    single = results / f"{doc_id}.json"
-    parts = [single] if single.exists() else sorted(
-        results.glob(f"{doc_id}_p*.json"), key=lambda p: int(p.stem.rsplit("_p", 1)[1]))
-    pages: list[PageReading] = []
-    for part in parts:
-        data = json.loads(part.read_text(encoding="utf-8"))
-        for p in data.get("pages", []):
-            pages.append(PageReading.model_validate({**p, "index": len(pages)}))
-    return DocumentReading(source=doc_id, pages=pages) if pages else None
-
-
-def _review_reasons(results: Path) -> Counter[str]:
-    """How many fields wait for staff, by the Japanese reason they will see."""
-    counts: Counter[str] = Counter()
-    for part in results.glob("*.json"):
-        data = json.loads(part.read_text(encoding="utf-8"))
-        for page in data.get("pages", []):
-            for f in page.get("fields", []):
-                if f.get("status") != "auto_accepted" and f.get("reason_ja"):
-                    counts[f["reason_ja"]] += 1
-    return counts
+def summarize_line(n_pages: int, ok_pages: int, s: Any) -> str:
+    if s is None:
+        return f"DEMO pages={n_pages} identified={ok_pages} fields=0"
+    return (f"DEMO pages={n_pages} identified={ok_pages} fields={s.n} exact={s.accuracy:.4f} "
+            f"straight_through={s.straight_through:.4f} auto_error={s.auto_error:.4f}")

@@ -38,7 +38,7 @@ from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
 from domain.status import FieldStatus, PageStatus
 from ocr import preprocess
-from ocr.pipeline import Reader, read_page
+from ocr.pipeline import Reader, read_page_with_image
 from store.files import ContentStore
 from store.repository import LeaseLost, Repository
 from yomitori.documents import iter_pages
@@ -109,9 +109,31 @@ def encode_png(gray: np.ndarray) -> bytes:
     return bytes(buf)
 
 
-def read_document(files: ContentStore, reader: Reader, document_id: int,
-                  original_path: str | None) -> tuple[list[PageReading], list[bytes]]:
-    """Read every page of a stored original: readings plus upright page images (PNG)."""
+CROP_MARGIN_PX = 8  # context around a field's box in its review crop
+
+
+def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[tuple[int, str], bytes]:
+    """PNG crops of every field, cut from the aligned page (what the reviewer sees)."""
+    out: dict[tuple[int, str], bytes] = {}
+    h, w = aligned.shape[:2]
+    for f in reading.fields:
+        if f.bbox_px is None:
+            continue
+        x, y, bw, bh = f.bbox_px
+        x0, y0 = max(0, x - CROP_MARGIN_PX), max(0, y - CROP_MARGIN_PX)
+        x1, y1 = min(w, x + bw + CROP_MARGIN_PX), min(h, y + bh + CROP_MARGIN_PX)
+        if x1 > x0 and y1 > y0:
+            out[(index, f.field_id)] = encode_png(aligned[y0:y1, x0:x1])
+    return out
+
+
+def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None
+                  ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
+    """Read every page of a stored original: readings, page images (PNG) and field crops.
+
+    A page read as a form is stored aligned to its template (the field boxes fit it);
+    any other page upright as scanned.
+    """
     if not original_path:
         raise ApplicationError(f"document {document_id} has no stored original")
     path = files.path(original_path)
@@ -119,14 +141,19 @@ def read_document(files: ContentStore, reader: Reader, document_id: int,
         raise ApplicationError(f"document {document_id}: original missing from the content store")
     pages: list[PageReading] = []
     images: list[bytes] = []
+    crops: dict[tuple[int, str], bytes] = {}
     for i, image in enumerate(iter_pages(path)):
-        reading = read_page(image, reader, index=i)
-        gray = preprocess.to_gray(image)
-        images.append(encode_png(preprocess.rotate_quadrant(gray, reading.orientation)))
+        reading, aligned = read_page_with_image(image, reader, index=i)
+        if aligned is not None:
+            images.append(encode_png(aligned))
+            crops.update(field_crops(i, reading, aligned))
+        else:
+            gray = preprocess.to_gray(image)
+            images.append(encode_png(preprocess.rotate_quadrant(gray, reading.orientation)))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
         raise BusinessError("no pages", "ページがありません", "no_pages")
-    return pages, images
+    return pages, images, crops
 
 
 def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
@@ -151,8 +178,9 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
     try:
         doc = repo.document(document_id)
         batch_id = doc.batch_id if doc else None
-        pages, images = read_document(files, reader, document_id, doc.original_path if doc else None)
-        status = repo.save_reading(document_id, worker, pages, images)
+        pages, images, crops = read_document(files, reader, document_id,
+                                             doc.original_path if doc else None)
+        status = repo.save_reading(document_id, worker, pages, images, crops)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)
     except LeaseLost:
         log.warning("document %d: lease lost by %s, result dropped", document_id, worker)

@@ -145,3 +145,16 @@ def test_two_recognize_flows_share_one_batch(prefect_server: str, yomitori_env: 
         doc = repo.document(doc_id)
         assert doc is not None and doc.status in DONE and doc.attempts == 0
         assert page_rows(repo, doc_id) == list(range(n))
+
+
+def test_tasks_retry_only_transient_errors() -> None:
+    from prefect.states import Failed
+
+    from domain.errors import ApplicationError, BusinessError
+    from flows.intake import retry_on
+
+    transient = retry_on(ApplicationError)
+    assert transient(None, None, Failed(data=ApplicationError("db locked")))  # type: ignore[arg-type]
+    assert not transient(None, None, Failed(data=BusinessError("corrupt", "壊れています")))  # type: ignore[arg-type]
+    assert not transient(None, None, Failed(data=RuntimeError("bug")))  # type: ignore[arg-type]
+    assert retry_on(OSError, ApplicationError)(None, None, Failed(data=PermissionError()))  # type: ignore[arg-type]

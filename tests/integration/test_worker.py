@@ -89,7 +89,10 @@ def test_batch_end_to_end(tmp_path: Path, templates: dict[str, FormTemplate],
         assert page_rows(repo, doc_id) == list(range(n))  # exactly one Page row per page
         for page in repo.pages(doc_id):
             assert page.image_path and repo.files.path(page.image_path).read_bytes()[:4] == b"\x89PNG"
-        assert repo.fields(doc_id)
+        fields = repo.fields(doc_id)
+        assert fields
+        for f in fields:  # every field keeps the crop a reviewer will see beside its value
+            assert f.crop_path and repo.files.path(f.crop_path).read_bytes()[:4] == b"\x89PNG"
     counts = repo.counts_by_status()
     assert counts[S.RECEIVED] == counts[S.PROCESSING] == 0
     # a second worker finds nothing to do and leaves the rows alone
@@ -166,3 +169,48 @@ def test_rerun_keeps_one_page_row_per_page(tmp_path: Path, templates: dict[str, 
     engine = make_engine(f"sqlite:///{tmp_path / 'yomitori.db'}")
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Page)) == n
+
+
+def test_cli_receive_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                templates: dict[str, FormTemplate], scans: list[tuple[Path, int]]) -> None:
+    from typer.testing import CliRunner
+
+    from intake import build_repository
+    from yomitori.cli_ops import app, receive_files
+    from yomitori.settings import get_settings
+
+    monkeypatch.setenv("YOMITORI_HOME", str(tmp_path / "home"))
+    settings = get_settings()
+    repo = build_repository(settings)
+    bad = tmp_path / "in" / "empty.png"
+    bad.parent.mkdir()
+    bad.write_bytes(b"")
+    _, counts = receive_files(repo, settings, [scans[0][0], scans[0][0], bad.parent])
+    assert counts == {"received": 1, "duplicate": 1, "empty_file": 1}
+    run_worker(repo, repo.files, fake_reader(templates), lease_seconds=60)
+    out = CliRunner().invoke(app, ["status"]).output
+    assert "     1件  職員の確認待ち" in out and "     1件  使用できないファイル（隔離）" in out
+    assert "     2件  合計" in out
+    assert "職員の確認待ちの項目:" in out
+
+
+def test_transient_error_keeps_the_lease_for_a_task_retry(tmp_path: Path, templates: dict[str, FormTemplate],
+                                                          scans: list[tuple[Path, int]]) -> None:
+    from domain.errors import ApplicationError
+
+    repo = make_repo(tmp_path)
+    doc_id = next(iter(receive(repo, scans[:1])))
+    worker = new_worker_id()
+    repo.claim(worker, 1, 60)
+    doc = repo.document(doc_id)
+    assert doc is not None and doc.original_path
+    original = repo.files.path(doc.original_path)
+    saved = original.read_bytes()
+    original.unlink()  # the share holding the content store went away
+    with pytest.raises(ApplicationError):
+        process_document(repo, repo.files, fake_reader(templates), doc_id, worker, raise_transient=True)
+    doc = repo.document(doc_id)
+    assert doc is not None and doc.status == S.PROCESSING and doc.lease_owner == worker
+    original.write_bytes(saved)  # back: the retry under the same worker id succeeds
+    result = process_document(repo, repo.files, fake_reader(templates), doc_id, worker, raise_transient=True)
+    assert result.status in (S.READ, S.NEEDS_REVIEW) and result.batch_id is not None
