@@ -123,6 +123,9 @@ class FieldSpec(_Strict):
     era_field: str | None = None  # wareki_date: the choice field holding the era
     fixed_era: str | None = None  # wareki_date: era printed on the form (e.g. 令和)
     label_position: Literal["left", "above", "none"] = "left"
+    # choice fields: "box" = a □ before each label; "circle" = printed labels people
+    # circle (明・大・昭・平・令), no squares
+    mark_style: Literal["box", "circle"] = "box"
     sample: str | None = None  # generator key used by the scan synthesiser
     personal: bool = False  # personal data: masked in logs and exports unless asked
 
@@ -136,6 +139,8 @@ class FieldSpec(_Strict):
                 raise ValueError(f"field '{self.id}': option values must be unique")
         elif self.options:
             raise ValueError(f"field '{self.id}': only choice fields have options")
+        if self.mark_style == "circle" and not self.options:
+            raise ValueError(f"field '{self.id}': mark_style circle needs options")
         if self.kind is FieldKind.MY_NUMBER and self.cells not in (None, 12):
             raise ValueError(f"field '{self.id}': a my_number field has 12 cells")
         if self.era_field and self.fixed_era:
@@ -150,8 +155,8 @@ class FieldSpec(_Strict):
 
     @property
     def is_circled_choice(self) -> bool:
-        """Era choices (明・大・昭・平・令) are printed labels that people circle, no squares."""
-        return self.kind is FieldKind.CHOICE and self.id.endswith("_era")
+        """Printed labels that people circle (明・大・昭・平・令), no squares."""
+        return self.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and self.mark_style == "circle"
 
 
 class FormTemplate(_Strict):
