@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from domain.status import FieldStatus, PageStatus
+from intake.scan import name_hash
 from ocr.pipeline import Reader
 
 
@@ -59,13 +60,15 @@ def read_scans(paths: list[str], out_dir: str) -> list[dict[str, Any]]:
     summaries = []
     for i, p in enumerate(paths, 1):
         s = read_one(p, out_dir)
-        logger.info("read %d/%d: %s pages=%s forms=%s auto=%s/%s", i, len(paths), s["file"],
-                    s["pages"], s["forms"], s["auto"], s["fields"])
+        logger.info("read %d/%d: file %s pages=%s forms=%s auto=%s/%s", i, len(paths),
+                    name_hash(s["file"]), s["pages"], s["forms"], s["auto"], s["fields"])
         summaries.append(s)
     total = sum(s["fields"] for s in summaries)
     auto = sum(s["auto"] for s in summaries)
-    rows = "\n".join(f"| {s['file']} | {s['pages']} | {s['forms']} | {s['auto']}/{s['fields']} | "
-                     f"{s['error'] or ''} |" for s in summaries)
+    # artifacts are shown to every Prefect user: file names (which may hold a person's
+    # name) appear only as short hashes
+    rows = "\n".join(f"| {name_hash(s['file'])} | {s['pages']} | {s['forms']} | "
+                     f"{s['auto']}/{s['fields']} | {s['error'] or ''} |" for s in summaries)
     create_markdown_artifact(
         key="read-summary",
         markdown=f"# 読み取り結果\n\n自動確定 {auto}/{total} 項目\n\n"

@@ -10,6 +10,7 @@ from domain.errors import BusinessError
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import PAGE_STATUS_JA, REVIEW_REASON_JA, FieldKind, FieldStatus
+from intake.scan import name_hash
 from ocr.pipeline import Reader, read_page
 from yomitori.documents import iter_pages
 
@@ -23,7 +24,8 @@ def read_file(path: Path, reader: Reader) -> tuple[DocumentReading | None, Busin
         for i, image in enumerate(iter_pages(path)):
             pages.append(read_page(image, reader, index=i))
     except BusinessError as err:
-        log.warning("cannot read file %s: %s", path.name, err)
+        # a file name may hold a person's name: the log gets a short hash of it
+        log.warning("cannot read file %s: %s", name_hash(path.name), err)
         return None, err
     return DocumentReading(source=path.name, pages=pages), None
 
