@@ -133,3 +133,16 @@ def test_hostile_text_is_kept_as_data_and_goes_to_review(templates, onestop) -> 
     assert name.status is FieldStatus.NEEDS_REVIEW  # no calibration: nothing auto-accepted
     mn = page.field("my_number")
     assert mn.kind is FieldKind.MY_NUMBER and mn.status is FieldStatus.NEEDS_REVIEW
+
+
+def test_page_without_marks_is_aligned_by_features(templates, onestop) -> None:  # type: ignore[no-untyped-def]
+    image, truth = onestop
+    no_marks = image.copy()
+    for mk in templates["onestop_2022"].pages[0].marks:  # a form printed without corner marks
+        x0, y0 = round(mk.x * 200 / 25.4) - 6, round(mk.y * 200 / 25.4) - 6
+        s = round(mk.size * 200 / 25.4) + 12
+        no_marks[y0 : y0 + s, x0 : x0 + s] = 255
+    page = read_page(no_marks, _reader(templates))
+    assert page.status is PageStatus.READ and page.template_id == "onestop_2022"
+    assert page.alignment_quality is not None and page.alignment_quality >= 0.5
+    _marks_match(page, truth["pages"][0])
