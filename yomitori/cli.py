@@ -26,9 +26,9 @@ app.add_typer(templates_app, name="templates")
 
 def _register_operations() -> None:
     """watch / process / status live in their own modules; expose them at the top level."""
-    from yomitori import cli_intake, cli_ops
+    from yomitori import cli_intake, cli_ops, cli_report
 
-    for sub in (cli_intake.app, cli_ops.app):
+    for sub in (cli_intake.app, cli_ops.app, cli_report.app):
         for command in sub.registered_commands:
             app.registered_commands.append(command)
 

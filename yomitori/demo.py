@@ -146,6 +146,9 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
     n_pages = len(page_out)
     ok_pages = sum(p.identified for p in page_out)
     _report(settings, readings, page_out, outcomes, elapsed, echo)
+    from reports import make_reports
+
+    make_reports(settings, echo)
     echo(summarize_line(n_pages, ok_pages, summarize(outcomes, "kind").get("ALL")))
     # success: every dropped file is in the store (the broken one quarantined), every page identified
     return 0 if n_pages and ok_pages == n_pages and len(readings) == len(files) else 1

@@ -35,6 +35,43 @@ class Settings(BaseSettings):
     min_image_px: int = 500  # shorter side of every page, at read_dpi for PDFs (too_small)
     poll_seconds: float = 2.0  # polling interval (network shares give no inotify events)
     rescan_seconds: float = 60.0  # full rescan interval when filesystem events are used
+    manual_seconds_per_field: float = 12.0  # reports: hand-typing time per field (hours-saved baseline)
+    # Review app (review/): staff sessions, lock-out, leases.
+    review_cookie_secure: bool = True  # Secure cookies (browsers accept them on http://127.0.0.1 too)
+    review_session_hours: float = 8.0
+    review_max_failed_logins: int = 5  # consecutive wrong passwords before a lock-out
+    review_lockout_minutes: float = 15.0
+    review_lease_minutes: float = 30.0  # a document abandoned this long goes back to the queue
+    review_seconds_per_field: float = 8.0  # estimate of remaining review time in the queue
+    # Demo back-office system (sandbox/) and bot entry (bots/, flows/enter.py).
+    sandbox_dir: Path | None = None  # default: <home>/sandbox
+    sandbox_port: int = 8765
+    sandbox_user: str = "clerk"
+    sandbox_password: str = "sandbox-pass"  # the demo system's own login, not a real credential
+    sandbox_session_seconds: float = 900.0
+    sandbox_chaos: bool = False  # switch the chaos knobs below on
+    sandbox_chaos_slow_rate: float = 0.1
+    sandbox_chaos_slow_ms: int = 400
+    sandbox_chaos_error_rate: float = 0.05
+    sandbox_chaos_expire_rate: float = 0.03
+    sandbox_chaos_changed_ids: bool = True
+    sandbox_chaos_seed: int = 7
+    target_url: str = "http://127.0.0.1:8765"  # the back-office system the bot types into
+    target_name: str = "sandbox"  # mapping file bots/targets/<name>.yaml
+    target_secret_block: str | None = None  # Prefect Secret block prefix: <prefix>-user / <prefix>-password
+    bot_headless: bool = True
+    bot_timeout_ms: int = 10000
+    bot_max_retries: int = 4  # retries per record on ApplicationError (timeouts, 5xx, lost session)
+    bot_circuit_breaker: int = 5  # consecutive failed tries that stop the run
+
+    @property
+    def sandbox_root(self) -> Path:
+        return self.sandbox_dir or self.home / "sandbox"
+
+    @property
+    def evidence_root(self) -> Path:
+        """Failure screenshots and traces of bot runs (evidence of entries is in the ContentStore)."""
+        return self.home / "bot-failures"
 
     @property
     def model_root(self) -> Path:
