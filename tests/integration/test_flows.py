@@ -110,6 +110,17 @@ def test_pipeline_flow_on_a_dropped_batch(prefect_server: str, yomitori_env: Pat
                                                                         "recognize-summary"])))}
     assert keys == {"intake-summary", "recognize-summary"}
 
+    # the nightly report flow on the same store: files written, exclusions stated
+    from flows.report import report
+
+    out = yomitori_env / "reports" / "nightly"
+    summary = report(kind="all", out=str(out))
+    assert summary["folder"] == str(out)
+    written = {p.suffix for p in out.rglob("*") if p.is_file()}
+    assert {".csv", ".xlsx", ".html"} <= written
+    survey = summary["survey"][0]
+    assert survey["counted"] + survey["excluded"] == 1  # the one survey document
+
 
 @pytest.mark.model
 @pytest.mark.slow
