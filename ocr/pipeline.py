@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import cv2
 import numpy as np
 
 from domain.calibration import Calibration
@@ -67,8 +68,6 @@ class Reader:
 
 
 def _downscale(img: np.ndarray) -> np.ndarray:
-    import cv2
-
     return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
@@ -138,8 +137,6 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
 
 
 def _scale_to(gray: np.ndarray, width: int) -> np.ndarray:
-    import cv2
-
     s = width / gray.shape[1]
     return cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
 
@@ -233,8 +230,6 @@ def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Rea
     Emptiness is decided against the blank form: only ink the blank form does not
     have counts, so leftovers of a printed box never read as "一" or "_".
     """
-    import cv2
-
     margin = reader.px(1.2)
     x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
     x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
@@ -258,8 +253,6 @@ def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Rea
 
 def _near(mask: np.ndarray) -> np.ndarray:
     """Pixels within a stroke width of new ink (keep handwriting that touches a printed line)."""
-    import cv2
-
     return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
 
 
