@@ -1,0 +1,178 @@
+"""Staff accounts and login sessions for the review app.
+
+* Passwords: argon2id (argon2-cffi defaults); there is no default account or password.
+* Lock-out: after ``max_failures`` wrong passwords in a row an account is locked for
+  ``lockout``; each failure also costs a growing delay chosen by the caller (see
+  :meth:`UserStore.authenticate`). Unknown users take the same time as known ones.
+* Sessions: a random token in the cookie, only its SHA-256 in the database, a per-session
+  CSRF token, a fixed lifetime.
+* Logs carry user ids and usernames' absence/presence only as outcomes, never passwords.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.errors import BusinessError
+from store.db import BEGIN_OPTION
+from store.models import utcnow
+from store.review_models import User, UserSession
+
+log = logging.getLogger(__name__)
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a password: evens out the time of unknown usernames")
+MIN_PASSWORD = 12
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # upload, status
+    REVIEWER = "reviewer"  # confirm fields
+    ADMIN = "admin"  # everything
+
+
+ROLE_JA: dict[Role, str] = {Role.CLERK: "受付担当", Role.REVIEWER: "確認担当", Role.ADMIN: "管理者"}
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account | None
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    account: Account
+    csrf_token: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _account(u: User) -> Account:
+    return Account(u.id, u.username, u.display_name, Role(u.role))
+
+
+class UserStore:
+    def __init__(self, session_factory: sessionmaker[Session], *, max_failures: int = 5,
+                 lockout: timedelta = timedelta(minutes=15), session_ttl: timedelta = timedelta(hours=8),
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._sf = session_factory
+        self.max_failures = max_failures
+        self.lockout = lockout
+        self.session_ttl = session_ttl
+        self._clock = clock
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sf() as s, s.begin():
+            s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+            yield s
+
+    def add_user(self, username: str, password: str, role: Role | str, display_name: str = "") -> int:
+        username = username.strip()
+        if not username or len(username) > 60:
+            raise BusinessError("bad username", "ユーザー名は1〜60文字で指定してください", "bad_username")
+        if len(password) < MIN_PASSWORD:
+            raise BusinessError("password too short", f"パスワードは{MIN_PASSWORD}文字以上にしてください",
+                                "weak_password")
+        with self._write() as s:
+            if s.scalar(select(User.id).where(User.username == username)) is not None:
+                raise BusinessError("username taken", "このユーザー名は既に使われています", "username_taken")
+            u = User(username=username, display_name=display_name or username, role=Role(role).value,
+                     password_hash=_HASHER.hash(password), active=True, failed_logins=0,
+                     created_at=self._clock())
+            s.add(u)
+            s.flush()
+            log.info("user %d added with role %s", u.id, u.role)
+            return u.id
+
+    def authenticate(self, username: str, password: str) -> LoginResult:
+        """Check a password; counts failures and locks the account after too many."""
+        now = self._clock()
+        with self._write() as s:
+            u = s.scalar(select(User).where(User.username == username.strip()))
+            if u is None or not u.active:
+                _verify(_DUMMY_HASH, password)
+                log.info("login failed: unknown or inactive account")
+                return LoginResult(None)
+            if u.locked_until is not None and u.locked_until > now:
+                log.warning("login refused: user %d is locked", u.id)
+                return LoginResult(None, locked=True)
+            if not _verify(u.password_hash, password):
+                u.failed_logins += 1
+                if u.failed_logins >= self.max_failures:
+                    u.locked_until, u.failed_logins = now + self.lockout, 0
+                    log.warning("user %d locked after repeated failed logins", u.id)
+                    return LoginResult(None, locked=True)
+                log.info("login failed for user %d (%d in a row)", u.id, u.failed_logins)
+                return LoginResult(None)
+            u.failed_logins, u.locked_until = 0, None
+            if _HASHER.check_needs_rehash(u.password_hash):
+                u.password_hash = _HASHER.hash(password)
+            log.info("user %d logged in", u.id)
+            return LoginResult(_account(u))
+
+    def failures(self, username: str) -> int:
+        with self._sf() as s:
+            return s.scalar(select(User.failed_logins).where(User.username == username.strip())) or 0
+
+    def create_session(self, account: Account) -> tuple[str, str]:
+        """A new session: (cookie token, CSRF token)."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._write() as s:
+            s.execute(delete(UserSession).where(UserSession.expires_at < now))
+            s.add(UserSession(token_sha256=_digest(token), user_id=account.id, csrf_token=csrf,
+                              created_at=now, expires_at=now + self.session_ttl))
+        return token, csrf
+
+    def session(self, token: str | None) -> SessionInfo | None:
+        if not token:
+            return None
+        with self._sf() as s:
+            row = s.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                            .where(UserSession.token_sha256 == _digest(token))).first()
+        if row is None:
+            return None
+        sess, user = row
+        if sess.expires_at <= self._clock() or not user.active:
+            return None
+        return SessionInfo(_account(user), sess.csrf_token)
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with self._write() as s:
+                s.execute(delete(UserSession).where(UserSession.token_sha256 == _digest(token)))
+
+    def get(self, user_id: int) -> Account | None:
+        with self._sf() as s:
+            u = s.get(User, user_id)
+            return _account(u) if u else None
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
