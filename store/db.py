@@ -9,6 +9,8 @@ PostgreSQL is used as is (``pool_pre_ping``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +98,12 @@ def upgrade(url: str, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def write_transaction(sf: sessionmaker[Session]) -> Iterator[Session]:
+    """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE),
+    so a writer never fails to upgrade a read lock under concurrency."""
+    with sf() as s, s.begin():
+        s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+        yield s

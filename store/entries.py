@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.lifecycle import DocumentStatus, transition
-from store.db import BEGIN_OPTION
+from store.db import write_transaction
 from store.files import ContentStore
 from store.models import Document, EntryAttempt, dumps, utcnow
 
@@ -30,11 +29,8 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 
 
-@contextmanager
-def _write(sf: sessionmaker[Session]) -> Iterator[Session]:
-    with sf() as s, s.begin():
-        s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
-        yield s
+def _write(sf: sessionmaker[Session]) -> AbstractContextManager[Session]:
+    return write_transaction(sf)
 
 
 def chain_hash(prev: str, sha256: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +34,7 @@ from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus, ReviewActionKind, status_after_reading, transition
 from domain.model import PageReading
 from domain.status import FieldStatus
-from store.db import BEGIN_OPTION
+from store.db import write_transaction
 from store.files import ContentStore
 from store.models import (
     Batch,
@@ -80,11 +80,8 @@ class Repository:
         self.max_attempts = max_attempts
         self._clock = clock
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._sf() as s, s.begin():
-            s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
-            yield s
+    def _write(self) -> AbstractContextManager[Session]:
+        return write_transaction(self._sf)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

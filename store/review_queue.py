@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.lifecycle import DocumentStatus
 from domain.status import FieldStatus
-from store.db import BEGIN_OPTION
+from store.db import write_transaction
 from store.models import Document, FieldResult, Page, ReviewAction, utcnow
 from store.review_models import BlindEntry, ReviewLease, ReviewReturn, SensitiveView, User
 
@@ -72,11 +72,8 @@ class ReviewQueue:
         self.lease = lease
         self._clock = clock
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._sf() as s, s.begin():
-            s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
-            yield s
+    def _write(self) -> AbstractContextManager[Session]:
+        return write_transaction(self._sf)
 
     # --- queue ---------------------------------------------------------------------------
     def _open(self, now: datetime, user_id: int | None, template_id: str | None,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import BusinessError
-from store.db import BEGIN_OPTION
+from store.db import write_transaction
 from store.models import utcnow
 from store.review_models import User, UserSession
 
@@ -83,11 +83,8 @@ class UserStore:
         self.session_ttl = session_ttl
         self._clock = clock
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._sf() as s, s.begin():
-            s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
-            yield s
+    def _write(self) -> AbstractContextManager[Session]:
+        return write_transaction(self._sf)
 
     def add_user(self, username: str, password: str, role: Role | str, display_name: str = "") -> int:
         username = username.strip()
