@@ -4,7 +4,7 @@
 ``scope(name)`` wraps the work on one record: a trace chunk is recorded while it runs
 and, if it raises, a screenshot and the trace are written to ``failures_dir`` (named by
 ``name``: ids only, never personal data) before the exception goes on.
-Never ``playwright install``: the browser is the system's ``/usr/bin/chromium``.
+The browser is Debian's ``/usr/bin/chromium``; Playwright's own browser builds are not used.
 """
 
 from __future__ import annotations

@@ -121,7 +121,8 @@ def export_forms(all_forms: dict[str, Forms], out_dir: Path, home: Path, *,
     run.files.append(export.write_csv_utf8(excluded, out_dir / "excluded.csv"))
     run.audit_log = export.audit_export(home, "export:" + ",".join(run.records), sum(run.records.values()),
                                         include_my_number, run.files, actor)
-    log.info("export: %d tables, %d rows, %d excluded forms, %d CP932 replacements, my_number=%s",
+    # logs whether the personal-number column was asked for (a flag), never a value
+    log.info("export: %d tables, %d rows, %d excluded forms, %d CP932 replacements, pn_column=%s",
              len(run.records), sum(run.records.values()), len(excluded), len(run.unencodable),
              include_my_number)
     return run
