@@ -7,9 +7,10 @@ Nothing here touches files, images or engines.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from domain.status import (
     FieldKind,
@@ -88,15 +89,46 @@ class StaticRect(_Strict):
     fill_gray: int | None = None  # 0..255 shading, None = no fill
 
 
+Anchors = Literal["marks", "structure"]
+
+
 class PageSpec(_Strict):
-    """One printed page of a form: its identifier, marks and printed furniture."""
+    """One printed page of a form: its identifier, marks and printed furniture.
+
+    A form we draw ourselves has corner marks and a QR code. A city's own form
+    (``FormTemplate.source == "scanned"``) usually has neither: its page carries
+    ``reference_image``, a scan of the blank page, and is aligned by its own
+    printed structure (ruled lines, boxes, labels), which ``anchors`` records.
+    """
 
     number: Annotated[int, Field(ge=1)]
     form_code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Z0-9-]+$")
-    marks: list[Mark] = Field(min_length=3, max_length=4)
+    marks: list[Mark] = Field(default=[], max_length=4)
+    # Path of the blank page's scan, relative to the template file's directory
+    # (PNG, any resolution; it is scaled to the page size in millimetres).
+    reference_image: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_./-]+\.png$")
+    anchors: Anchors | None = None  # None: "marks" when the page has marks, else "structure"
     texts: list[StaticText] = []
     lines: list[StaticLine] = []
     rects: list[StaticRect] = []
+
+    @model_validator(mode="after")
+    def _check_anchors(self) -> PageSpec:
+        if self.marks and len(self.marks) < 3:
+            raise ValueError(f"page {self.number}: give 3 or 4 corner marks, or none")
+        if self.anchor_kind == "marks" and not self.marks:
+            raise ValueError(f"page {self.number}: anchors 'marks' needs corner marks")
+        if self.reference_image and (".." in self.reference_image.split("/")
+                                     or self.reference_image.startswith("/")):
+            raise ValueError(f"page {self.number}: reference_image must stay inside the template folder")
+        return self
+
+    @property
+    def anchor_kind(self) -> Anchors:
+        """What alignment relies on for this page."""
+        if self.anchors is not None:
+            return self.anchors
+        return "marks" if self.marks else "structure"
 
 
 class ChoiceOption(_Strict):
@@ -128,6 +160,9 @@ class FieldSpec(_Strict):
     mark_style: Literal["box", "circle"] = "box"
     sample: str | None = None  # generator key used by the scan synthesiser
     personal: bool = False  # personal data: masked in logs and exports unless asked
+    # Attributes a machine guessed (template drafting) that no admin has confirmed yet,
+    # e.g. ["kind", "label"]; an admin's edit clears them. Empty for a finished template.
+    guessed: list[Literal["box", "kind", "label", "options", "id"]] = []
 
     @model_validator(mode="after")
     def _check_kind_shape(self) -> FieldSpec:
@@ -169,8 +204,17 @@ class FormTemplate(_Strict):
     title: str = Field(min_length=1)
     page_size_mm: tuple[float, float] = (210.0, 297.0)
     valid_from: date | None = None  # the form did not exist before this date
+    # "rendered": we draw the form (marks, QR code, form code); "scanned": a city's own
+    # printed form, each page described by a reference_image of the blank page.
+    source: Literal["rendered", "scanned"] = "rendered"
+    # "draft": made by `yomitori templates draft` and not yet confirmed by an admin;
+    # the reader never identifies a page as a draft template unless asked to.
+    status: Literal["active", "draft"] = "active"
     pages: list[PageSpec] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
+    # Directory of the YAML file this was loaded from (set by the loader); relative
+    # reference_image paths are resolved against it.
+    _source_dir: Path | None = PrivateAttr(default=None)
 
     @field_validator("pages")
     @classmethod
@@ -200,6 +244,8 @@ class FormTemplate(_Strict):
                     raise ValueError(
                         f"field '{f.id}': era_field '{f.era_field}' must name a choice field"
                     )
+        if self.source == "scanned" and not all(p.reference_image for p in self.pages):
+            raise ValueError("a scanned form needs a reference_image on every page")
         codes = [p.form_code for p in self.pages]
         if len(set(codes)) != len(codes):
             raise ValueError("form_code must differ between pages")
@@ -220,6 +266,25 @@ class FormTemplate(_Strict):
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def source_dir(self) -> Path | None:
+        return self._source_dir
+
+    def with_source_dir(self, directory: Path) -> FormTemplate:
+        """This template, remembering the folder its relative paths are resolved against."""
+        copy = self.model_copy()
+        copy._source_dir = directory
+        return copy
+
+    def reference_path(self, page: int) -> Path | None:
+        """The blank page's scan of a scanned form (None for a form we render)."""
+        ref = self.page(page).reference_image
+        if ref is None:
+            return None
+        if self._source_dir is None:
+            raise ValueError(f"template {self.key}: reference_image without a source folder")
+        return self._source_dir / ref
 
 
 class Issue(_Strict):

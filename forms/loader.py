@@ -18,6 +18,7 @@ from domain.errors import TemplateError
 from domain.model import Box, FormTemplate
 
 TEMPLATE_FILE = "template.yaml"
+VERSIONS_DIR = "versions"  # templates/<id>/versions/v<N>.yaml: older versions, kept unchanged
 ENV_TEMPLATES_DIR = "YOMITORI_TEMPLATES_DIR"
 
 _FIELD_IN_MSG = re.compile(r"field '([a-z][a-z0-9_]*)'")
@@ -172,11 +173,11 @@ def _check_layout(template: FormTemplate, root: yaml.Node, shown: str) -> None:
     """Fields must keep clear of the QR code and the registration marks."""
     from forms.render import qr_box  # local: keeps loading free of drawing code
 
-    reserved = qr_box(template)
+    reserved = qr_box(template) if template.source == "rendered" else None
     for f in template.fields:
         marks = [Box(x=m.x, y=m.y, w=m.size, h=m.size) for m in template.page(f.page).marks]
         for box in [f.box, *[o.box for o in f.options]]:
-            what = "the QR code area" if _overlaps(box, reserved) else None
+            what = "the QR code area" if reserved is not None and _overlaps(box, reserved) else None
             if what is None and any(_overlaps(box, mk) for mk in marks):
                 what = "a registration mark"
             if what:
@@ -212,6 +213,15 @@ def load_template(path: Path) -> FormTemplate:
         problems = [_describe(dict(e), root, shown) for e in exc.errors()]
         raise TemplateError("; ".join(problems)) from exc
     _check_layout(template, root, shown)
+    # Relative paths are resolved against the template's folder templates/<id>/, also
+    # for the frozen older versions kept in templates/<id>/versions/.
+    folder = path.parent.parent if path.parent.name == VERSIONS_DIR else path.parent
+    template = template.with_source_dir(folder)
+    for page in template.pages:
+        ref = template.reference_path(page.number)
+        if ref is not None and not ref.is_file():
+            raise TemplateError(f"{shown}: page {page.number}: reference_image '{page.reference_image}' "
+                                "does not exist")
     return template
 
 
@@ -231,4 +241,27 @@ def load_templates(directory: Path | None = None) -> dict[str, FormTemplate]:
             )
         found[template.id] = template
         origin[template.id] = path
+    return found
+
+
+def load_template_versions(directory: Path | None = None) -> dict[tuple[str, int], FormTemplate]:
+    """Every version of every template: the current ``template.yaml`` and ``versions/v*.yaml``.
+
+    Documents keep the version they were read with, so a page read with an older
+    version can still be shown and re-read with it.
+    """
+    current = load_templates(directory)
+    directory = directory if directory is not None else default_templates_dir()
+    found: dict[tuple[str, int], FormTemplate] = {(t.id, t.version): t for t in current.values()}
+    for path in sorted(directory.glob(f"*/{VERSIONS_DIR}/v*.yaml")):
+        template = load_template(path)
+        owner = path.parent.parent.name
+        cur = current.get(template.id)
+        if cur is None or cur.source_dir is None or cur.source_dir.name != owner:
+            raise TemplateError(
+                f"{_display(path)}: version of '{template.id}' kept in another template's folder")
+        if (template.id, template.version) in found:
+            raise TemplateError(
+                f"{_display(path)}: version {template.version} of '{template.id}' exists twice")
+        found[(template.id, template.version)] = template
     return found

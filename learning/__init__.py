@@ -1,0 +1,1 @@
+"""Learning from staff corrections: recalibration, threshold tuning, lexicons (issue 9)."""
