@@ -4,8 +4,9 @@ The demo runs in its own data directory (``<home>/demo``, made anew each time):
 it writes generated scans (PDF, multi-page TIFF, PNG, JPEG) plus one broken file
 into the inbox, runs the Prefect ``pipeline`` flow (intake, then recognition) on a
 local ephemeral Prefect, then compares the stored readings with the synthesiser's
-ground truth and says where everything is. Later stages (review, bot entry,
-reports) extend this same command.
+ground truth, writes the reports, confirms the one-stop forms (a stand-in for
+staff, from ground truth) and lets the bot enter them into the demo back-office
+system, and says where everything is.
 """
 
 from __future__ import annotations
@@ -148,10 +149,38 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
     _report(settings, readings, page_out, outcomes, elapsed, echo)
     from reports import make_reports
 
+    entry_ok = _review_and_enter(settings, truths, echo)
     make_reports(settings, echo)
     echo(summarize_line(n_pages, ok_pages, summarize(outcomes, "kind").get("ALL")))
-    # success: every dropped file is in the store (the broken one quarantined), every page identified
-    return 0 if n_pages and ok_pages == n_pages and len(readings) == len(files) else 1
+    # success: every dropped file is in the store (the broken one quarantined), every page identified,
+    # every confirmed record entered
+    return 0 if n_pages and ok_pages == n_pages and len(readings) == len(files) and entry_ok else 1
+
+
+def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callable[[str], None]) -> bool:
+    """Stand-in review from ground truth, then bot entry into the sandbox; True when nothing failed."""
+    from yomitori.demo_entry import DEMO_REVIEWER, enter_into_sandbox, review_with_truth
+
+    echo("\n確認とシステム入力:")
+    rv = review_with_truth(settings, truths)
+    echo(f"  デモでは職員の確認を正解データで代行します（操作者 {DEMO_REVIEWER}、"
+         "本番は確認画面で職員が行います）:\n"
+         f"    書類 {rv.confirmed_documents} 件、確認 {rv.confirmed_fields} 項目・"
+         f"修正 {rv.corrected_fields} 項目")
+    if rv.left_for_staff:
+        echo(f"  記入内容そのものに誤りがある {rv.left_for_staff} 件は確認待ちのまま残します"
+             "（確認画面で試せます）")
+    echo("  ワンストップ特例申請書をロボットが基幹システムに入力します")
+    summary = enter_into_sandbox(settings, truths, echo)
+    echo(f"  入力 {summary['entered']} 件、登録済み {summary['already_entered']} 件、"
+         f"差し戻し {summary['rejected']} 件、失敗 {summary['failed']} 件、"
+         f"再試行 {summary['retried']} 回（{summary['seconds']} 秒）")
+    echo(f"  証跡（入力前・保存後のスクリーンショット、ハッシュ連鎖）: {summary['evidence_dir']}")
+    echo(f"  失敗時のスクリーンショットとトレース: {summary['failures_dir']}")
+    echo(f"  基幹システム（sandbox）のデータ: {summary['sandbox_db']}")
+    echo(f"ENTRY entered={summary['entered']} already={summary['already_entered']} "
+         f"rejected={summary['rejected']} failed={summary['failed']}")
+    return not summary["failed"] and not summary["stopped"]
 
 
 def _report(settings: Settings, readings: dict[str, DocumentReading], page_out: list[Any],
