@@ -1,7 +1,8 @@
 """``yomitori process`` and ``yomitori status``: run the work store without Prefect (a typer sub-app).
 
 ``process`` receives the given files as one batch and reads every waiting document with a
-progress bar; ``status`` counts documents by status. Output is Japanese, counts only:
+progress bar; ``status`` counts documents by status; ``retry`` gives failed documents
+another reading. Output is Japanese, counts only:
 file names and values are never printed or logged here.
 """
 
@@ -138,7 +139,9 @@ def pending_review_fields(settings: Settings) -> int:
 
 
 @app.command("status")
-def status_command() -> None:
+def status_command(
+    failed: Annotated[bool, typer.Option("--failed", help="Also list the ids of failed documents.")] = False,
+) -> None:
     """Documents by status (Japanese labels) and the fields waiting for staff."""
     from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
     from intake import build_repository
@@ -153,3 +156,41 @@ def status_command() -> None:
         typer.echo(f"  {counts.get(status.value, 0):>6}件  {DOCUMENT_STATUS_JA[status]}")
     typer.echo(f"  {sum(counts.values()):>6}件  合計")
     typer.echo(f"職員の確認待ちの項目: {pending_review_fields(settings)}件")
+    if failed:
+        typer.echo("読み取りに失敗した書類（`yomitori retry 番号` でやり直せます）:")
+        for doc_id, _, st in build_repository(settings).list_documents():
+            if st == DocumentStatus.FAILED.value:
+                typer.echo(f"  書類 {doc_id}")
+
+
+@app.command("retry")
+def retry_command(
+    document_ids: Annotated[list[int] | None,
+                            typer.Argument(help="Document ids (see `status --failed`).")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every document marked failed.")] = False,
+) -> None:
+    """Give failed documents another reading (failed → received, attempts reset)."""
+    from domain.errors import BusinessError
+    from domain.lifecycle import DocumentStatus
+    from intake import build_repository
+    from yomitori.settings import get_settings
+
+    repo = build_repository(get_settings())
+    ids = list(document_ids or [])
+    if all_failed:
+        ids += [i for i, _, st in repo.list_documents() if st == DocumentStatus.FAILED.value and i not in ids]
+    if not ids:
+        typer.echo("対象の書類がありません（書類番号か --all-failed を指定してください）")
+        raise typer.Exit(1)
+    bad = 0
+    for doc_id in ids:
+        try:
+            repo.set_status(doc_id, DocumentStatus.RECEIVED)
+        except LookupError:
+            typer.echo(f"  書類 {doc_id}: 見つかりません", err=True)
+            bad += 1
+        except BusinessError as exc:
+            typer.echo(f"  書類 {doc_id}: {exc.message_ja}", err=True)
+            bad += 1
+    typer.echo(f"読み取り待ちに戻しました: {len(ids) - bad}件（次の読み取りで処理されます）")
+    raise typer.Exit(1 if bad else 0)

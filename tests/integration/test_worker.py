@@ -194,6 +194,37 @@ def test_cli_receive_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "職員の確認待ちの項目:" in out
 
 
+def test_cli_retry_gives_failed_documents_another_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          scans: list[tuple[Path, int]]) -> None:
+    from sqlalchemy import update
+    from typer.testing import CliRunner
+
+    from intake import build_repository
+    from store.models import Document
+    from yomitori.cli_ops import app, receive_files
+    from yomitori.settings import get_settings
+
+    monkeypatch.setenv("YOMITORI_HOME", str(tmp_path / "home"))
+    settings = get_settings()
+    repo = build_repository(settings)
+    receive_files(repo, settings, [scans[0][0], scans[1][0]])
+    ids = [i for i, _, _ in repo.list_documents()]
+    engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'yomitori.db'}")
+    with engine.begin() as conn:  # as after max_read_attempts crashes
+        conn.execute(update(Document).where(Document.id == ids[0])
+                     .values(status="failed", attempts=3, error_code="crash"))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["status", "--failed"]).output
+    assert f"書類 {ids[0]}" in listed and f"書類 {ids[1]}" not in listed
+    assert runner.invoke(app, ["retry"]).exit_code == 1  # nothing named: nothing done
+    bad = runner.invoke(app, ["retry", str(ids[1])])  # received, not failed: refused, unchanged
+    assert bad.exit_code == 1 and repo.document(ids[1]).status == "received"  # type: ignore[union-attr]
+    ok = runner.invoke(app, ["retry", "--all-failed"])
+    assert ok.exit_code == 0 and "1件" in ok.output
+    doc = repo.document(ids[0])
+    assert doc is not None and (doc.status, doc.attempts, doc.error_code) == ("received", 0, None)
+
+
 def test_transient_error_keeps_the_lease_for_a_task_retry(tmp_path: Path, templates: dict[str, FormTemplate],
                                                           scans: list[tuple[Path, int]]) -> None:
     from domain.errors import ApplicationError
