@@ -67,13 +67,15 @@ def build_ctx(settings: Settings) -> Ctx:
 
 
 def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
-    from review import routes_auth, routes_clerk, routes_review
+    from review import routes_admin, routes_auth, routes_clerk, routes_review, routes_templates
+    from review.entry_trigger import EntryTrigger
 
     app = FastAPI(title="yomitori review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx or build_ctx(settings)
+    app.state.entry_trigger = EntryTrigger.from_settings(app.state.ctx.settings)  # captures Prefect settings
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (routes_auth, routes_review, routes_clerk):
+    for module in (routes_auth, routes_review, routes_clerk, routes_templates, routes_admin):
         app.include_router(module.router)
 
     @app.exception_handler(NotLoggedIn)

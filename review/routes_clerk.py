@@ -1,4 +1,10 @@
-"""Clerk pages: documents by status (a simple dashboard) and upload (same intake path)."""
+"""Clerk pages: documents by status (a simple dashboard) and upload (same intake path).
+
+Clerks see aggregate numbers only: the status page shows counts (by status, by field
+kind, the operations totals), never a document id, file name or value; the upload
+result lists only the files of the batch just uploaded, with their outcome. Every
+document-level page (review, history, images, admin) requires another role.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +41,9 @@ def status_page(request: Request, info: Clerk) -> Response:
     ctx = ctx_of(request)
     counts = ctx.repo.counts_by_status()
     rows = [(DOCUMENT_STATUS_JA[s], counts.get(s.value, 0)) for s in DocumentStatus]
+    returns = ctx.queue.open_return_count() if info.account.role is Role.ADMIN else None
     return ctx.pages.TemplateResponse(request, "status.html", {
-        "user": info.account, "csrf": info.csrf_token, "rows": rows,
+        "user": info.account, "csrf": info.csrf_token, "rows": rows, "returns": returns,
         "total": sum(counts.values()), "queue": ctx.queue.counts(), **_dashboard(ctx)})
 
 

@@ -19,6 +19,7 @@ from domain.mynumber import mask_my_number
 from domain.status import FieldKind
 from review.auth import Conflict, Ctx, Forbidden, ctx_of, require, require_post
 from review.confirm import build_views, decide, needs_person
+from review.entry_trigger import after_confirmation
 from store.users import Role, SessionInfo
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ async def confirm_submit(request: Request, doc_id: int, info: ReviewerPost) -> R
         return _render(request, ctx, info, doc_id, held + 1, status=409, message=exc.message_ja)
     ctx.queue.release(doc_id, info.account.id)
     log.info("document %d submitted by user %d (%d decisions)", doc_id, info.account.id, len(decisions))
+    after_confirmation(request.app, doc_id)  # reviewed → start the enter deployment (if configured)
     suffix = "&blind=1" if disputed else ""
     return RedirectResponse(f"/review?done={doc_id}{suffix}", status_code=303)
 

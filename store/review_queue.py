@@ -47,6 +47,22 @@ class QueueCounts:
 
 
 @dataclass(frozen=True)
+class ReturnRow:
+    """An unresolved send-back, with what the admin needs to decide (no field values)."""
+
+    id: int
+    document_id: int
+    source_name: str
+    template_id: str | None
+    template_version: int | None
+    document_status: str
+    reason: str  # wrong_form | unreadable_scan | other
+    user_id: int
+    user_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class HistoryRow:
     at: datetime
     actor: str
@@ -187,6 +203,48 @@ class ReviewQueue:
                                at=self._clock()))
             s.execute(delete(ReviewLease).where(ReviewLease.document_id == document_id))
         log.info("document %d sent back by user %d: %s", document_id, user_id, reason)
+
+    def open_returns(self, limit: int = 500, return_id: int | None = None) -> list[ReturnRow]:
+        """Send-backs nobody resolved yet, oldest first (or just ``return_id`` if it is open)."""
+        query = (select(ReviewReturn, Document.source_name, Document.template_id, Document.template_version,
+                        Document.status, User.display_name)
+                 .join(Document, Document.id == ReviewReturn.document_id)
+                 .join(User, User.id == ReviewReturn.user_id)
+                 .where(ReviewReturn.resolved_at.is_(None)))
+        if return_id is not None:
+            query = query.where(ReviewReturn.id == return_id)
+        with self._sf() as s:
+            res = s.execute(query.order_by(ReviewReturn.at, ReviewReturn.id).limit(limit)).all()
+        return [ReturnRow(r.id, r.document_id, name, tid, tver, status, r.reason, r.user_id, who, r.at)
+                for r, name, tid, tver, status, who in res]
+
+    def open_return_count(self) -> int:
+        """Documents held out of the queue by an unresolved send-back."""
+        with self._sf() as s:
+            return s.scalar(select(func.count(func.distinct(ReviewReturn.document_id)))
+                            .where(ReviewReturn.resolved_at.is_(None))) or 0
+
+    def open_return(self, return_id: int) -> ReturnRow | None:
+        found = self.open_returns(limit=1, return_id=return_id)
+        return found[0] if found else None
+
+    def resolve_returns(self, document_id: int, user_id: int, resolution: str) -> int:
+        """Mark every open send-back of a document resolved; the number resolved (0: already done).
+
+        There is no column for who resolved it: the resolution is recorded by this log line
+        (user id, resolution) and ``resolved_at``. The document is back in the queue as soon
+        as it has no open send-back and is still waiting for review.
+        """
+        now = self._clock()
+        with self._write() as s:
+            res = s.execute(update(ReviewReturn)
+                            .where(ReviewReturn.document_id == document_id,
+                                   ReviewReturn.resolved_at.is_(None))
+                            .values(resolved_at=now).execution_options(synchronize_session=False))
+            n = int(res.rowcount)  # type: ignore[attr-defined]
+        if n:
+            log.info("returns of document %d resolved by user %d: %s", document_id, user_id, resolution)
+        return n
 
     def log_sensitive_view(self, user_id: int, field_result_id: int, what: str) -> None:
         with self._write() as s:

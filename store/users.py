@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import BusinessError
@@ -51,6 +51,20 @@ class Account:
     username: str
     display_name: str
     role: Role
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """An account as the admin page lists it (no password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,9 +104,10 @@ class UserStore:
         username = username.strip()
         if not username or len(username) > 60:
             raise BusinessError("bad username", "ユーザー名は1〜60文字で指定してください", "bad_username")
-        if len(password) < MIN_PASSWORD:
-            raise BusinessError("password too short", f"パスワードは{MIN_PASSWORD}文字以上にしてください",
-                                "weak_password")
+        if len(display_name) > 100:
+            raise BusinessError("display name too long", "表示名は100文字以内で指定してください",
+                                "bad_display_name")
+        _check_password(password)
         with self._write() as s:
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 raise BusinessError("username taken", "このユーザー名は既に使われています", "username_taken")
@@ -166,6 +181,81 @@ class UserStore:
         with self._sf() as s:
             u = s.get(User, user_id)
             return _account(u) if u else None
+
+    # --- administration (the admin page; ``by`` is the acting admin, for the log) ----------
+    def list_users(self) -> list[UserRow]:
+        with self._sf() as s:
+            return [UserRow(u.id, u.username, u.display_name, Role(u.role), u.active, u.failed_logins,
+                            u.locked_until, u.created_at)
+                    for u in s.scalars(select(User).order_by(User.username))]
+
+    def locked(self, row: UserRow) -> bool:
+        return row.locked_until is not None and row.locked_until > self._clock()
+
+    def set_active(self, user_id: int, active: bool, by: int | None = None) -> None:
+        """Enable or disable an account; a disabled account's sessions end at once."""
+        with self._write() as s:
+            u = self._user(s, user_id)
+            if not active:
+                self._keep_an_admin(s, u)
+                s.execute(delete(UserSession).where(UserSession.user_id == user_id))
+            u.active = active
+        log.info("user %d %s by user %s", user_id, "enabled" if active else "disabled", by)
+
+    def set_role(self, user_id: int, role: Role | str, by: int | None = None) -> None:
+        """Change an account's role (takes effect on the next request: sessions read it each time)."""
+        new = Role(role)
+        with self._write() as s:
+            u = self._user(s, user_id)
+            if new is not Role.ADMIN:
+                self._keep_an_admin(s, u)
+            u.role = new.value
+        log.info("user %d role set to %s by user %s", user_id, new.value, by)
+
+    def unlock(self, user_id: int, by: int | None = None) -> None:
+        """Lift a lock-out and reset the count of failed logins."""
+        with self._write() as s:
+            u = self._user(s, user_id)
+            u.locked_until, u.failed_logins = None, 0
+        log.info("user %d unlocked by user %s", user_id, by)
+
+    def set_password(self, user_id: int, password: str, by: int | None = None,
+                     keep_token: str | None = None) -> None:
+        """Set a new password; the account's other sessions end (``keep_token``: the caller's own)."""
+        _check_password(password)
+        with self._write() as s:
+            u = self._user(s, user_id)
+            u.password_hash = _HASHER.hash(password)
+            u.locked_until, u.failed_logins = None, 0
+            ended = delete(UserSession).where(UserSession.user_id == user_id)
+            if keep_token:
+                ended = ended.where(UserSession.token_sha256 != _digest(keep_token))
+            s.execute(ended)
+        log.info("password of user %d set by user %s", user_id, by)
+
+    @staticmethod
+    def _user(s: Session, user_id: int) -> User:
+        u = s.get(User, user_id, with_for_update=True)
+        if u is None:
+            raise BusinessError(f"user {user_id} does not exist", "利用者が見つかりません", "no_such_user")
+        return u
+
+    @staticmethod
+    def _keep_an_admin(s: Session, u: User) -> None:
+        """Refuse to disable or demote the last active admin (nobody could manage accounts)."""
+        if u.role != Role.ADMIN.value or not u.active:
+            return
+        others = s.scalar(select(func.count(User.id)).where(
+            User.role == Role.ADMIN.value, User.active.is_(True), User.id != u.id)) or 0
+        if not others:
+            raise BusinessError("last active admin",
+                                "有効な管理者が1人もいなくなるため、この変更はできません", "last_admin")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BusinessError("password too short", f"パスワードは{MIN_PASSWORD}文字以上にしてください",
+                            "weak_password")
 
 
 def _verify(password_hash: str, password: str) -> bool:

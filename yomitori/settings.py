@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     review_lockout_minutes: float = 15.0
     review_lease_minutes: float = 30.0  # a document abandoned this long goes back to the queue
     review_seconds_per_field: float = 8.0  # estimate of remaining review time in the queue
+    review_start_entry: bool = False  # start the enter deployment when a confirmation completes a document
+    enter_deployment: str = "enter/enter"  # the deployment review_start_entry starts ("flow/deployment")
     # Demo back-office system (sandbox/) and bot entry (bots/, flows/enter.py).
     sandbox_dir: Path | None = None  # default: <home>/sandbox
     sandbox_port: int = 8765

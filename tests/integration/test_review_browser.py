@@ -180,3 +180,38 @@ def test_blind_double_entry_of_a_my_number(env: dict[str, Any]) -> None:
     assert repo.document(doc_id).status == "reviewed"  # type: ignore[union-attr]
     mn = next(f for f in repo.fields(doc_id) if f.kind == "my_number")
     assert mn.value == number and mn.status == "confirmed"
+
+
+def test_f4_shows_the_whole_page_with_the_field_boxed(env: dict[str, Any]) -> None:
+    page = login(env, "rev2")
+    open_next(page, env["batches"]["main"])  # rev2's own lease if an earlier test gave one
+    view = page.locator("#page-view")
+    assert view.is_hidden()
+    input_id = flagged_kinds(page)[0][0]
+    assert page.evaluate("document.activeElement.id") == input_id
+    bbox = page.get_attribute(f"#row-{input_id[2:]}", "data-bbox")
+    assert bbox, "the flagged field has no box on the page"
+    x, y, w, h = (float(v) for v in bbox.split(","))
+    # the page image loads while hidden; wait for it as a person would see it arrive
+    page.wait_for_function("() => { const i = document.querySelector('#page-view img');"
+                           " return i !== null && i.complete && i.naturalWidth > 0; }")
+    page.keyboard.press("F4")
+    view.wait_for(state="visible")
+    img, box = view.locator("img").first, view.locator(".box").first
+    page.wait_for_function("() => document.querySelector('#page-view .box').offsetWidth > 0")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "review_page_view.png"), full_page=True)
+    ib, bb = img.bounding_box(), box.bounding_box()
+    assert ib is not None and bb is not None and ib["width"] > 0
+    assert bb["width"] > 0 and bb["height"] > 0
+    frame = 3  # the box's border (review.css) is drawn around the field, outside its bbox
+    assert ib["x"] <= bb["x"] and bb["x"] + bb["width"] <= ib["x"] + ib["width"] + 2 * frame
+    assert ib["y"] <= bb["y"] and bb["y"] + bb["height"] <= ib["y"] + ib["height"] + 2 * frame
+    scale = ib["width"] / page.evaluate("document.querySelector('#page-view img').naturalWidth")
+    assert abs(bb["x"] - ib["x"] - x * scale) <= 1.5 and abs(bb["y"] - ib["y"] - y * scale) <= 1.5
+    assert abs(bb["width"] - (w * scale + 2 * frame)) <= 1.5
+    assert abs(bb["height"] - (h * scale + 2 * frame)) <= 1.5
+    assert page.evaluate("document.activeElement.id") == input_id  # still typing in the field
+    page.keyboard.press("F4")
+    view.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == input_id
