@@ -25,13 +25,14 @@ app.add_typer(templates_app, name="templates")
 
 
 def _register_operations() -> None:
-    """watch / process / status live in their own modules; expose them at the top level."""
-    from yomitori import cli_entry, cli_intake, cli_ops, cli_report, cli_review
+    """Commands that live in their own modules: top-level ones, ``users`` and ``templates draft``."""
+    from yomitori import cli_draft, cli_entry, cli_intake, cli_ops, cli_report, cli_review
 
     for sub in (cli_intake.app, cli_ops.app, cli_report.app, cli_review.app, cli_entry.app):
         for command in sub.registered_commands:
             app.registered_commands.append(command)
     app.add_typer(cli_review.users_app, name="users")
+    templates_app.command("draft")(cli_draft.draft_command)
 
 
 _register_operations()

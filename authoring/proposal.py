@@ -1,0 +1,59 @@
+"""A proposed field while drafting (pixels), and the page context the finders share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from authoring.geometry import Rect
+from authoring.labels import TextLine
+from authoring.structure import Structure
+from domain.status import FieldKind
+
+LEFT_REACH_MM = 90.0  # a table's label column can be far from its answer column
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    rect: Rect
+
+
+@dataclass
+class Proposal:
+    rect: Rect
+    kind: FieldKind
+    source: str  # cell, char-boxes, date-cell, circle, squares, checkbox, underline
+    label: str = ""
+    label_conf: float = 0.0
+    label_position: Literal["left", "above", "none"] = "none"
+    kind_reason: str = ""
+    kind_sure: bool = False
+    cells: int | None = None
+    options: list[Option] = field(default_factory=list)
+    fixed_era: str | None = None
+    era_from: Proposal | None = None
+    mark_style: Literal["box", "circle"] = "box"
+    box_drawn: bool = True  # False: the box is inferred (no ruled rectangle around it)
+    question: str = ""  # text above a choice (decides multi_choice)
+
+
+@dataclass
+class Page:
+    """One page being drafted: its structure, its text lines, and the lines already used."""
+
+    s: Structure
+    lines: list[TextLine]
+    used: set[int] = field(default_factory=set)  # lines consumed as option labels or options
+
+    def mm(self, v: float) -> int:
+        return round(v * self.s.px_per_mm)
+
+
+def inside(r: Rect, box: Rect) -> bool:
+    return box.contains_point(r.cx, r.cy)
+
+
+def row_overlap(a: Rect, b: Rect) -> bool:
+    return a.v_overlap(b) >= 0.5 * min(a.h, b.h)
