@@ -13,19 +13,37 @@ import numpy as np
 
 from domain.calibration import Calibration
 from domain.model import FormTemplate
-from ocr.pipeline import Reader
+from ocr.pipeline import Reader, usable_templates
 from yomitori.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
 def load_templates(settings: Settings) -> dict[str, FormTemplate]:
+    """The current version of every template (drafts included), keyed by id."""
     from forms.loader import load_templates as _load
 
     return _load(settings.templates_dir)
 
 
+def load_template_versions(settings: Settings) -> dict[tuple[str, int], FormTemplate]:
+    """Every version of every template, keyed by (id, version): documents keep theirs."""
+    from forms.loader import load_template_versions as _load
+
+    return _load(settings.templates_dir)
+
+
 def load_calibration(settings: Settings) -> Calibration | None:
+    """The current promoted calibration from the work store, else the shipped file.
+
+    Learning (``yomitori learn``) promotes calibrations into the store, so every worker
+    sharing the database reads with the same version. A store that does not exist yet
+    (no SQLite file) or was not migrated to the calibrations table means the shipped
+    file is in use; nothing is created here.
+    """
+    stored = _stored_calibration(settings)
+    if stored is not None:
+        return stored
     path = settings.calibration_path
     if not path.exists():
         log.warning("no calibration file at %s: every field goes to review", path)
@@ -33,10 +51,38 @@ def load_calibration(settings: Settings) -> Calibration | None:
     return Calibration.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-def render_blank(template: FormTemplate, page: int, dpi: int) -> np.ndarray:
-    from forms.render import render_page
+def _stored_calibration(settings: Settings) -> Calibration | None:
+    from pathlib import Path
 
-    return np.asarray(render_page(template, page, dpi), dtype=np.uint8)
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from store.calibrations import CalibrationStore
+    from store.db import database_url, make_engine, session_factory
+
+    url = database_url(settings)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and (not u.database or u.database == ":memory:"
+                                              or not Path(u.database).exists()):
+        return None
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table("calibrations"):
+            return None
+        current = CalibrationStore(session_factory(engine)).current()
+    finally:
+        engine.dispose()
+    if current is None:
+        return None
+    log.info("calibration %s from the work store", current.version)
+    return current.calibration
+
+
+def render_blank(template: FormTemplate, page: int, dpi: int) -> np.ndarray:
+    """The reader's blank page: rendered from the template, or a city form's cleaned scan."""
+    from forms.render import blank_page
+
+    return np.asarray(blank_page(template, page, dpi), dtype=np.uint8)
 
 
 @lru_cache(maxsize=2)
@@ -49,7 +95,12 @@ def _recognizer(model_dir: str, threads: int) -> object:
 
 
 def build_reader(settings: Settings | None = None, *, calibration: Calibration | None = None,
-                 use_calibration: bool = True, today: date | None = None) -> Reader:
+                 use_calibration: bool = True, today: date | None = None,
+                 include_drafts: bool = False, force: FormTemplate | None = None) -> Reader:
+    """The production reader: every template version, drafts only when asked.
+
+    ``force`` reads every page as that template, draft or not (``templates check``).
+    """
     s = settings or get_settings()
     if not (s.rec_model_dir / "inference.onnx").exists():
         from domain.errors import ApplicationError
@@ -58,11 +109,18 @@ def build_reader(settings: Settings | None = None, *, calibration: Calibration |
             f"OCR model not found at {s.rec_model_dir}; run scripts/setup.sh (make setup)"
         )
     cal = calibration if calibration is not None else (load_calibration(s) if use_calibration else None)
+    versions = load_template_versions(s)
+    templates = usable_templates(versions, include_drafts)  # a draft current file is not read
+    if cal is not None:  # per-field calibration entries, found from the field spec (every version)
+        cal = cal.bind({**{f"{k[0]}@{k[1]}": t for k, t in versions.items()}, **templates})
     return Reader(
-        templates=load_templates(s),
+        templates=templates,
         recognizer=_recognizer(str(s.rec_model_dir), s.threads),  # type: ignore[arg-type]
         blank_renderer=render_blank,
         calibration=cal,
         dpi=s.read_dpi,
         today=today or date.today(),
+        versions=versions,
+        include_drafts=include_drafts,
+        force=force,
     )

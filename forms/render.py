@@ -3,6 +3,10 @@
 Everything is drawn from the template: registration marks, printed furniture,
 field labels and boxes, plus a QR code (``yomitori:<id>:<version>:<page>``) at
 :func:`qr_box` and the page's form code bottom-right.
+
+A city's own form (``source: scanned``) is not drawn: its blank page is the
+stored scan, see :func:`reference_page` (as scanned, for filling samples) and
+:func:`blank_page` (cleaned, what the reader compares pages with).
 """
 
 from __future__ import annotations
@@ -286,3 +290,63 @@ def render_png(template: FormTemplate, out_dir: Path, dpi: int = 200) -> list[Pa
         render_page(template, p.number, dpi).save(path, dpi=(dpi, dpi))
         paths.append(path)
     return paths
+
+
+# ---- scanned forms: the blank page is the stored reference scan -------------------
+
+def reference_page(template: FormTemplate, page_number: int, dpi: int = 200) -> Image.Image:
+    """The blank page's reference scan as stored, gray, scaled to the page size at ``dpi``.
+
+    The template's millimetre frame is the reference image's frame, so the image is
+    stretched to exactly the page size (a scan's aspect differs by a few pixels).
+    """
+    path = template.reference_path(page_number)
+    if path is None:
+        raise ValueError(f"template {template.key} page {page_number} has no reference image")
+    geo = PageGeometry.for_template(template, dpi)
+    with Image.open(path) as im:
+        gray = im.convert("L")
+        if gray.size == (geo.width_px, geo.height_px):
+            return gray.copy()
+        resample = Image.Resampling.LANCZOS if gray.width > geo.width_px else Image.Resampling.BICUBIC
+        return gray.resize((geo.width_px, geo.height_px), resample, reducing_gap=3.0)
+
+
+PAPER_NOISE = 0.12  # darkness (share of the paper level) under which a pixel is paper grain
+
+
+def clean_scan(gray: Image.Image) -> Image.Image:
+    """A scanned blank page as the reader wants it: white paper, dark print, no grain.
+
+    The paper level is estimated locally (a scanner lights a page unevenly) and
+    divided out; darkness under :data:`PAPER_NOISE` is paper, the rest is
+    stretched to full black with a square root, so thin rules and small print
+    stay as dark as they come out on a filled scan (the reader subtracts this
+    blank's print from filled pages; a washed-out rule would be read as ink).
+    """
+    import cv2  # local: rendering our own forms needs Pillow only
+    import numpy as np
+
+    arr = np.asarray(gray, dtype=np.uint8)
+    k = max(15, (min(arr.shape) // 60) | 1)  # wider than any printed stroke
+    paper = cv2.GaussianBlur(cv2.dilate(arr, np.ones((k, k), np.uint8)), (0, 0), k)
+    dark = 1.0 - arr.astype(np.float32) / np.maximum(paper.astype(np.float32), 1.0)
+    solid = float(np.percentile(dark[dark > PAPER_NOISE], 98)) if (dark > PAPER_NOISE).any() else 1.0
+    level = np.sqrt(np.clip((dark - PAPER_NOISE) / max(solid - PAPER_NOISE, 0.05), 0.0, 1.0))
+    ink = (level > 0).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    grain = stats[:, cv2.CC_STAT_AREA] < 3  # isolated grain is not print
+    grain[0] = False
+    level[grain[labels]] = 0.0
+    return Image.fromarray(np.round(255.0 * (1.0 - level)).astype(np.uint8))
+
+
+def blank_page(template: FormTemplate, page_number: int, dpi: int = 200) -> Image.Image:
+    """The blank page the reader compares a filled page with.
+
+    Our own forms are rendered from the template; a page with a ``reference_image``
+    (a city's own form) is its scan, cleaned by :func:`clean_scan`.
+    """
+    if template.page(page_number).reference_image is None:
+        return render_page(template, page_number, dpi)
+    return clean_scan(reference_page(template, page_number, dpi))

@@ -84,15 +84,24 @@ def find_qr(gray: np.ndarray) -> QrHit | None:
 
 @dataclass(frozen=True)
 class StructureCandidate:
-    """A template page as the structure matcher sees it: marks and a low-res blank render."""
+    """A template page as the structure matcher sees it: marks and a low-res blank.
+
+    A page without marks (a city's own form) is aligned onto ``blank`` by its
+    print instead (phase correlation + ECC, see :func:`align_to_blank`).
+    """
 
     identity: Identity
     marks: list  # list[domain.model.Mark]
     page_mm: tuple[float, float]
-    blank: np.ndarray  # blank form rendered at STRUCTURE_DPI
+    blank: np.ndarray  # blank form at STRUCTURE_DPI
+
+    @property
+    def has_marks(self) -> bool:
+        return len(self.marks) >= 3
 
 
 STRUCTURE_DPI = 50
+SAME_PRINT = 0.985  # two template pages whose blanks correlate this well print the same
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class StructureMatch:
     rotation: int
     score: float  # correlation of printed structure, -1..1
     margin: float  # score minus the best other template page's score
+    by_marks: bool = True  # aligned by registration marks (else by the print alone)
 
 
 def _structure(gray: np.ndarray) -> np.ndarray:
@@ -109,32 +119,66 @@ def _structure(gray: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(inv, (0, 0), 1.2)
 
 
-def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
-    """Identify a page without its QR code: align by marks to each candidate, compare print.
+def correlation(a_img: np.ndarray, b_img: np.ndarray) -> float:
+    """Correlation of two same-size pages' printed structure, -1..1."""
+    a, b = _structure(a_img).ravel(), _structure(b_img).ravel()
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0
+    return float(a @ b) / denom
 
-    Rotations 0/180 are tried for portrait scans and 90/270 for landscape ones.
-    Returns the best match, or None when no candidate's marks are found.
+
+def same_print(a: StructureCandidate, b: StructureCandidate) -> bool:
+    """True when two template pages print the same (e.g. versions that changed only boxes)."""
+    if a.blank.shape != b.blank.shape or a.has_marks != b.has_marks:
+        return False
+    return correlation(a.blank, b.blank) >= SAME_PRINT
+
+
+def align_to_blank(gray: np.ndarray, blank: np.ndarray, skew_deg: float) -> np.ndarray | None:
+    """Homography from ``gray`` (any resolution, upright) onto ``blank`` (STRUCTURE_DPI), or None."""
+    from ocr.align import coarse_alignment
+
+    s = blank.shape[1] / gray.shape[1]
+    small = cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    hom = coarse_alignment(small, blank, STRUCTURE_DPI, skew_deg)
+    return None if hom is None else hom @ np.diag([s, s, 1.0])
+
+
+def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
+    """Identify a page without its QR code: align to each candidate, compare the print.
+
+    Candidates with corner marks are aligned by their marks; candidates without
+    (scanned city forms) by their print. Rotations 0/180 are tried for portrait
+    scans and 90/270 for landscape ones. Returns the best match, or None when no
+    candidate could be aligned.
     """
     from ocr.align import align_by_marks, warp
+    from ocr.preprocess import estimate_skew
 
     h, w = gray.shape[:2]
     rotations = (0, 180) if h >= w else (90, 270)
-    scored: list[tuple[float, int, Identity]] = []
+    skew = estimate_skew(gray) if any(not c.has_marks for c in candidates) else 0.0
+    scored: list[tuple[float, int, Identity, bool]] = []
     for rot in rotations:
         g = np.ascontiguousarray(np.rot90(gray, rot // 90)) if rot else gray
+        small: np.ndarray | None = None
         for c in candidates:
-            al = align_by_marks(g, c.marks, c.page_mm, STRUCTURE_DPI)
-            if al is None or not al.ok:
-                continue
-            small = warp(g, al, (c.blank.shape[1], c.blank.shape[0]))
-            a, b = _structure(small).ravel(), _structure(c.blank).ravel()
-            a, b = a - a.mean(), b - b.mean()
-            denom = float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0
-            scored.append((float(a @ b) / denom, rot, c.identity))
+            size = (c.blank.shape[1], c.blank.shape[0])
+            if c.has_marks:
+                al = align_by_marks(g, c.marks, c.page_mm, STRUCTURE_DPI)
+                if al is None or not al.ok:
+                    continue
+                small = warp(g, al, size)
+            else:
+                hom = align_to_blank(g, c.blank, skew)
+                if hom is None:
+                    continue
+                small = cv2.warpPerspective(g, hom, size, flags=cv2.INTER_LINEAR, borderValue=(255,))
+            scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
     if not scored:
         return None
     scored.sort(key=lambda t: -t[0])
     best = scored[0]
     others = [s for s in scored if s[2] != best[2]]
     margin = best[0] - (others[0][0] if others else 0.0)
-    return StructureMatch(best[2], best[1], best[0], margin)
+    return StructureMatch(best[2], best[1], best[0], margin, best[3])

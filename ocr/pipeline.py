@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import cv2
@@ -31,14 +31,27 @@ CHECKED = "checked"
 
 @dataclass
 class Reader:
-    """Everything read_page needs, built once by the composition root."""
+    """Everything read_page needs, built once by the composition root.
+
+    ``templates`` holds one version of each form, keyed by id as callers look them
+    up (flows.deps: the latest usable one, see :func:`usable_templates`);
+    ``versions`` every version on disk, keyed by (id, version). A
+    page's QR code names its version; a page without one is matched on its print
+    against every active version (drafts only with ``include_drafts``), and
+    versions that print the same page count once, as the latest. ``force`` reads
+    every page as that one template (``yomitori templates check``).
+    """
 
     templates: dict[str, FormTemplate]
     recognizer: Recognizer
+    # the blank page (template, page, dpi) → gray image: rendered, or a scanned form's reference
     blank_renderer: Callable[[FormTemplate, int, int], np.ndarray]
     calibration: Calibration | None = None
     dpi: int = 200
     today: date = field(default_factory=date.today)
+    versions: dict[tuple[str, int], FormTemplate] = field(default_factory=dict)
+    include_drafts: bool = False
+    force: FormTemplate | None = None
     _blanks: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
     _candidates: list[identify.StructureCandidate] | None = field(default=None, repr=False)
 
@@ -48,16 +61,50 @@ class Reader:
             self._blanks[key] = self.blank_renderer(template, page, self.dpi)
         return self._blanks[key]
 
+    def all_versions(self) -> dict[tuple[str, int], FormTemplate]:
+        found = {(t.id, t.version): t for t in self.templates.values()}
+        found.update(self.versions)
+        if self.force is not None:
+            found[(self.force.id, self.force.version)] = self.force
+        return found
+
+    def identifiable(self) -> list[FormTemplate]:
+        """The templates a page may be identified as, latest version of each id first."""
+        if self.force is not None:
+            return [self.force]
+        usable = [t for t in self.all_versions().values()
+                  if t.status == "active" or self.include_drafts]
+        return sorted(usable, key=lambda t: (t.id, -t.version))
+
+    def lookup(self, template_id: str, version: int) -> FormTemplate | None:
+        """The template a page's QR code names, if the reader may use it."""
+        for t in self.identifiable():
+            if (t.id, t.version) == (template_id, version):
+                return t
+        return None
+
+    def forcing(self, template: FormTemplate) -> Reader:
+        """A reader that reads every page as ``template`` (any status), sharing the recogniser."""
+        return replace(self, force=template, _blanks={}, _candidates=None)
+
     def structure_candidates(self) -> list[identify.StructureCandidate]:
         if self._candidates is None:
             dpi = identify.STRUCTURE_DPI
-            self._candidates = [
-                identify.StructureCandidate(
-                    identify.Identity(t.id, t.version, p.number), p.marks, t.page_size_mm,
-                    _downscale(self.blank_renderer(t, p.number, 2 * dpi)),
-                )
-                for t in self.templates.values() for p in t.pages
-            ]
+            kept: list[identify.StructureCandidate] = []
+            for t in self.identifiable():
+                for p in t.pages:
+                    c = identify.StructureCandidate(
+                        identify.Identity(t.id, t.version, p.number), p.marks, t.page_size_mm,
+                        _downscale(self.blank_renderer(t, p.number, 2 * dpi)),
+                    )
+                    same = [k for k in kept if (k.identity.template_id, k.identity.page)
+                            == (t.id, p.number) and identify.same_print(k, c)]
+                    if same:  # an older version printing the same page: the latest is used
+                        log.debug("%s page %d prints like version %d", t.key, p.number,
+                                  same[0].identity.version)
+                        continue
+                    kept.append(c)
+            self._candidates = kept
         return self._candidates
 
     def px(self, mm: float) -> int:
@@ -65,6 +112,21 @@ class Reader:
 
     def box_px(self, x: float, y: float, w: float, h: float) -> tuple[int, int, int, int]:
         return (self.px(x), self.px(y), self.px(x + w), self.px(y + h))
+
+
+def usable_templates(versions: dict[tuple[str, int], FormTemplate],
+                     include_drafts: bool = False) -> dict[str, FormTemplate]:
+    """Per template id, the latest version a reader may identify pages as.
+
+    A template whose current file is a draft keeps its latest active version; one
+    that exists only as a draft is left out (unless ``include_drafts``).
+    """
+    found: dict[str, FormTemplate] = {}
+    for key in sorted(versions):  # (id, version): the latest usable one wins
+        t = versions[key]
+        if t.status == "active" or include_drafts:
+            found[key[0]] = t
+    return found
 
 
 def _downscale(img: np.ndarray) -> np.ndarray:
@@ -103,7 +165,7 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
                        f"image too small {gray.shape[1]}x{gray.shape[0]}"), None
     if check.blank:
         return _status(index, PageStatus.BLANK, f"ink ratio {check.ink_ratio:.4f}"), None
-    found = _identify(gray, reader, index)
+    found = identify_page(gray, reader, index)
     if isinstance(found, PageReading):
         return found, None
     template, ident, rotation = found
@@ -112,16 +174,16 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     page_spec = template.page(ident.page)
     base = {"template_id": template.id, "template_version": template.version,
             "page_number": ident.page, "orientation": rotation}
-    al = align.align_by_marks(upright, page_spec.marks, template.page_size_mm, reader.dpi)
+    al = None
+    if page_spec.anchor_kind == "marks":
+        al = align.align_by_marks(upright, page_spec.marks, template.page_size_mm, reader.dpi)
     if al is None or not al.ok:
+        # no marks (a city's own form), or marks not found: align on the blank page's print
         blank = reader.blank(template, ident.page)
-        scaled = _scale_to(upright, blank.shape[1])
-        feat = align.align_by_features(scaled, blank, template.page_size_mm[0])
-        if feat is not None:
-            s = blank.shape[1] / upright.shape[1]
-            feat = _compose_scale(feat, s)
-            if al is None or feat.quality > al.quality:
-                al = feat
+        feat = align.align_to_reference(upright, blank, template.page_size_mm, reader.dpi,
+                                        preprocess.estimate_skew(upright))
+        if feat is not None and (al is None or feat.quality > al.quality):
+            al = feat
     if al is None or not al.ok:
         q = al.quality if al else 0.0
         return _status(index, PageStatus.UNALIGNED, f"alignment quality {q:.2f}",
@@ -129,6 +191,8 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     width = reader.px(template.page_size_mm[0])
     height = reader.px(template.page_size_mm[1])
     page = preprocess.denoise(align.warp(upright, al, (width, height)))
+    if page_spec.reference_image is not None:  # compared with a cleaned scan: white paper too
+        page = flatten_paper(page)
     fields = read_fields(page, template, ident.page, reader)
     reading = PageReading(index=index, status=PageStatus.READ, reason=al.detail,
                           skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
@@ -136,30 +200,37 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     return reading, page
 
 
-def _scale_to(gray: np.ndarray, width: int) -> np.ndarray:
-    s = width / gray.shape[1]
-    return cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+def flatten_paper(gray: np.ndarray) -> np.ndarray:
+    """Divide out the paper level (grey or unevenly lit paper → white), ink kept in proportion.
 
-
-def _compose_scale(al: align.Alignment, s: float) -> align.Alignment:
-    """A homography found on an image scaled by ``s``, re-expressed for the original."""
-    scale = np.diag([s, s, 1.0])
-    return align.Alignment(al.homography @ scale, al.quality, al.method, al.residual_mm,
-                           al.scale * s, al.rotation_deg, al.detail)
+    A city form's blank is a cleaned scan with white paper; a filled page read
+    against it must have white paper too, or every box holds "new ink".
+    """
+    k = max(15, (min(gray.shape) // 60) | 1)  # wider than any stroke
+    paper = cv2.GaussianBlur(cv2.dilate(gray, np.ones((k, k), np.uint8)), (0, 0), k)
+    flat = gray.astype(np.float32) * (255.0 / np.maximum(paper.astype(np.float32), 1.0))
+    return np.clip(flat, 0, 255).astype(np.uint8)
 
 
 MIN_STRUCTURE_SCORE = 0.45  # correlation of printed structure with the blank form
 MIN_STRUCTURE_MARGIN = 0.08  # over the best other template page
+# Below this a page aligned by its print alone is not form-like at all (an ID copy,
+# a letter): measured 0.02-0.15 for ID copies against a ruled city form, 0.8+ for its scans.
+MIN_FORMLIKE_SCORE = 0.25
 
 
-def _identify(gray: np.ndarray, reader: Reader, index: int = 0
-              ) -> tuple[FormTemplate, identify.Identity, int] | PageReading:
-    """QR first; without a readable QR, match the printed structure of every template page."""
+def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
+                  ) -> tuple[FormTemplate, identify.Identity, int] | PageReading:
+    """Which template, version and page, and the quarter turns that make it upright.
+
+    QR first (it names the version); else the print of every usable template page.
+    A page that is not one of them comes back as a PageReading saying why.
+    """
     qr = identify.find_qr(gray)
     if qr is not None:
         ident = identify.parse_payload(qr.text)
-        template = reader.templates.get(ident.template_id) if ident else None
-        if ident is None or template is None or template.version != ident.version:
+        template = reader.lookup(ident.template_id, ident.version) if ident else None
+        if ident is None or template is None:
             return _status(index, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
         if not 1 <= ident.page <= len(template.pages):
             return _status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
@@ -167,13 +238,18 @@ def _identify(gray: np.ndarray, reader: Reader, index: int = 0
     match = identify.match_structure(gray, reader.structure_candidates())
     if match is None:
         return _status(index, PageStatus.NON_FORM, "no form identifier and no registration marks")
+    if not match.by_marks and match.score < MIN_FORMLIKE_SCORE:
+        return _status(index, PageStatus.NON_FORM,
+                       f"no form identifier and the print matches no form (score {match.score:.2f})")
     if match.score < MIN_STRUCTURE_SCORE or match.margin < MIN_STRUCTURE_MARGIN:
+        found = "marks found but layout" if match.by_marks else "layout"
         return _status(index, PageStatus.UNKNOWN_FORM,
-                       f"marks found but layout matches no template (score {match.score:.2f}, "
+                       f"{found} matches no template (score {match.score:.2f}, "
                        f"margin {match.margin:.2f})")
-    log.info("identified by structure: %s page %d (score %.2f, margin %.2f)",
-             match.identity.template_id, match.identity.page, match.score, match.margin)
-    template = reader.templates[match.identity.template_id]
+    log.info("identified by structure: %s v%d page %d (score %.2f, margin %.2f)",
+             match.identity.template_id, match.identity.version, match.identity.page,
+             match.score, match.margin)
+    template = reader.all_versions()[(match.identity.template_id, match.identity.version)]
     return template, match.identity, match.rotation
 
 
@@ -190,7 +266,7 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
     alphabets: list[str | None] = []
     plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
     for spec in text_specs:
-        crop, bbox = _text_crop(page, blank, spec, reader)
+        crop, bbox = _text_crop(page, blank, spec, reader, keep_printed=_printed_part(template, spec))
         if crop is None:
             readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
             continue
@@ -223,12 +299,24 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
 MIN_NEW_INK_PX_PER_MM2 = 0.02  # new-ink pixels per mm² of box at 200 dpi, below = empty
 
 
-def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader
-               ) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
+def _printed_part(template: FormTemplate, spec: FieldSpec) -> bool:
+    """A city form's date line (令和　年　月　日): printed characters are part of the value.
+
+    People write only the numbers into its gaps; erasing the printed 年/月 would
+    leave "8 2 26". The era before the numbers is the field's ``fixed_era`` and
+    日 after them is optional, so only what lies between the written parts stays.
+    Our own forms print the era outside the box and nothing inside.
+    """
+    return template.source == "scanned" and spec.kind is FieldKind.WAREKI_DATE
+
+
+def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader,
+               keep_printed: bool = False) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
     """The field's handwriting, with the printed form (box lines, labels) removed.
 
     Emptiness is decided against the blank form: only ink the blank form does not
     have counts, so leftovers of a printed box never read as "一" or "_".
+    ``keep_printed``: printed characters between the written parts stay (rules go).
     """
     margin = reader.px(1.2)
     x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
@@ -243,11 +331,20 @@ def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Rea
     if int(new_ink.sum()) < max(30, MIN_NEW_INK_PX_PER_MM2 * area_mm2 * (reader.dpi / 200) ** 2):
         return None, bbox
     cleaned = remove_box_lines(region)
-    cleaned = np.where(printed & (cleaned < 200) & ~_near(new_ink), 255, cleaned).astype(np.uint8)
+    erase = printed & (cleaned < 200) & ~_near(new_ink)
+    written = np.flatnonzero(new_ink.any(axis=0)) if keep_printed else np.zeros(0, np.intp)
+    if written.size:  # printed characters between the written parts stay (年, 月)
+        inset = reader.px(0.5)
+        by0, by1 = reader.px(spec.box.y) + inset - y0, reader.px(spec.box.y2) - inset - y0
+        erase[max(0, by0): max(0, by1), written[0]: written[-1] + 1] = False
+    cleaned = np.where(erase, 255, cleaned).astype(np.uint8)
     tight = tight_ink_bbox(cleaned, margin_px=reader.px(1.0))
     if tight is None:
         return None, bbox
     tx0, ty0, tx1, ty1 = tight
+    if written.size:  # not the printed era before the numbers nor 日 after them
+        tx0 = max(tx0, written[0] - reader.px(1.0))
+        tx1 = min(tx1, written[-1] + 1 + reader.px(1.0))
     return cleaned[ty0:ty1, tx0:tx1], bbox
 
 

@@ -41,7 +41,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
 def build_ctx(settings: Settings) -> Ctx:
     from datetime import timedelta
 
-    from flows.deps import load_templates
+    from flows.deps import load_template_versions
     from store.db import database_url, make_engine, session_factory, upgrade
     from store.files import ContentStore
     from store.repository import Repository
@@ -51,7 +51,7 @@ def build_ctx(settings: Settings) -> Ctx:
     url = database_url(settings)
     upgrade(url)
     sf = session_factory(make_engine(url))
-    forms = {(t.id, t.version): t for t in load_templates(settings).values()}
+    forms = load_template_versions(settings)  # every version: documents keep the one they were read with
     pages = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     return Ctx(
         settings=settings,

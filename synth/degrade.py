@@ -139,6 +139,30 @@ def scan(img: Gray, rng: np.random.Generator, dpi: int) -> tuple[Gray, Params]:
     return out, params
 
 
+def office_scan(img: Gray, rng: np.random.Generator) -> tuple[Gray, Params]:
+    """How an office scanner copies a blank form: grey, unevenly lit paper, soft print,
+    grain and JPEG, with no change of geometry.
+
+    For the reference image of a city's own form (a template drafted from a scan):
+    the reader must cope with its grey paper and grain, not a clean render.
+    """
+    h, w = img.shape
+    paper = int(rng.integers(205, 236))
+    tilt_x, tilt_y = (float(v) for v in rng.uniform(-12, 12, size=2))
+    sigma = round(float(rng.uniform(3.0, 7.0)), 3)
+    soft = round(float(rng.uniform(0.5, 1.0)), 3)
+    q = int(rng.integers(70, 90))
+    soft_img = np.asarray(cv2.GaussianBlur(img.astype(np.float32), (0, 0), soft), dtype=np.float32)
+    ramp_x = np.linspace(-0.5, 0.5, w, dtype=np.float32)[None, :] * tilt_x
+    ramp_y = np.linspace(-0.5, 0.5, h, dtype=np.float32)[:, None] * tilt_y
+    out = soft_img / 255.0 * (paper + ramp_x + ramp_y) + rng.normal(0.0, sigma, size=img.shape)
+    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, q])
+    result = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else np.clip(out, 0, 255).astype(np.uint8)
+    return np.asarray(result, dtype=np.uint8), {
+        "paper_level": paper, "light_tilt": [round(tilt_x, 2), round(tilt_y, 2)],
+        "noise_sigma": sigma, "blur_sigma": soft, "jpeg_quality": q}
+
+
 # ---- pages that are not forms ------------------------------------------------------
 
 def blank_page(size_px: tuple[int, int], rng: np.random.Generator, dpi: int) -> tuple[Gray, Params]:

@@ -265,8 +265,31 @@ def fake_field(record: Record, spec: FieldSpec, rng: random.Random) -> FakeValue
     return fv
 
 
+# A field with no ``sample`` key (e.g. drafted from a city's own form): its id, if it names
+# a sampler (an admin called it full_name), else its kind, else words of its label.
+_BY_KIND: dict[FieldKind, str] = {
+    FieldKind.KANA: "full_name_kana", FieldKind.POSTAL_CODE: "postal_code", FieldKind.PHONE: "phone",
+    FieldKind.EMAIL: "email", FieldKind.MY_NUMBER: "my_number", FieldKind.AMOUNT: "amount",
+    FieldKind.WAREKI_DATE: "submitted_on", FieldKind.FREE_TEXT: "comment",
+}
+_BY_LABEL = (("住所", "address"), ("所在地", "address"), ("氏名", "full_name"), ("名前", "full_name"))
+
+
+def sampler_key(spec: FieldSpec) -> str:
+    """The sampler that makes a field's ground truth ("" when none fits: left empty)."""
+    if spec.sample:
+        return spec.sample
+    if spec.id in SAMPLERS:
+        return spec.id
+    if spec.kind in _BY_KIND:
+        return _BY_KIND[spec.kind]
+    if spec.kind is FieldKind.TEXT:
+        return next((key for word, key in _BY_LABEL if word in spec.label), "full_name")
+    return ""
+
+
 def _sample(record: Record, spec: FieldSpec, rng: random.Random) -> FakeValue:
-    key = spec.sample or ""
+    key = sampler_key(spec)
     if key in SAMPLERS:
         return SAMPLERS[key](record, spec, rng)
     if spec.kind is FieldKind.CHOICE:

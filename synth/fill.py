@@ -1,9 +1,12 @@
-"""Draw a fake record onto a rendered blank page, like a person with one pen would.
+"""Draw a fake record onto a blank page, like a person with one pen would.
 
-Text goes into its box (clipped to the box, shrunk to fit), one character per
-cell for cell fields; marks are ticks, crosses, circles or filled squares drawn
-as pen strokes; era choices get an ellipse around the printed label. Every
-random decision comes from the ``random.Random`` passed in.
+The blank page is our rendered form, or for a city's own form (``source:
+scanned``) its reference scan. Text goes into its box (clipped to the box,
+shrunk to fit), one character per cell for cell fields; on a scanned form's
+printed date line (令和　年　月　日) the numbers go into the printed gaps. Marks
+are ticks, crosses, circles or filled squares drawn as pen strokes; era choices
+get an ellipse around the printed label. Every random decision comes from the
+``random.Random`` passed in.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -191,6 +195,51 @@ class _Writer:
             self.char(layer, ch, size, cx, h / 2 + self.rng.uniform(-j, j))
 
 
+    def slots(self, layer: np.ndarray, parts: list[str], slots: list[tuple[int, int]]) -> None:
+        """Each part centred in its own gap of a printed line (令和　年　月　日)."""
+        h = layer.shape[0]
+        size = min(h * self.rng.uniform(0.55, 0.7), self.mm(5.5)) * self.hand.size_scale
+        for part, (a, b) in zip(parts, slots, strict=True):
+            s = size
+            width = self.advance(part, round(s))
+            if width > (b - a) * 0.9:
+                s *= (b - a) * 0.9 / width
+                width = self.advance(part, round(s))
+            x = (a + b - width) / 2 + self.rng.uniform(-1, 1) * max(0.0, (b - a - width) / 4)
+            self.line(layer, part, round(s), x, h / 2 + self.rng.uniform(-0.08, 0.08) * h)
+
+
+_DATE_PARTS = re.compile(r"元|[0-9]+")
+MIN_SLOT_MM = 4.0  # a gap in a printed line wide enough to write a number in
+
+
+def _printed_slots(region: np.ndarray, dpi: int) -> list[tuple[int, int]]:
+    """Blank x-ranges between printed characters of a box (the gaps of 令和　年　月　日).
+
+    Empty when the box holds fewer than two printed characters.
+    """
+    h, w = region.shape
+    if h < 4 or w < 4:
+        return []
+    band = region[h // 5: h - h // 5]
+    paper = float(np.percentile(band, 90))
+    ink = band < paper - 60
+    long_rows = ink.mean(axis=1) > 0.6  # a printed rule along the line is not a character
+    cols = ink[~long_rows].any(axis=0)
+    px_mm = dpi / 25.4
+    glyphs: list[list[int]] = []
+    for x in np.flatnonzero(cols):
+        if glyphs and x - glyphs[-1][1] <= 1.5 * px_mm:
+            glyphs[-1][1] = int(x)
+        else:
+            glyphs.append([int(x), int(x)])
+    glyphs = [g for g in glyphs if g[1] - g[0] >= 0.8 * px_mm]  # dust is not a character
+    if len(glyphs) < 2:
+        return []
+    gaps = [(a[1] + 1, b[0]) for a, b in itertools.pairwise(glyphs)]
+    return [(a, b) for a, b in gaps if b - a >= MIN_SLOT_MM * px_mm]
+
+
 def _wrap(text: str, measure: Callable[[str], float], avail: float) -> list[str]:
     lines: list[str] = []
     cur = ""
@@ -326,7 +375,13 @@ def fill_page(page: Image.Image, template: FormTemplate, page_number: int,
             continue
         ix0, iy0, ix1, iy1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
         layer = np.full((iy1 - iy0, ix1 - ix0), 255, dtype=np.uint8)
-        if spec.cells:
+        slots = (_printed_slots(arr[iy0:iy1, ix0:ix1], dpi)
+                 if template.source == "scanned" and spec.kind is FieldKind.WAREKI_DATE else [])
+        parts = _DATE_PARTS.findall(fv.text) if slots else []
+        if slots and len(parts) == len(slots):  # a printed date line: numbers go in the gaps
+            writer.slots(layer, parts, slots)
+            drawn.text = fv.text
+        elif spec.cells:
             writer.cells(layer, fv.text, spec.cells, inset)
             drawn.text = fv.text
         else:

@@ -1,7 +1,8 @@
 """Synthetic scanned documents with ground truth: the test bed for the reader.
 
-One document = the template's pages filled from one fake record (+ for
-onestop forms sometimes an ID-card copy, + sometimes a blank page), each page
+One document = the template's pages filled from one fake record (on our
+rendered form, or on a scanned city form's reference scan: :func:`base_page`),
++ for onestop forms sometimes an ID-card copy, + sometimes a blank page; each page
 optionally degraded like a scanner and sometimes upside down. Everything is
 derived from ``seed``: the same seed gives byte-identical images and truth.
 
@@ -31,7 +32,7 @@ from PIL import Image
 from domain.errors import TemplateError
 from domain.model import FormTemplate
 from forms.loader import load_templates
-from forms.render import PageGeometry, render_page
+from forms.render import PageGeometry, reference_page, render_page
 from synth import degrade
 from synth.fake import FakeValue, fake_field, make_record, wareki_text
 from synth.fill import Drawn, choose_hand, fill_page
@@ -123,6 +124,13 @@ def _finish(img: np.ndarray, nrng: np.random.Generator, prng: random.Random,
     return img, info, m
 
 
+def base_page(template: FormTemplate, page: int, dpi: int) -> Image.Image:
+    """The page a person fills in: our rendered form, or a city form's reference scan as is."""
+    if template.source == "scanned":
+        return reference_page(template, page, dpi)
+    return render_page(template, page, dpi)
+
+
 def generate_document(template: FormTemplate, seed: int, options: SynthOptions | None = None,
                       document_id: str | None = None) -> SynthDocument:
     """Fill, degrade and describe one document; same (template, seed, options) → same bytes."""
@@ -143,7 +151,7 @@ def generate_document(template: FormTemplate, seed: int, options: SynthOptions |
     pages: list[np.ndarray] = []
     truths: list[dict[str, Any]] = []
     for p in template.pages:
-        blank = render_page(template, p.number, options.dpi)
+        blank = base_page(template, p.number, options.dpi)
         filled, drawn = fill_page(blank, template, p.number, values, hand, hand_rng, options.dpi)
         img, info, m = _finish(np.asarray(filled, dtype=np.uint8), nrng, page_rng, options,
                                options.degrade)
