@@ -5,16 +5,26 @@ An engine score is not a probability. For each field kind we fit an isotonic
 labelled calibration set, and choose the lowest threshold whose auto-accepted
 share keeps the error at or below the target, using an upper confidence bound
 so a small calibration set cannot promise more than it saw.
+
+Besides the per-kind entries, a calibration may hold per-field entries keyed
+``template:field`` (learnt from staff confirmations, see :mod:`learning`). A
+field's own entry is tried before its kind's; empty text fields always use the
+kind's ``:empty`` bucket. A calibration file made before per-field entries
+existed loads unchanged (no ``fields``).
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
+
+if TYPE_CHECKING:
+    from domain.model import FieldSpec, FormTemplate
 
 
 def isotonic_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float], list[float]]:
@@ -44,6 +54,17 @@ def wilson_upper(errors: int, n: int, z: float = 1.645) -> float:
     return min(1.0, (centre + margin) / denom)
 
 
+def wilson_lower(errors: int, n: int, z: float = 1.645) -> float:
+    """One-sided 95 % lower bound of an error rate seen as errors/n."""
+    if n == 0:
+        return 0.0
+    p = errors / n
+    denom = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - margin) / denom)
+
+
 class KindCalibration(BaseModel):
     knots: list[float]  # upper score of each isotonic block, ascending
     probs: list[float]
@@ -64,15 +85,53 @@ class KindCalibration(BaseModel):
         i = bisect.bisect_left(self.knots, score)
         return self.probs[min(i, len(self.probs) - 1)]
 
+    def accepts_score(self, score: float) -> bool:
+        """Would a field of this bucket with this engine score be auto-accepted?"""
+        return self.auto_accepts and self.probability(score) >= self.threshold
+
+    def accepts_above(self) -> float | None:
+        """Engine scores above this are auto-accepted (0.0: every score; None: none)."""
+        if not self.auto_accepts:
+            return None
+        for i, p in enumerate(self.probs):
+            if p >= self.threshold:
+                return self.knots[i - 1] if i > 0 else 0.0
+        return None
+
+    def cut_below(self, score: float) -> KindCalibration:
+        """The same entry, but scores at or below ``score`` get probability 0 (never accepted)."""
+        never = {"knots": [score], "probs": [0.0], "accepted_share": 0.0, "threshold": 1.0}
+        if score >= 1.0 or not self.knots:
+            return self.model_copy(update=never)
+        # scores above the last knot keep the last block's probability
+        knots, probs = [*self.knots, 1.0], [*self.probs, self.probs[-1]]
+        i = bisect.bisect_left(knots, score)
+        keep = i if knots[i] > score else i + 1
+        if keep >= len(knots):
+            return self.model_copy(update=never)
+        return self.model_copy(update={"knots": [score, *knots[keep:]], "probs": [0.0, *probs[keep:]]})
+
+
+def field_key(template_id: str, field_id: str) -> str:
+    """Key of a per-field entry: ``template:field``."""
+    return f"{template_id}:{field_id}"
+
+
+def _spec_fingerprint(spec: FieldSpec) -> tuple[object, ...]:
+    return (spec.id, str(spec.kind), spec.page, spec.box.x, spec.box.y, spec.box.w, spec.box.h)
+
 
 class Calibration(BaseModel):
-    """A versioned set of per-kind calibrations (stored as a small JSON file)."""
+    """A versioned set of per-kind (and per-field) calibrations, stored as small JSON."""
 
     version: str
     created: datetime
     target_error: float
     kinds: dict[str, KindCalibration]
+    fields: dict[str, KindCalibration] = Field(default_factory=dict)  # "template:field" → entry
     note: str = ""
+    # spec fingerprint → template ids, for callers that do not pass the template (see bind)
+    _spec_templates: dict[tuple[object, ...], tuple[str, ...]] = PrivateAttr(default_factory=dict)
 
     def probability(self, kind: str, score: float) -> float | None:
         cal = self.kinds.get(kind)
@@ -82,6 +141,56 @@ class Calibration(BaseModel):
         cal = self.kinds.get(kind)
         return (cal is not None and cal.auto_accepts and probability is not None
                 and probability >= cal.threshold)
+
+    def entries(self, kind_key: str, field_keys: Sequence[str] = ()) -> list[KindCalibration]:
+        """The entries that decide a field: its own per-field entry, else its kind's."""
+        kind = self.kinds.get(kind_key)
+        if not field_keys:
+            return [] if kind is None else [kind]
+        found = [self.fields.get(k, kind) for k in field_keys]
+        unique: list[KindCalibration] = []
+        for e in found:
+            if e is not None and all(e is not u for u in unique):
+                unique.append(e)
+        return unique
+
+    def assess(self, kind_key: str, score: float,
+               field_keys: Sequence[str] = ()) -> tuple[float | None, bool]:
+        """(calibrated probability, auto-accept?) of one field.
+
+        With several candidate field keys (a field spec shared by identical templates),
+        the most cautious answer wins: lowest probability, accepted only if all accept.
+        """
+        entries = self.entries(kind_key, field_keys)
+        if not entries:
+            return None, False
+        probability = min(e.probability(score) for e in entries)
+        return probability, all(e.accepts_score(score) for e in entries)
+
+    def bind(self, templates: Mapping[str, FormTemplate]) -> Calibration:
+        """A copy that can find a field's template from its spec alone.
+
+        Callers of :func:`domain.triage.triage` that do not pass ``template_id`` still
+        get per-field entries: the spec (id, kind, page, box) names its template. Two
+        templates with an identical field share the most cautious answer.
+        """
+        copy = self.model_copy()
+        index: dict[tuple[object, ...], tuple[str, ...]] = {}
+        for t in templates.values():
+            for spec in t.fields:
+                fp = _spec_fingerprint(spec)
+                if t.id not in index.get(fp, ()):
+                    index[fp] = (*index.get(fp, ()), t.id)
+        copy._spec_templates = index
+        return copy
+
+    def field_keys(self, spec: FieldSpec, template_id: str | None = None) -> list[str]:
+        """Per-field keys that may apply to ``spec`` (empty when there are no per-field entries)."""
+        if not self.fields:
+            return []
+        if template_id is not None:
+            return [field_key(template_id, spec.id)]
+        return [field_key(t, spec.id) for t in self._spec_templates.get(_spec_fingerprint(spec), ())]
 
 
 def fit_kind(scores: Sequence[float], hits: Sequence[bool], target_error: float) -> KindCalibration:

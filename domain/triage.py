@@ -14,15 +14,29 @@ def calibration_key(reading: FieldReading) -> str:
     return str(reading.kind)
 
 
-def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | None) -> FieldReading:
+def is_empty_key(key: str) -> bool:
+    """Empty text fields are calibrated per kind only, never per field."""
+    return key.endswith(":empty")
+
+
+def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | None,
+           template_id: str | None = None) -> FieldReading:
     """Return the reading with probability, status and reason filled in.
 
     A field is auto-accepted only when (1) its template policy allows it,
     (2) no rule found an issue and (3) its calibrated probability clears the
     threshold chosen for the target error. Anything else names its reason.
+    The field's own calibration entry (``template:field``, learnt from staff
+    confirmations) is used before its kind's; without ``template_id`` the
+    template is found from the spec when the calibration was bound to the
+    templates (:meth:`Calibration.bind`).
     """
     key = calibration_key(reading)
-    probability = calibration.probability(key, reading.confidence) if calibration else None
+    probability: float | None = None
+    accepted = False
+    if calibration is not None:
+        field_keys = [] if is_empty_key(key) else calibration.field_keys(spec, template_id)
+        probability, accepted = calibration.assess(key, reading.confidence, field_keys)
     update: dict[str, object] = {
         "probability": probability,
         "calibration": calibration.version if calibration else None,
@@ -34,7 +48,7 @@ def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | No
         update["reason"] = ReviewReason.POLICY
     elif calibration is None or probability is None:
         update["reason"] = ReviewReason.NOT_CALIBRATED
-    elif calibration.accepts(key, probability):
+    elif accepted:
         update["status"] = FieldStatus.AUTO_ACCEPTED
         update["reason"] = None
     else:

@@ -276,3 +276,31 @@ def _refuse_bulk(state: ORMExecuteState) -> None:
 def guard_append_only(factory: sessionmaker[Any]) -> None:
     """Refuse ORM bulk UPDATE/DELETE of ReviewAction in sessions from ``factory``."""
     event.listen(factory, "do_orm_execute", _refuse_bulk)
+
+
+class CalibrationRecord(Base):
+    """A calibration version learnt from staff confirmations (see :mod:`store.calibrations`).
+
+    ``body_json`` is a :class:`domain.calibration.Calibration`: score knots, probabilities
+    and thresholds only, never a value. ``gate_json`` holds the promotion gate's counts and
+    rates; ``reasons`` why it was refused (English codes with counts, no values). The
+    current calibration is the promoted row promoted last; rolling back marks it
+    ``rolled_back`` so the one promoted before it is current again.
+    """
+
+    __tablename__ = "calibrations"
+    __table_args__ = (Index("ix_calibrations_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(60), unique=True)
+    parent_version: Mapped[str | None] = mapped_column(String(60))  # current when it was fitted
+    status: Mapped[str] = mapped_column(String(20))  # store.calibrations.CalibrationState
+    body_json: Mapped[str] = mapped_column(Text)
+    gate_json: Mapped[str] = mapped_column(Text, default="{}")
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promoted_by: Mapped[str | None] = mapped_column(String(100))
+    rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rolled_back_by: Mapped[str | None] = mapped_column(String(100))

@@ -22,6 +22,7 @@ samples_app = typer.Typer(help="Make synthetic filled-in scans (test data with g
 templates_app = typer.Typer(help="List and print form templates.", no_args_is_help=True)
 app.add_typer(samples_app, name="samples")
 app.add_typer(templates_app, name="templates")
+templates_app.command("check")(__import__("yomitori.cli_check", fromlist=["check_command"]).check_command)
 
 
 def _register_operations() -> None:
@@ -33,6 +34,9 @@ def _register_operations() -> None:
             app.registered_commands.append(command)
     app.add_typer(cli_review.users_app, name="users")
     templates_app.command("draft")(cli_draft.draft_command)
+    from yomitori import cli_learn
+
+    app.add_typer(cli_learn.app, name="learn")
 
 
 _register_operations()

@@ -127,7 +127,8 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
     expected = _schema(create_engine(created))
     assert set(expected) == {"batches", "documents", "pages", "field_results", "review_actions",
                              "entry_attempts", "review_users", "review_sessions", "review_leases",
-                             "review_returns", "review_blind_entries", "review_sensitive_views"}
+                             "review_returns", "review_blind_entries", "review_sensitive_views",
+                             "calibrations"}
     assert _schema(create_engine(migrated)) == expected
     from alembic import command
 
