@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(fonts-noto-cjk fonts-ipaexfont fonts-morisawa-bizud-gothic fonts-seto fonts-kiloji
-              fonts-yozvox-yozfont fonts-klee tesseract-ocr tesseract-ocr-jpn chromium)
+              fonts-yozvox-yozfont fonts-klee tesseract-ocr tesseract-ocr-jpn chromium
+              postgresql)  # PostgreSQL server: the tests start a throw-away cluster
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

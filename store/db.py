@@ -4,7 +4,14 @@ SQLite (the default) is made safe for several processes: WAL journal, foreign ke
 a 30 s busy timeout, and transactions that the repository can open with
 ``BEGIN IMMEDIATE`` (execution option ``sqlite_begin``) so a writer takes the write
 lock before it reads, instead of failing with "database is locked" on upgrade.
-PostgreSQL is used as is (``pool_pre_ping``).
+
+PostgreSQL (``postgresql+psycopg://user:pass@host/db``; a bare ``postgresql://`` is
+given the psycopg 3 driver too) runs at its default READ COMMITTED level with
+``pool_pre_ping``. Write transactions take no global lock there: every read-modify-write
+in the store locks the rows it reads (``SELECT ... FOR UPDATE``), claims skip rows other
+workers hold (``FOR UPDATE SKIP LOCKED``) and conditional UPDATEs re-check their
+condition on the latest row version. ``upgrade`` holds an advisory lock, so several
+machines starting at once migrate one after the other.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +29,7 @@ from yomitori.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BEGIN_OPTION = "sqlite_begin"  # execution option: "DEFERRED" (default) or "IMMEDIATE"
+MIGRATION_LOCK = 0x796F6D69  # PostgreSQL advisory lock key held while migrating ("yomi")
 
 
 def database_url(settings: Settings) -> str:
@@ -40,7 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_setup(engine)
         return engine
     if u.get_backend_name() == "postgresql":
+        if u.drivername == "postgresql":  # SQLAlchemy's default would be psycopg2 (not installed)
+            u = u.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(u, **kwargs)
     return create_engine(url, **kwargs)
 
 
@@ -87,15 +98,24 @@ def alembic_config(url: str | None = None) -> Any:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` on the database at ``url``."""
+    """Run the migrations up to ``revision`` on the database at ``url``.
+
+    Safe when several processes start at once (every worker and the review app call it):
+    one migrates, the others wait and then find nothing to do. On SQLite the transaction
+    starts with BEGIN IMMEDIATE; on PostgreSQL it holds an advisory lock.
+    """
     from alembic import command
 
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
     finally:
         engine.dispose()
 
@@ -103,7 +123,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 @contextmanager
 def write_transaction(sf: sessionmaker[Session]) -> Iterator[Session]:
     """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE),
-    so a writer never fails to upgrade a read lock under concurrency."""
+    so a writer never fails to upgrade a read lock under concurrency. On PostgreSQL the
+    option does nothing: callers lock what they read and then change (``with_for_update``)."""
     with sf() as s, s.begin():
         s.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
         yield s

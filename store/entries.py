@@ -1,7 +1,9 @@
 """Bookkeeping of bot entries (EntryAttempt rows) on the work store's session factory.
 
 Kept out of ``store/repository.py``: these functions take the same
-``sessionmaker`` the Repository uses. No value or name is logged: ids only.
+``sessionmaker`` the Repository uses. No value or name is logged: ids only. Rows read
+to be changed are locked (``FOR UPDATE``): on PostgreSQL two bots, or a bot and a
+reviewer, cannot overwrite each other's status change.
 
 Evidence (screenshots) lives in the ContentStore kind ``evidence``; each attempt's
 ``evidence_json`` is a list of ``{"kind", "path", "sha256", "prev", "chain", "at"}``
@@ -48,7 +50,7 @@ def start_attempt(sf: sessionmaker[Session], document_id: int, target: str) -> i
 def finish_attempt(sf: sessionmaker[Session], attempt_id: int, outcome: str, target_record_id: str | None,
                    evidence: list[dict[str, str]]) -> None:
     with _write(sf) as s:
-        row = s.get(EntryAttempt, attempt_id)
+        row = s.get(EntryAttempt, attempt_id, with_for_update=True)
         if row is None:
             raise LookupError(f"entry attempt {attempt_id} does not exist")
         row.finished_at, row.outcome = utcnow(), outcome
@@ -88,7 +90,7 @@ def verify_chain(sf: sessionmaker[Session], files: ContentStore, document_id: in
 def mark_entered(sf: sessionmaker[Session], document_id: int) -> None:
     """read/reviewed → entered (an IllegalTransition for any other status)."""
     with _write(sf) as s:
-        doc = s.get(Document, document_id)
+        doc = s.get(Document, document_id, with_for_update=True)
         if doc is None:
             raise LookupError(f"document {document_id} does not exist")
         doc.status = transition(doc.status, DocumentStatus.ENTERED).value
@@ -98,7 +100,7 @@ def mark_entered(sf: sessionmaker[Session], document_id: int) -> None:
 def send_back(sf: sessionmaker[Session], document_id: int, code: str, message_ja: str) -> None:
     """The target refused the record: back to a person (needs_review) with the target's message."""
     with _write(sf) as s:
-        doc = s.get(Document, document_id)
+        doc = s.get(Document, document_id, with_for_update=True)
         if doc is None:
             raise LookupError(f"document {document_id} does not exist")
         doc.status = transition(doc.status, DocumentStatus.NEEDS_REVIEW).value

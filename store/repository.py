@@ -169,8 +169,12 @@ class Repository:
                               lease_owner=None, lease_until=None, error_code="lease_expired",
                               error_message_ja=FAILED_JA.format(n=self.max_attempts), updated_at=now)
                       .execution_options(synchronize_session=False))
-            candidates = (select(Document.id).where(claimable).order_by(Document.id).limit(limit)
-                          .with_for_update(skip_locked=True))
+            # Two statements on purpose: as a subquery of the UPDATE, PostgreSQL may re-run
+            # the LIMIT ... SKIP LOCKED select for every row (nested loop) and claim them all.
+            candidates = list(s.scalars(select(Document.id).where(claimable).order_by(Document.id)
+                                        .limit(limit).with_for_update(skip_locked=True)))
+            if not candidates:
+                return []
             stmt = (update(Document).where(Document.id.in_(candidates), claimable)
                     .values(status=S.PROCESSING.value, lease_owner=worker,
                             lease_until=now + timedelta(seconds=lease_seconds), updated_at=now,
@@ -249,11 +253,13 @@ class Repository:
         """
         kind = ReviewActionKind(action)
         with self._write() as s:
-            fr = s.get(FieldResult, field_result_id, with_for_update=True)
-            if fr is None:
-                raise LookupError(f"field result {field_result_id} does not exist")
+            # Document first, then the field: the order save_reading locks them in (no deadlock).
             doc = s.scalars(select(Document).join(Page, Page.document_id == Document.id)
-                            .where(Page.id == fr.page_id).with_for_update()).one()
+                            .join(FieldResult, FieldResult.page_id == Page.id)
+                            .where(FieldResult.id == field_result_id).with_for_update(of=Document)).first()
+            fr = s.get(FieldResult, field_result_id, with_for_update=True)
+            if doc is None or fr is None:
+                raise LookupError(f"field result {field_result_id} does not exist")
             if doc.status != S.NEEDS_REVIEW.value:
                 raise BusinessError(f"document {doc.id} is not waiting for review ({doc.status})",
                                     "この書類は確認待ちではありません", "not_in_review")

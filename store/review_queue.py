@@ -125,11 +125,24 @@ class ReviewQueue:
                             .order_by(Document.received_at, Document.id).limit(1))
             if mine is not None:
                 return int(mine)
-            doc_id = s.scalar(select(Document.id).where(*self._open(now, user_id, template_id, batch_id))  # type: ignore[arg-type]
-                              .order_by(Document.received_at, Document.id).limit(1)
-                              .with_for_update(skip_locked=True))
-            if doc_id is None:
-                return None
+            taken: list[int] = []
+            while True:
+                conds = self._open(now, user_id, template_id, batch_id)
+                if taken:
+                    conds.append(Document.id.not_in(taken))
+                doc_id = s.scalar(select(Document.id).where(*conds)  # type: ignore[arg-type]
+                                  .order_by(Document.received_at, Document.id).limit(1)
+                                  .with_for_update(skip_locked=True))
+                if doc_id is None:
+                    return None
+                # SKIP LOCKED keeps others off the document while it is locked, but on PostgreSQL
+                # the select's snapshot can predate a lease committed just before the lock was
+                # free (another table: locking does not re-check it). Look again, new snapshot.
+                if s.scalar(select(Document.id).where(Document.id == doc_id,
+                                                      *self._open(now, user_id, template_id, batch_id))  # type: ignore[arg-type]
+                            ) is not None:
+                    break
+                taken.append(doc_id)
             old = s.get(ReviewLease, doc_id)
             if old is None:
                 s.add(ReviewLease(document_id=doc_id, user_id=user_id, expires_at=now + self.lease,

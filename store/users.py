@@ -23,6 +23,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import BusinessError
@@ -108,22 +109,27 @@ class UserStore:
             raise BusinessError("display name too long", "表示名は100文字以内で指定してください",
                                 "bad_display_name")
         _check_password(password)
-        with self._write() as s:
-            if s.scalar(select(User.id).where(User.username == username)) is not None:
-                raise BusinessError("username taken", "このユーザー名は既に使われています", "username_taken")
-            u = User(username=username, display_name=display_name or username, role=Role(role).value,
-                     password_hash=_HASHER.hash(password), active=True, failed_logins=0,
-                     created_at=self._clock())
-            s.add(u)
-            s.flush()
-            log.info("user %d added with role %s", u.id, u.role)
-            return u.id
+        taken = BusinessError("username taken", "このユーザー名は既に使われています", "username_taken")
+        try:
+            with self._write() as s:
+                if s.scalar(select(User.id).where(User.username == username)) is not None:
+                    raise taken
+                u = User(username=username, display_name=display_name or username, role=Role(role).value,
+                         password_hash=_HASHER.hash(password), active=True, failed_logins=0,
+                         created_at=self._clock())
+                s.add(u)
+                s.flush()
+                log.info("user %d added with role %s", u.id, u.role)
+                return u.id
+        except IntegrityError as exc:  # PostgreSQL: the same name added at the same moment
+            raise taken from exc
 
     def authenticate(self, username: str, password: str) -> LoginResult:
         """Check a password; counts failures and locks the account after too many."""
         now = self._clock()
         with self._write() as s:
-            u = s.scalar(select(User).where(User.username == username.strip()))
+            # Locked: parallel wrong passwords must each count (no lost update on PostgreSQL).
+            u = s.scalar(select(User).where(User.username == username.strip()).with_for_update())
             if u is None or not u.active:
                 _verify(_DUMMY_HASH, password)
                 log.info("login failed: unknown or inactive account")
