@@ -260,6 +260,7 @@
     $("te-f-required").checked = !!f.required;
     $("te-f-personal").checked = !!f.personal;
     $("te-f-cells").value = f.cells === null || f.cells === undefined ? "" : String(f.cells);
+    $("te-f-era").value = f.fixed_era || "";
     $("te-f-review").value = f.review || "auto";
     ["x", "y", "w", "h"].forEach((k) => { $("te-f-" + k).value = String(f.box[k]); });
     const rows = $("te-opts").rows;
@@ -338,6 +339,8 @@
     if (cells !== null && !Number.isInteger(cells)) {
       problem = "マス数には整数を入力してください";
     } else if (cells !== (f.cells ?? null)) { f.cells = cells; touched.add("cells"); }
+    const era = $("te-f-era").value || null;  // an era printed on the form (令和　年　月　日)
+    if (era !== (f.fixed_era ?? null)) { f.fixed_era = era; touched.add("fixed_era"); }
     const other = { required: $("te-f-required").checked, personal: $("te-f-personal").checked,
       review: $("te-f-review").value };
     if ($("te-f-page")) { other.page = Number($("te-f-page").value); }

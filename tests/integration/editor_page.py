@@ -221,3 +221,7 @@ class TemplateEditorPage:
         self.page.wait_for_selector("#te-editor[data-ready='1']")
         error = self.save_error().strip()
         return error or self.page.locator("#te-save-status").inner_text()
+
+    def set_era(self, era: str) -> None:
+        """Choose the era printed on the form for a 和暦 date field (applied at once)."""
+        self.page.select_option("#te-f-era", era)
