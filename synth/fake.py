@@ -283,8 +283,8 @@ def sampler_key(spec: FieldSpec) -> str:
         return spec.id
     if spec.kind in _BY_KIND:
         return _BY_KIND[spec.kind]
-    if spec.kind is FieldKind.TEXT:
-        return next((key for word, key in _BY_LABEL if word in spec.label), "full_name")
+    if spec.kind is FieldKind.TEXT:  # a text field named nothing we know stays empty
+        return next((key for word, key in _BY_LABEL if word in spec.label), "")
     return ""
 
 
