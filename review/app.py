@@ -9,6 +9,7 @@ through escaping still could not run.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -38,9 +39,15 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def build_ctx(settings: Settings) -> Ctx:
-    from datetime import timedelta
+JST = timezone(timedelta(hours=9), "JST")
 
+
+def to_jst(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC, timezone-aware) time as Japan time, for the screens."""
+    return at.astimezone(JST).strftime(fmt) if at is not None else ""
+
+
+def build_ctx(settings: Settings) -> Ctx:
     from flows.deps import load_template_versions
     from store.db import database_url, make_engine, session_factory, upgrade
     from store.files import ContentStore
@@ -53,6 +60,7 @@ def build_ctx(settings: Settings) -> Ctx:
     sf = session_factory(make_engine(url))
     forms = load_template_versions(settings)  # every version: documents keep the one they were read with
     pages = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+    pages.env.filters["jst"] = to_jst  # times are stored in UTC; staff read Japan time
     return Ctx(
         settings=settings,
         repo=Repository(sf, ContentStore(settings.home / "files"), max_attempts=settings.max_read_attempts),

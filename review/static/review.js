@@ -86,8 +86,17 @@
       ev.preventDefault();
       pageView.hidden = !pageView.hidden;
       if (document.activeElement instanceof HTMLInputElement) { showBox(document.activeElement); }
+      if (!pageView.hidden) { pageView.scrollIntoView({ block: "nearest" }); }
     }
   });
+  if (pageView) {  // F4 pressed before the page image arrived: draw the box once it has
+    const img = pageView.querySelector("img");
+    if (img) {
+      img.addEventListener("load", () => {
+        if (document.activeElement instanceof HTMLInputElement) { showBox(document.activeElement); }
+      });
+    }
+  }
   const firstError = form.querySelector(".invalid input.rv-input");
   (firstError || flagged[0] || inputs[0] || document.getElementById("submit")).focus();
   inputs.forEach(hint);
