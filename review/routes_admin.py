@@ -48,6 +48,7 @@ RETURN_DONE_JA = {
     "requeue": "確認待ちに戻しました",
     "reread": "読み取り直しを依頼しました（読み取りが終わると確認待ちに戻ります）",
 }
+RETRY_DONE_JA = "読み取り待ちに戻しました（次の読み取りで処理されます）"
 _INPUT_ERRORS = {"bad_username", "bad_display_name", "weak_password", "bad_role", "password_mismatch"}
 
 
@@ -180,14 +181,17 @@ def _returns_page(request: Request, info: SessionInfo, *, message: str | None = 
                      "reason_ja": RETURN_REASONS.get(r.reason, r.reason), "who": r.user_name,
                      "at": _jst(r.at), "status_ja": DOCUMENT_STATUS_JA[DocumentStatus(r.document_status)],
                      "can_reread": r.document_status in (DocumentStatus.NEEDS_REVIEW, DocumentStatus.READ)})
+    failed = [{"document_id": d.id, "source_name": d.source_name, "attempts": d.attempts,
+               "error_ja": d.error_message_ja or "読み取り中に問題が起きました", "at": _jst(d.updated_at)}
+              for d in ctx.repo.failed_documents()]
     return ctx.pages.TemplateResponse(request, "admin_returns.html", {
-        "user": info.account, "csrf": info.csrf_token, "rows": rows, "message": message, "error": error},
-        status_code=status)
+        "user": info.account, "csrf": info.csrf_token, "rows": rows, "failed": failed, "message": message,
+        "error": error}, status_code=status)
 
 
 @router.get("/admin/returns")
 def returns_page(request: Request, info: Admin, done: str = "", doc: int | None = None) -> Response:
-    message = RETURN_DONE_JA.get(done)
+    message = RETURN_DONE_JA.get(done) or (RETRY_DONE_JA if done == "retry" else None)
     return _returns_page(request, info, message=f"書類 {doc}: {message}" if message and doc else message)
 
 
@@ -212,3 +216,19 @@ async def resolve_return(request: Request, return_id: int, info: AdminPost) -> R
                                  error="この書類は読み取り中です。しばらくしてからやり直してください")
     ctx.queue.resolve_returns(doc_id, info.account.id, action)
     return RedirectResponse(f"/admin/returns?done={action}&doc={doc_id}", status_code=303)
+
+
+@router.post("/admin/failed/{doc_id}/retry")
+async def retry_failed(request: Request, doc_id: int, info: AdminPost) -> Response:
+    """A document that failed to read goes back to the reader (failed → received, attempts reset)."""
+    ctx = ctx_of(request)
+    doc = ctx.repo.document(doc_id)
+    if doc is None or doc.status != DocumentStatus.FAILED.value:
+        return _returns_page(request, info, status=409,
+                             error="この書類は既に処理されています。最新の一覧を表示しています")
+    try:
+        ctx.repo.set_status(doc_id, DocumentStatus.RECEIVED)
+    except BusinessError as exc:
+        return _returns_page(request, info, error=exc.message_ja, status=409)
+    log.info("failed document %d sent back to reading by user %d", doc_id, info.account.id)
+    return RedirectResponse(f"/admin/returns?done=retry&doc={doc_id}", status_code=303)

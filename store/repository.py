@@ -328,6 +328,12 @@ class Repository:
                              .order_by(Document.id)).all()
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def failed_documents(self, limit: int = 200) -> list[Document]:
+        """Documents whose reading failed ``max_attempts`` times, oldest first (a person must act)."""
+        with self._read() as s:
+            return list(s.scalars(select(Document).where(Document.status == S.FAILED.value)
+                                  .order_by(Document.id).limit(limit)))
+
     def document(self, document_id: int) -> Document | None:
         with self._read() as s:
             return s.get(Document, document_id)

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -414,3 +415,31 @@ def test_a_missing_deployment_does_not_break_the_confirmation(
     assert messages and messages[0].startswith("could not start the entry deployment (")
     assert env["repo"].document(doc_id).status == "reviewed"
     assert len(flow_runs(enter_deployment)) == before
+
+
+def test_admin_retries_a_document_that_failed_to_read(env: dict[str, Any], tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from store.models import Document
+
+    repo: Repository = env["repo"]
+    scan = tmp_path / "crashed.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    batch = repo.create_batch("failed", "test")
+    doc_id = repo.receive(batch, "壊れた読み取り.png", scan).document_id
+    with make_engine(env["url"]).begin() as conn:  # as after max_read_attempts crashes
+        conn.execute(update(Document).where(Document.id == doc_id).values(
+            status="failed", attempts=3, error_code="crash", error_message_ja="読み取り中に異常終了しました"))
+    admin = login(app := env["app"], "admin1")
+    page = admin.get("/admin/returns").text
+    assert f'id="failed-{doc_id}"' in page and "読み取り中に異常終了しました" in page
+    assert admin.post(f"/admin/failed/{doc_id}/retry").status_code == 403  # no CSRF token
+    r = admin.post(f"/admin/failed/{doc_id}/retry", data={"csrf_token": csrf(page)})
+    assert r.status_code == 303
+    doc = repo.document(doc_id)
+    assert doc is not None and (doc.status, doc.attempts, doc.error_code) == ("received", 0, None)
+    again = admin.post(f"/admin/failed/{doc_id}/retry", data={"csrf_token": csrf(page)})
+    assert again.status_code == 409  # already handled: nothing changes twice
+    clerk = login(app, "clerk1")
+    assert clerk.post(f"/admin/failed/{doc_id}/retry",
+                      data={"csrf_token": csrf(clerk.get("/status").text)}).status_code == 403
