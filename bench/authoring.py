@@ -227,12 +227,10 @@ def main() -> int:
     ap.add_argument("--page", type=int, default=1, help="page of --real")
     args = ap.parse_args()
 
+    from flows.deps import build_recognizer
     from forms.loader import default_templates_dir, load_templates
-    from ocr.engines.onnx_ctc import OnnxCtcRecognizer
-    from yomitori.settings import get_settings
 
-    settings = get_settings()
-    recognizer = OnnxCtcRecognizer(settings.rec_model_dir, threads=settings.threads)
+    recognizer = build_recognizer()
     templates = load_templates(default_templates_dir())
     if args.template:
         templates = {k: v for k, v in templates.items() if k in args.template}

@@ -32,6 +32,14 @@ class FieldKind(StrEnum):
         return self in (FieldKind.CHECKBOX, FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
 
 
+FIELD_KIND_JA: dict[FieldKind, str] = {
+    FieldKind.TEXT: "文字", FieldKind.KANA: "カナ", FieldKind.DIGITS: "数字", FieldKind.AMOUNT: "金額",
+    FieldKind.WAREKI_DATE: "日付（和暦）", FieldKind.POSTAL_CODE: "郵便番号", FieldKind.PHONE: "電話番号",
+    FieldKind.EMAIL: "メールアドレス", FieldKind.MY_NUMBER: "個人番号", FieldKind.CHECKBOX: "チェック欄",
+    FieldKind.CHOICE: "選択（単一）", FieldKind.MULTI_CHOICE: "選択（複数）", FieldKind.FREE_TEXT: "自由記述",
+}
+
+
 class ReviewPolicy(StrEnum):
     """How a template wants a field to be triaged."""
 

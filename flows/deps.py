@@ -14,6 +14,7 @@ import numpy as np
 from domain.calibration import Calibration
 from domain.model import FormTemplate
 from ocr.pipeline import Reader, usable_templates
+from ocr.recognizer import Recognizer
 from yomitori.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,18 @@ def _recognizer(model_dir: str, threads: int) -> object:
     return OnnxCtcRecognizer(Path(model_dir), threads=threads)
 
 
+def build_recognizer(settings: Settings | None = None) -> Recognizer:
+    """The PP-OCRv6 recogniser (one per process and model), with a clear error when it is missing."""
+    s = settings or get_settings()
+    if not (s.rec_model_dir / "inference.onnx").exists():
+        from domain.errors import ApplicationError
+
+        raise ApplicationError(
+            f"OCR model not found at {s.rec_model_dir}; run scripts/setup.sh (make setup)"
+        )
+    return _recognizer(str(s.rec_model_dir), s.threads)  # type: ignore[return-value]
+
+
 def build_reader(settings: Settings | None = None, *, calibration: Calibration | None = None,
                  use_calibration: bool = True, today: date | None = None,
                  include_drafts: bool = False, force: FormTemplate | None = None) -> Reader:
@@ -102,12 +115,7 @@ def build_reader(settings: Settings | None = None, *, calibration: Calibration |
     ``force`` reads every page as that template, draft or not (``templates check``).
     """
     s = settings or get_settings()
-    if not (s.rec_model_dir / "inference.onnx").exists():
-        from domain.errors import ApplicationError
-
-        raise ApplicationError(
-            f"OCR model not found at {s.rec_model_dir}; run scripts/setup.sh (make setup)"
-        )
+    recognizer = build_recognizer(s)
     cal = calibration if calibration is not None else (load_calibration(s) if use_calibration else None)
     versions = load_template_versions(s)
     templates = usable_templates(versions, include_drafts)  # a draft current file is not read
@@ -115,7 +123,7 @@ def build_reader(settings: Settings | None = None, *, calibration: Calibration |
         cal = cal.bind({**{f"{k[0]}@{k[1]}": t for k, t in versions.items()}, **templates})
     return Reader(
         templates=templates,
-        recognizer=_recognizer(str(s.rec_model_dir), s.threads),  # type: ignore[arg-type]
+        recognizer=recognizer,
         blank_renderer=render_blank,
         calibration=cal,
         dpi=s.read_dpi,

@@ -24,17 +24,12 @@ from datetime import timedelta, timezone
 
 import pandas as pd
 
-from domain.status import FieldKind, FieldStatus, PageStatus
+from domain.status import FIELD_KIND_JA as KIND_JA
+from domain.status import FieldStatus, PageStatus
 from reports.data import Activity
 
 JST = timezone(timedelta(hours=9), "JST")
 IDLE_MINUTES = 5.0
-KIND_JA: dict[str, str] = {
-    FieldKind.TEXT: "文字", FieldKind.KANA: "カナ", FieldKind.DIGITS: "数字", FieldKind.AMOUNT: "金額",
-    FieldKind.WAREKI_DATE: "日付（和暦）", FieldKind.POSTAL_CODE: "郵便番号", FieldKind.PHONE: "電話番号",
-    FieldKind.EMAIL: "メールアドレス", FieldKind.MY_NUMBER: "個人番号", FieldKind.CHECKBOX: "チェック欄",
-    FieldKind.CHOICE: "選択（単一）", FieldKind.MULTI_CHOICE: "選択（複数）", FieldKind.FREE_TEXT: "自由記述",
-}
 METHOD_JA: list[str] = [
     "書類・ページ: 受け付けた書類と保存されたページの数。日別は書類を受け付けた日（日本時間）で数えます。",
     "帳票: テンプレートの1ページ目として読み取ったページの数（記入済みの帳票1枚につき1件）。",

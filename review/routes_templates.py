@@ -30,7 +30,8 @@ from pydantic import ValidationError
 
 from domain.errors import TemplateError
 from domain.model import FormTemplate
-from domain.status import FieldKind, ReviewPolicy
+from domain.status import FIELD_KIND_JA as KIND_JA
+from domain.status import ReviewPolicy
 from review.auth import Ctx, ctx_of, require, require_post
 from store.users import Role, SessionInfo
 
@@ -39,12 +40,6 @@ router = APIRouter()
 Admin = Annotated[SessionInfo, Depends(require(Role.ADMIN))]
 AdminPost = Annotated[SessionInfo, Depends(require_post(Role.ADMIN))]
 
-KIND_JA: dict[str, str] = {
-    FieldKind.TEXT: "文字", FieldKind.KANA: "カナ", FieldKind.DIGITS: "数字", FieldKind.AMOUNT: "金額",
-    FieldKind.WAREKI_DATE: "日付（和暦）", FieldKind.POSTAL_CODE: "郵便番号", FieldKind.PHONE: "電話番号",
-    FieldKind.EMAIL: "メールアドレス", FieldKind.MY_NUMBER: "個人番号", FieldKind.CHECKBOX: "チェック欄",
-    FieldKind.CHOICE: "選択（単一）", FieldKind.MULTI_CHOICE: "選択（複数）", FieldKind.FREE_TEXT: "自由記述",
-}
 REVIEW_JA: dict[str, str] = {ReviewPolicy.AUTO: "自動確定あり", ReviewPolicy.ALWAYS: "必ず職員が確認",
                              ReviewPolicy.BLIND_DOUBLE_ENTRY: "二重入力（読み取り値を見せない）"}
 STATUS_JA = {"draft": "下書き", "active": "運用中"}

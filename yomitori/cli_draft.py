@@ -56,20 +56,21 @@ def draft_command(
         raise typer.Exit(2)
     from authoring.draft import draft_template, write_draft
     from authoring.report import render
-    from domain.errors import BusinessError
-    from ocr.engines.onnx_ctc import OnnxCtcRecognizer
+    from domain.errors import ApplicationError, BusinessError
+    from flows.deps import build_recognizer
     from yomitori.documents import load_pages
     from yomitori.settings import get_settings
 
     settings = get_settings()
-    if not (settings.rec_model_dir / "inference.onnx").exists():
+    try:
+        recognizer = build_recognizer(settings)
+    except ApplicationError:
         typer.echo(f"OCRモデルがありません (OCR model not found at {settings.rec_model_dir}; "
                    "run scripts/setup.sh)", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     target = out or settings.templates_dir / template_id
     try:
         pages = load_pages(blank_scan)
-        recognizer = OnnxCtcRecognizer(settings.rec_model_dir, threads=settings.threads)
         draft = draft_template(pages, template_id, recognizer, dpi_hint=_dpi_hint(blank_scan),
                                paper=paper, title=title)
         saved = write_draft(draft, target)

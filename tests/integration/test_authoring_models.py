@@ -24,11 +24,9 @@ REALDATA = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "r
 
 @pytest.fixture(scope="module")
 def recognizer():  # type: ignore[no-untyped-def]
-    from ocr.engines.onnx_ctc import OnnxCtcRecognizer
-    from yomitori.settings import get_settings
+    from flows.deps import build_recognizer
 
-    s = get_settings()
-    return OnnxCtcRecognizer(s.rec_model_dir, threads=s.threads)
+    return build_recognizer()
 
 
 def _iou(a: Box, b: Box) -> float:
