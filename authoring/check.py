@@ -15,7 +15,7 @@ scans), with flags for what usually means the template needs work:
 - ``guessed``: attributes the drafting guessed and nobody has confirmed.
 
 The verdict is 使えます when nothing is flagged, else 要修正 with the reasons.
-Pure over images and a :class:`~ocr.pipeline.Reader`: the CLI is yomitori/cli_check.py.
+Pure over images and a :class:`~ocr.reader.Reader`: the CLI is yomitori/cli/check.py.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
 from ocr import preprocess
-from ocr.pipeline import Reader, identify_page, read_page_with_image
+from ocr.page_identity import identify_page
+from ocr.pipeline import read_page_with_image
+from ocr.reader import Reader
 
 OFTEN = 0.5  # share of the pages read at which a field is flagged
 GOOD_ALIGNMENT = 0.8  # below: the page aligned, but not well enough to trust the boxes
@@ -305,7 +307,7 @@ def render_text(report: CheckReport) -> str:
 
 def sample_pages(paths: Sequence[Path]) -> Iterator[tuple[str, np.ndarray]]:
     """Every page of every sample file as ``(file name, gray image)`` (BusinessError if bad)."""
-    from yomitori.documents import iter_pages
+    from intake.pages import iter_pages
 
     for path in paths:
         for image in iter_pages(path):

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
 
 from domain.model import DocumentReading, FormTemplate
-from ocr.pipeline import Reader, read_page
-from yomitori.evaluate import FieldOutcome, PageOutcome, compare, summarize
+from ocr.pipeline import read_page
+from ocr.reader import Reader
+from services.evaluate import FieldOutcome, PageOutcome, compare, summarize
 
 TEXT_KINDS = {"text", "kana", "digits", "amount", "wareki_date", "postal_code", "phone", "email",
               "my_number", "free_text"}
@@ -73,7 +74,7 @@ def main() -> int:
     ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print N wrong readings")
     args = ap.parse_args()
 
-    from flows.deps import build_reader
+    from services.compose import build_reader
 
     reader = build_reader()
     if reader.calibration is None:
@@ -119,8 +120,8 @@ def main() -> int:
               f"(ratio {ours_acc / max(base_acc, 1e-9):.2f}); speed ratio {ppm / base_ppm:.2f}")
     fp_ratio = float("nan")
     if args.fullpage > 0:
+        from config.settings import get_settings
         from ocr.engines.paddle import PaddleFullPage
-        from yomitori.settings import get_settings
 
         s = get_settings()
         full = PaddleFullPage(s.det_model_dir, s.rec_model_dir)

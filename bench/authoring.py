@@ -205,8 +205,8 @@ def run_templates(templates: dict[str, FormTemplate], recognizer: object, seed: 
 def real_trial(path: Path, page: int, recognizer: object) -> None:
     from authoring.draft import draft_template
     from authoring.report import render
-    from yomitori.cli_draft import _dpi_hint
-    from yomitori.documents import load_pages
+    from intake.pages import load_pages
+    from yomitori.cli.draft import _dpi_hint
 
     pages = load_pages(path)
     img = pages[page - 1]
@@ -227,8 +227,8 @@ def main() -> int:
     ap.add_argument("--page", type=int, default=1, help="page of --real")
     args = ap.parse_args()
 
-    from flows.deps import build_recognizer
     from forms.loader import default_templates_dir, load_templates
+    from services.compose import build_recognizer
 
     recognizer = build_recognizer()
     templates = load_templates(default_templates_dir())

@@ -6,7 +6,7 @@ Generates PAGES pages of synthetic filled forms (all four templates, PDF / TIFF 
 JPEG) once, then, each time on a fresh store with a fresh copy of the inbox:
 
 1. intake alone, direct (``intake.scan_inbox``);
-2. intake + recognize, direct (``scan_inbox`` then ``yomitori.worker.run_worker``,
+2. intake + recognize, direct (``scan_inbox`` then ``services.worker.run_worker``,
    the production reader);
 3. the same work through Prefect (the ``pipeline`` flow: ``intake`` + ``recognize``
    subflows on an ephemeral server). The one-off server start-up is timed separately
@@ -88,10 +88,10 @@ def main() -> int:
     os.environ["YOMITORI_STABLE_SECONDS"] = "0"
     os.environ.setdefault("YOMITORI_MODELS_DIR", str(REPO / "var" / "models"))
 
+    from config.settings import get_settings
     from flows.recognize import reader as shared_reader
     from intake import StabilityTracker, build_repository, scan_inbox
-    from yomitori.settings import get_settings
-    from yomitori.worker import run_worker
+    from services.worker import run_worker
 
     root = Path(tempfile.mkdtemp(prefix="yomitori-bench-"))
     try:

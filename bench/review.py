@@ -119,9 +119,9 @@ def main() -> None:
 
     from review_data import GOOD_SEEDS, add_users, fill_onestop, make_repo
 
+    from config.settings import Settings
     from forms.loader import load_templates
     from review.app import create_app
-    from yomitori.settings import Settings
 
     home = Path(tempfile.mkdtemp(prefix="bench_review_"))
     repo, url = make_repo(home)

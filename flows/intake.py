@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import TaskRun
     from prefect.states import State
 
+    from config.settings import Settings
     from store.repository import Repository
-    from yomitori.settings import Settings
 
 
 def settings() -> Settings:
-    from yomitori.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings()
 

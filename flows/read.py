@@ -1,6 +1,6 @@
 """Prefect flow: read a set of scan files and write one JSON result per file.
 
-Thin orchestration: the work is in ocr.pipeline / yomitori.reading. Business
+Thin orchestration: the work is in ocr.pipeline / services.reading. Business
 errors (a corrupt scan) are results, not retries. Result files are the data
 store (they keep the My Number staff must enter); logs and the flow's artifact
 carry counts only.
@@ -19,19 +19,19 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.status import FieldStatus, PageStatus
 from intake.scan import name_hash
-from ocr.pipeline import Reader
+from ocr.reader import Reader
 
 
 @lru_cache(maxsize=1)
 def _reader() -> Reader:
-    from flows.deps import build_reader
+    from services.compose import build_reader
 
     return build_reader()
 
 
 @task(cache_policy=NO_CACHE)
 def read_one(path: str, out_dir: str) -> dict[str, Any]:
-    from yomitori.reading import read_file, to_json
+    from services.reading import read_file, to_json
 
     src = Path(path)
     doc, error = read_file(src, _reader())

@@ -1,6 +1,6 @@
 """Prefect flow ``recognize``: claim received documents and read them, a few at a time.
 
-Thin: each task is :func:`yomitori.worker.process_document`. Tasks retry only on
+Thin: each task is :func:`services.worker.process_document`. Tasks retry only on
 :class:`ApplicationError` (transient: a locked database, a share that went away), never
 on :class:`BusinessError` (the worker quarantines those). A task that still fails after
 its retries gives the document back (``release``); the store marks it ``failed`` after
@@ -28,10 +28,10 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from domain.errors import ApplicationError
 from flows.intake import repository, retry_on, run_name, settings
-from yomitori.worker import ProcessResult, WorkerStats, new_worker_id, process_document, release_document
+from services.worker import ProcessResult, WorkerStats, new_worker_id, process_document, release_document
 
 if TYPE_CHECKING:
-    from ocr.pipeline import Reader
+    from ocr.reader import Reader
 
 RECOGNIZE_THREADS = 1  # default concurrency; measured: 2 on 2 cores = no gain (onnxruntime uses both)
 CLAIM_ROUNDS = 4  # documents claimed per claim task = concurrency x this (fewer API round trips);
@@ -45,7 +45,7 @@ def reader() -> Reader:
     global _reader
     with _reader_lock:
         if _reader is None:
-            from flows.deps import build_reader
+            from services.compose import build_reader
 
             _reader = build_reader(settings())
         return _reader

@@ -14,8 +14,8 @@ from intake.stability import StabilityTracker
 from intake.watch import intake_once, watch
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from store.repository import Repository
-    from yomitori.settings import Settings
 
 __all__ = [
     "FileOutcome",

@@ -1,7 +1,7 @@
 """Why a file is refused (:func:`check_file`), and where a file goes after intake:
 archive/<date>/ or quarantine/ (with a sidecar note).
 
-:func:`check_file` opens the file the way reading will (``yomitori.documents``) and
+:func:`check_file` opens the file the way reading will (``intake.pages``) and
 raises :class:`BusinessError` with codes ``empty_file``, ``too_large``,
 ``unsupported_type``, ``corrupt_pdf``, ``encrypted_pdf``, ``no_pages``,
 ``too_many_pages``, ``corrupt_image`` or ``too_small``.
@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from domain.errors import BusinessError
-from yomitori import documents
+from intake import pages as documents
 
 MAX_SUFFIX = 10_000
 CHECK_DPI = 72  # PDFs are rendered this coarsely to check them; sizes scale to read_dpi

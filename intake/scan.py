@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from threading import Event
 
+from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus
 from intake.quarantine import (
@@ -53,7 +54,6 @@ from intake.quarantine import (
 )
 from intake.stability import StabilityTracker, open_for_writing
 from store.repository import Repository
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 CLAIM_PREFIX = ".processing-"

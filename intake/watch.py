@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from config.settings import Settings
 from intake.scan import CLAIM_PREFIX, IntakeReport, is_ignored, scan_inbox
 from intake.stability import StabilityTracker
 from store.repository import Repository
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 Mode = Literal["auto", "events", "poll"]

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from config.settings import Settings
 from domain.calibration import Calibration
 from learning.audit import GroupCheck, audit
 from learning.dataset import Counts, Observation, split
 from learning.extract import Extracted
 from learning.fit import MIN_CHECKED_FIELD, MIN_CHECKED_KIND, Candidate, fit_candidate
 from learning.gate import GateResult, gate
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 DEFAULT_DAYS = 56  # learn from the last eight weeks: recent handwriting, enough volume

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from yomitori.settings import Settings
+    from config.settings import Settings
 
 __all__ = ["make_reports"]
 

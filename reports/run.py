@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
 from domain.model import FormTemplate
 from reports import charts, export, html, operations, survey
 from reports.data import (
@@ -25,7 +26,6 @@ from reports.data import (
     load_activity,
     load_fields,
 )
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 ONESTOP_FAMILY = "onestop"
@@ -50,9 +50,9 @@ def default_out(settings: Settings, kind: str) -> Path:
 
 def load_forms(settings: Settings, template_ids: list[str] | None = None,
                sf: sessionmaker[Session] | None = None) -> dict[str, Forms]:
-    from flows.deps import load_templates
+    from forms.loader import load_templates
 
-    templates = load_templates(settings)
+    templates = load_templates(settings.templates_dir)
     if template_ids:
         unknown = sorted(set(template_ids) - set(templates))
         if unknown:
@@ -168,9 +168,9 @@ def survey_templates(templates: dict[str, FormTemplate]) -> list[str]:
 def run_survey_report(settings: Settings, out_dir: Path | None = None, template_id: str | None = None,
                       pdf: bool = True) -> list[SurveyRun]:
     """One report per survey template that has forms in the store (or the one asked for)."""
-    from flows.deps import load_templates
+    from forms.loader import load_templates
 
-    templates = load_templates(settings)
+    templates = load_templates(settings.templates_dir)
     if template_id and template_id not in survey_templates(templates):
         raise KeyError(f"{template_id} is not a survey template")
     ids = [template_id] if template_id else survey_templates(templates)

@@ -18,8 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from config.settings import Settings
 from review.auth import Conflict, Ctx, Forbidden, NotLoggedIn
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -48,7 +48,7 @@ def to_jst(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def build_ctx(settings: Settings) -> Ctx:
-    from flows.deps import load_template_versions
+    from forms.loader import load_template_versions
     from store.db import database_url, make_engine, session_factory, upgrade
     from store.files import ContentStore
     from store.repository import Repository
@@ -58,7 +58,8 @@ def build_ctx(settings: Settings) -> Ctx:
     url = database_url(settings)
     upgrade(url)
     sf = session_factory(make_engine(url))
-    forms = load_template_versions(settings)  # every version: documents keep the one they were read with
+    # every version: documents keep the one they were read with
+    forms = load_template_versions(settings.templates_dir)
     pages = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     pages.env.filters["jst"] = to_jst  # times are stored in UTC; staff read Japan time
     return Ctx(

@@ -17,11 +17,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
 from domain.model import FormTemplate
 from store.repository import Repository
 from store.review_queue import ReviewQueue
 from store.users import Role, SessionInfo, UserStore
-from yomitori.settings import Settings
 
 SESSION_COOKIE = "yomitori_session"
 LOGIN_CSRF_COOKIE = "yomitori_login_csrf"

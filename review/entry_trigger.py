@@ -37,8 +37,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from config.settings import Settings
 from domain.lifecycle import DocumentStatus
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 30.0

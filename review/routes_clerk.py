@@ -21,13 +21,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
 from review.auth import Ctx, ctx_of, require, require_post
 from store.files import suffix_of
 from store.repository import Repository
 from store.users import Role, SessionInfo
-from yomitori.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter()

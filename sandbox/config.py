@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from yomitori.settings import Settings
+    from config.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def serve(cfg: SandboxConfig, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from yomitori.settings import get_settings
+    from config.settings import get_settings
 
     s = get_settings()
     ap = argparse.ArgumentParser(prog="python -m sandbox", description="Run the demo back-office system.")

@@ -27,7 +27,7 @@ def templates() -> dict[str, FormTemplate]:
 @pytest.fixture(scope="session")
 def real_reader(templates: dict[str, FormTemplate]):  # type: ignore[no-untyped-def]
     """The production reader (real PP-OCRv6 ONNX recogniser), uncalibrated unless asked."""
-    from flows.deps import build_reader
+    from services.compose import build_reader
 
     return build_reader(use_calibration=False, today=TODAY)
 

@@ -1,1 +1,1 @@
-"""Command line and settings."""
+"""The command line and the demo (top floor: nothing else imports this package)."""

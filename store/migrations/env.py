@@ -27,8 +27,8 @@ def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if url:
         return str(url)
+    from config.settings import get_settings
     from store.db import database_url
-    from yomitori.settings import get_settings
 
     return database_url(get_settings())
 

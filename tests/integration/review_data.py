@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from config.settings import Settings
 from domain.model import FormTemplate
-from flows.deps import load_calibration, render_blank
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader
+from ocr.reader import Reader
+from services.compose import load_calibration, render_blank
+from services.worker import run_worker
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from synth.generate import SynthOptions, generate_document, write_document
-from yomitori.settings import Settings
-from yomitori.worker import run_worker
 
 TODAY = date(2026, 11, 20)
 CLEAN = SynthOptions(degrade=False, rotate180_prob=0.0, id_copy_prob=0.0, blank_page_prob=0.0,

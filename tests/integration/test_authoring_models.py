@@ -24,7 +24,7 @@ REALDATA = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "r
 
 @pytest.fixture(scope="module")
 def recognizer():  # type: ignore[no-untyped-def]
-    from flows.deps import build_recognizer
+    from services.compose import build_recognizer
 
     return build_recognizer()
 
@@ -57,7 +57,7 @@ def test_onestop_2022_is_recovered(templates: dict[str, FormTemplate], recognize
 
 def test_cli_drafts_a_pdf_into_a_template_folder(templates: dict[str, FormTemplate], tmp_path: Path) -> None:
     from forms.render import render_pdf
-    from yomitori.cli import app
+    from yomitori.cli.main import app
 
     pdf = render_pdf(templates["furusato_application"], tmp_path / "blank.pdf", dpi=200)
     out = tmp_path / "templates" / "city_furusato"
@@ -76,7 +76,7 @@ def test_cli_drafts_a_pdf_into_a_template_folder(templates: dict[str, FormTempla
 @pytest.mark.skipif(not (REALDATA / "sdaps" / "example.tif").exists(), reason="shared real data absent")
 def test_real_scan_yields_choices(recognizer) -> None:  # type: ignore[no-untyped-def]
     """A real 300 dpi 1-bit survey scan (lightly filled): squares become choices, no crash."""
-    from yomitori.documents import load_pages
+    from intake.pages import load_pages
 
     page = load_pages(REALDATA / "sdaps" / "example.tif")[0]
     draft = draft_template([page], "sdaps_example", recognizer, dpi_hint=300)

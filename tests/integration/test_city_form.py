@@ -33,15 +33,16 @@ import pytest
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
+from config.settings import get_settings
 from domain.model import DocumentReading, FormTemplate, PageReading
 from domain.status import PageStatus
 from forms.fonts import form_font, pil_font
 from forms.loader import default_templates_dir, load_templates
-from ocr.pipeline import Reader, read_page
+from ocr.pipeline import read_page
+from ocr.reader import Reader
+from services.evaluate import FieldOutcome, compare
 from synth import degrade
 from synth.generate import SynthOptions, generate_document, write_document
-from yomitori.evaluate import FieldOutcome, compare
-from yomitori.settings import get_settings
 
 pytestmark = pytest.mark.model
 
@@ -221,7 +222,7 @@ def templates_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def reader(templates_dir: Path) -> Reader:
-    from flows.deps import build_reader
+    from services.compose import build_reader
 
     settings = get_settings().model_copy(update={"templates_dir": templates_dir})
     return build_reader(settings, use_calibration=False)
@@ -266,7 +267,7 @@ def test_production_forms_still_read_next_to_it(reader: Reader) -> None:
 
 
 def test_templates_check_says_usable(templates_dir: Path, tmp_path: Path) -> None:
-    from yomitori.cli import app
+    from yomitori.cli.main import app
 
     template = load_templates(templates_dir)["sakura_sodai"]
     files: list[Path] = []

@@ -29,15 +29,15 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
+from config.settings import Settings, get_settings
 from domain.model import Box, DocumentReading, FormTemplate
 from domain.status import PageStatus
 from forms.loader import default_templates_dir, load_template_versions, load_templates
 from ocr.pipeline import read_page
 from review.app import create_app
+from services.evaluate import compare
 from synth import degrade
 from synth.generate import SynthOptions, generate_document, write_document
-from yomitori.evaluate import compare
-from yomitori.settings import Settings, get_settings
 
 from editor_page import TemplateEditorPage  # isort: skip
 from review_data import PASSWORD, LiveServer, add_users, make_repo  # isort: skip
@@ -86,7 +86,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def test_draft_edit_check_read(world: dict[str, Any]) -> None:
-    from yomitori.cli import app
+    from yomitori.cli.main import app
 
     tdir: Path = world["tdir"]
     # --- 1. draft -------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_draft_edit_check_read(world: dict[str, Any]) -> None:
     assert res.exit_code == (0 if verdict.endswith("使えます") else 1)
 
     # --- 4. the production reader reads it among every other form --------------------------
-    from flows.deps import build_reader
+    from services.compose import build_reader
 
     reader = build_reader(get_settings().model_copy(update={"templates_dir": tdir}), use_calibration=False)
     correct = total = 0

@@ -18,11 +18,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from config.settings import Settings
 from domain.lifecycle import DocumentStatus
 from intake import IntakeReport, StabilityTracker, build_repository, intake_once, scan_inbox, watch
 from store.models import Batch, Document
 from store.repository import Repository
-from yomitori.settings import Settings
 
 S = DocumentStatus
 NOW = datetime(2026, 4, 1, 9, 30).astimezone()
@@ -182,7 +182,7 @@ def test_same_content_twice_is_one_document(repo: Repository, settings: Settings
 
 
 def _too_many_pages(monkeypatch: pytest.MonkeyPatch) -> bytes:
-    monkeypatch.setattr("yomitori.documents.MAX_PAGES", 2)
+    monkeypatch.setattr("intake.pages.MAX_PAGES", 2)
     return _pdf_bytes(pages=3, seed=30)
 
 
@@ -277,7 +277,7 @@ _WORKER = """
 import sys, time
 from pathlib import Path
 from intake import StabilityTracker, build_repository, scan_inbox
-from yomitori.settings import Settings
+from config.settings import Settings
 settings = Settings(home=Path(sys.argv[1]), stable_seconds=0.0)
 repo = build_repository(settings)
 tracker = StabilityTracker(0.0)
@@ -381,7 +381,7 @@ def test_intake_once_waits_for_new_files_to_settle(tmp_path: Path) -> None:
 def test_cli_once_prints_a_japanese_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from yomitori.cli_intake import app
+    from yomitori.cli.intake import app
 
     settings = _settings(tmp_path)
     _put(settings, "a.png", _png_bytes(400))
@@ -403,7 +403,7 @@ def test_cli_watch_stops_gracefully_on_signal(tmp_path: Path, sig: str) -> None:
     _put(settings, "a.png", _png_bytes(500))
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "YOMITORI_HOME": str(settings.home),
            "YOMITORI_POLL_SECONDS": "0.05"}
-    proc = subprocess.Popen([sys.executable, "-c", "from yomitori.cli_intake import app; app()",
+    proc = subprocess.Popen([sys.executable, "-c", "from yomitori.cli.intake import app; app()",
                              "--poll", "--stable-seconds", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -1,5 +1,5 @@
 """Learning through the real store: FieldResult + ReviewAction rows → dataset → fit → gate →
-promoted version in the database → a reader from flows.deps.build_reader uses it and
+promoted version in the database → a reader from services.compose.build_reader uses it and
 records it on every reading; rollback; nothing personal in calibrations, logs or reports."""
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import pytest
 from learning_data import COMMENT, PERSONAL_VALUES, fill
 from sqlalchemy import text
 
+from config.settings import Settings
 from domain.calibration import Calibration
 from domain.model import FormTemplate
-from flows.deps import load_calibration
 from learning.confusions import Confusion
 from learning.extract import extract
 from learning.run import report_text, run_learning, shipped_calibration
+from services.compose import load_calibration
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.calibrations import SUPERSEDED, CalibrationState, CalibrationStore
-from yomitori.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -114,8 +114,8 @@ def test_store_rows_become_labels(learnt_home: tuple[Path, object],
 def test_learn_promotes_and_the_reader_records_the_version(
         learnt_home: tuple[Path, object], templates: dict[str, FormTemplate],
         caplog: pytest.LogCaptureFixture) -> None:
-    from flows.deps import build_reader
     from ocr.pipeline import read_page
+    from services.compose import build_reader
     from synth.generate import SynthOptions, generate_document
 
     home, _ = learnt_home

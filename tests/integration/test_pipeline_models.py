@@ -14,9 +14,10 @@ from PIL import Image, ImageSequence
 
 from domain.model import DocumentReading, FormTemplate
 from domain.status import PageStatus
-from ocr.pipeline import Reader, read_page
+from ocr.pipeline import read_page
+from ocr.reader import Reader
+from services.evaluate import compare
 from synth.generate import SynthOptions, generate_document
-from yomitori.evaluate import compare
 
 pytestmark = pytest.mark.model
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 import store.entries as entries
+from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus, IllegalTransition, ReviewActionKind, transition
 from domain.model import FormTemplate
@@ -42,7 +43,6 @@ from store.models import Base, Batch, Document, FieldResult, utcnow
 from store.review_models import User
 from store.review_queue import QueueCounts, ReviewQueue
 from store.users import UserStore
-from yomitori.settings import Settings
 
 import test_review_app as review_app_suite  # isort: skip
 import test_store as store_suite  # isort: skip

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from config.settings import get_settings
 from ocr.crop import remove_box_lines, tight_ink_bbox
 from ocr.engines.onnx_ctc import OnnxCtcRecognizer
 from ocr.engines.paddle import PaddleFullPage, PaddleTextRecognition
-from yomitori.settings import get_settings
 
 pytestmark = pytest.mark.model
 

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from config.settings import Settings
 from domain.lifecycle import ReviewActionKind
 from domain.model import FormTemplate
 from domain.status import FieldStatus
@@ -28,7 +29,6 @@ from reports.survey import MULTIPLE, NO_ANSWER
 from reports.truth import pages_from_truth
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from synth.generate import SynthOptions, generate_document
-from yomitori.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 N_SURVEY, PENDING = 16, {2, 9}
@@ -184,7 +184,7 @@ def test_operations_report(store: Store, tmp_path: Path) -> None:
 
 
 def test_cli_export_and_report(store: Store, tmp_path: Path) -> None:
-    from yomitori.cli import app
+    from yomitori.cli.main import app
 
     env = {"YOMITORI_HOME": str(store.settings.home),
            "YOMITORI_DATABASE_URL": store.settings.database_url or "",

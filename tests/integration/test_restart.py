@@ -4,7 +4,7 @@
   document is taken over, and every document ends read exactly once (one row per page).
 * Two workers at once on one batch: every document is saved by exactly one of them.
 
-Each worker process runs ``yomitori.worker.run_worker`` with the real pipeline and a
+Each worker process runs ``services.worker.run_worker`` with the real pipeline and a
 scripted recogniser slowed down to ~0.3 s per page, and appends the id of every document
 it saved to its own file right after ``save_reading`` returned.
 """
@@ -36,11 +36,11 @@ import sys, time
 from pathlib import Path
 from datetime import date
 from forms.loader import load_templates
-from flows.deps import render_blank
+from services.compose import render_blank
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader
+from ocr.reader import Reader
 from store import ContentStore, Repository, make_engine, session_factory
-from yomitori.worker import run_worker
+from services.worker import run_worker
 
 url, root, out, lease = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 

@@ -18,13 +18,13 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from config.settings import Settings
 from domain.errors import BusinessError
 from domain.model import FormTemplate
 from review.app import create_app
 from review.entry_trigger import EntryTrigger
 from store import Repository, make_engine, session_factory, upgrade
 from store.users import Role, UserStore
-from yomitori.settings import Settings
 
 from review_data import GOOD_SEEDS, PASSWORD, add_users, fill_onestop, make_repo  # isort: skip
 

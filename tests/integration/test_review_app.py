@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from config.settings import Settings
 from domain.model import FormTemplate
 from review.app import create_app
 from store import Repository
-from yomitori.settings import Settings
 
 from review_data import GOOD_SEEDS, PASSWORD, add_users, fill_onestop, make_repo  # isort: skip
 
@@ -131,7 +131,7 @@ def test_two_tabs_cannot_both_confirm(env: dict[str, Any]) -> None:
 def test_users_cli_has_no_default_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from yomitori.cli_review import users_app
+    from yomitori.cli.review import users_app
 
     monkeypatch.setenv("YOMITORI_HOME", str(tmp_path))
     runner = CliRunner()

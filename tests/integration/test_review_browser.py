@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from config.settings import Settings
 from domain.model import FormTemplate
 from domain.mynumber import make_my_number
 from review.app import create_app
 from store import Repository
-from yomitori.settings import Settings
 
 from review_data import (  # isort: skip
     GOOD_SEEDS, PASSWORD, LiveServer, add_users, fill_onestop, make_repo, truth_of)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from config.settings import Settings
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus, IllegalTransition, ReviewActionKind
 from domain.model import FieldReading, Issue, PageReading
@@ -21,7 +22,6 @@ from domain.status import FieldKind, FieldStatus, IssueCode, PageStatus, ReviewR
 from store import ContentStore, LeaseLost, Repository, database_url, make_engine, session_factory, upgrade
 from store.db import alembic_config
 from store.models import AuditTrailViolation, Base, Document, FieldResult, Page, ReviewAction
-from yomitori.settings import Settings
 
 S = DocumentStatus
 NAME = "山田　太郎"

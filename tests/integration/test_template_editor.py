@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
+from config.settings import Settings
 from domain.model import FieldSpec, FormTemplate
 from domain.status import FieldKind
 from forms.loader import load_template
 from forms.render import render_page
 from forms.versions import save_new_version
 from review.app import create_app
-from yomitori.settings import Settings
 
 from editor_page import TemplateEditorPage  # isort: skip
 from review_data import PASSWORD, LiveServer, add_users, make_repo  # isort: skip

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from domain.lifecycle import DocumentStatus
 from domain.model import FormTemplate
-from flows.deps import render_blank
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader
+from ocr.reader import Reader
+from services.compose import render_blank
+from services.worker import new_worker_id, process_document, run_worker
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.models import Page
 from synth.generate import SynthOptions, generate_document, write_document
-from yomitori.worker import new_worker_id, process_document, run_worker
 
 S = DocumentStatus
 TODAY = date(2026, 11, 20)
@@ -175,9 +175,9 @@ def test_cli_receive_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 templates: dict[str, FormTemplate], scans: list[tuple[Path, int]]) -> None:
     from typer.testing import CliRunner
 
+    from config.settings import get_settings
     from intake import build_repository
-    from yomitori.cli_ops import app, receive_files
-    from yomitori.settings import get_settings
+    from yomitori.cli.ops import app, receive_files
 
     monkeypatch.setenv("YOMITORI_HOME", str(tmp_path / "home"))
     settings = get_settings()
@@ -199,10 +199,10 @@ def test_cli_retry_gives_failed_documents_another_reading(tmp_path: Path, monkey
     from sqlalchemy import update
     from typer.testing import CliRunner
 
+    from config.settings import get_settings
     from intake import build_repository
     from store.models import Document
-    from yomitori.cli_ops import app, receive_files
-    from yomitori.settings import get_settings
+    from yomitori.cli.ops import app, receive_files
 
     monkeypatch.setenv("YOMITORI_HOME", str(tmp_path / "home"))
     settings = get_settings()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from domain.model import FormTemplate
-from flows.deps import render_blank
 from ocr import align, identify
+from services.compose import render_blank
 
 
 @pytest.fixture(scope="module")

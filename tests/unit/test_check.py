@@ -21,10 +21,10 @@ from authoring.check import (
 )
 from domain.model import Box, FieldReading, FormTemplate
 from domain.status import FieldKind
-from flows.deps import render_blank
 from forms.loader import load_templates
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader
+from ocr.reader import Reader
+from services.compose import render_blank
 from synth.generate import SynthOptions, generate_document, write_document
 
 from test_scanned_forms import write_city  # isort: skip
@@ -127,8 +127,8 @@ def test_check_files_reads_scan_files(city: FormTemplate, tmp_path: Path) -> Non
 
 
 def test_cli_arguments(city: FormTemplate, tmp_path: Path) -> None:
-    from yomitori.cli import app
-    from yomitori.cli_check import resolve_template
+    from yomitori.cli.check import resolve_template
+    from yomitori.cli.main import app
 
     folder = tmp_path / "t"
     write_city(folder)

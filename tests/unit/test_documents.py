@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from domain.errors import BusinessError
-from yomitori.documents import load_pages, sniff
+from intake.pages import load_pages, sniff
 
 
 def _img(w: int = 600, h: int = 800, value: int = 200) -> Image.Image:

@@ -11,9 +11,10 @@ import pytest
 
 from domain.model import FormTemplate
 from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
-from flows.deps import render_blank
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader, read_page
+from ocr.pipeline import read_page
+from ocr.reader import Reader
+from services.compose import render_blank
 from synth import degrade
 from synth.generate import SynthOptions, generate_document
 

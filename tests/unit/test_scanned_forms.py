@@ -21,14 +21,15 @@ from PIL import Image, ImageDraw
 
 from domain.model import FormTemplate
 from domain.status import PageStatus
-from flows.deps import render_blank
 from forms.fonts import form_font, pil_font
 from forms.loader import default_templates_dir, load_template_versions, load_templates
 from forms.render import blank_page, reference_page
 from forms.versions import save_new_version
 from ocr import align
 from ocr.engines.fake import FakeRecognizer
-from ocr.pipeline import Reader, read_page, usable_templates
+from ocr.pipeline import read_page
+from ocr.reader import Reader, usable_templates
+from services.compose import render_blank
 from synth import degrade
 from synth.fill import _printed_slots
 from synth.generate import SynthOptions, generate_document
@@ -276,7 +277,7 @@ def versioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _versions_reader(folder: Path, **kw: Any) -> Reader:
-    """As flows.deps.build_reader makes it: every version, the latest usable one per id."""
+    """As services.compose.build_reader makes it: every version, the latest usable one per id."""
     versions = load_template_versions(folder)
     return _reader(usable_templates(versions, kw.get("include_drafts", False)), versions=versions, **kw)
 

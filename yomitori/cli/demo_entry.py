@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.settings import Settings
 from domain.lifecycle import DocumentStatus, ReviewActionKind
 from domain.status import FieldStatus
-from yomitori.settings import Settings
 
 DEMO_REVIEWER = "demo-reviewer"
 ONESTOP = ("onestop_2022", "onestop_legacy")

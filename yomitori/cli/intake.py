@@ -33,8 +33,8 @@ def watch_command(
     """Watch the inbox: stable scans are stored, then archived; unusable ones quarantined."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from config.settings import get_settings
     from intake import IntakeReport, build_repository, intake_once, watch
-    from yomitori.settings import get_settings
 
     updates: dict[str, object] = {}
     if stable_seconds is not None:

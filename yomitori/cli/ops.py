@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from store.repository import Repository
-    from yomitori.settings import Settings
 
 app = typer.Typer(help="Read received documents and show the work store (読み取りと状況).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -80,11 +80,11 @@ def process_command(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from config.settings import get_settings
     from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
-    from flows.deps import build_reader
     from intake import build_repository
-    from yomitori.settings import get_settings
-    from yomitori.worker import ProcessResult, run_worker
+    from services.compose import build_reader
+    from services.worker import ProcessResult, run_worker
 
     settings = get_settings()
     repo = build_repository(settings)
@@ -143,9 +143,9 @@ def status_command(
     failed: Annotated[bool, typer.Option("--failed", help="Also list the ids of failed documents.")] = False,
 ) -> None:
     """Documents by status (Japanese labels) and the fields waiting for staff."""
+    from config.settings import get_settings
     from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
     from intake import build_repository
-    from yomitori.settings import get_settings
 
     settings = get_settings()
     counts = build_repository(settings).counts_by_status()
@@ -170,10 +170,10 @@ def retry_command(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Every document marked failed.")] = False,
 ) -> None:
     """Give failed documents another reading (failed → received, attempts reset)."""
+    from config.settings import get_settings
     from domain.errors import BusinessError
     from domain.lifecycle import DocumentStatus
     from intake import build_repository
-    from yomitori.settings import get_settings
 
     repo = build_repository(get_settings())
     ids = list(document_ids or [])

@@ -43,8 +43,8 @@ def learn(
     """Refit the calibration from confirmed fields and promote it if the gate passes."""
     if ctx.invoked_subcommand is not None:
         return
+    from config.settings import get_settings
     from learning.run import run_learning
-    from yomitori.settings import get_settings
 
     r = run_learning(get_settings(), dry_run=dry_run, days=days or None,
                      exclude_batches=exclude_batch or [], actor=_actor(actor))
@@ -74,9 +74,9 @@ def rollback(
     actor: Annotated[str | None, typer.Option(help="Who rolls back (default: OS user).")] = None,
 ) -> None:
     """Make the previously promoted calibration current again (or the shipped file)."""
+    from config.settings import get_settings
     from store.calibrations import CalibrationStore
     from store.db import database_url, make_engine, session_factory, upgrade
-    from yomitori.settings import get_settings
 
     url = database_url(get_settings())
     upgrade(url)
@@ -94,8 +94,8 @@ def report(
     days: Days = 56,
 ) -> None:
     """Corrections report for admins: most corrected fields, confusions, alignment, calibrations."""
+    from config.settings import get_settings
     from learning.run import report_text
-    from yomitori.settings import get_settings
 
     text = report_text(get_settings(), days=days or None)
     if out is None:
@@ -109,9 +109,9 @@ def report(
 @app.command("history")
 def history(limit: Annotated[int, typer.Option(min=1, help="How many versions.")] = 20) -> None:
     """Every calibration version, newest first: state, who promoted it, the gate's figures."""
+    from config.settings import get_settings
     from store.calibrations import CalibrationStore
     from store.db import database_url, make_engine, session_factory, upgrade
-    from yomitori.settings import get_settings
 
     url = database_url(get_settings())
     upgrade(url)

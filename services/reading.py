@@ -10,9 +10,10 @@ from domain.errors import BusinessError
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import PAGE_STATUS_JA, REVIEW_REASON_JA, FieldKind, FieldStatus
+from intake.pages import iter_pages
 from intake.scan import name_hash
-from ocr.pipeline import Reader, read_page
-from yomitori.documents import iter_pages
+from ocr.pipeline import read_page
+from ocr.reader import Reader
 
 log = logging.getLogger(__name__)
 

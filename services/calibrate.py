@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config.settings import get_settings
 from domain.calibration import Calibration, fit_kind
 from domain.model import DocumentReading
-from yomitori.evaluate import FieldOutcome, compare
-from yomitori.settings import get_settings
+from services.evaluate import FieldOutcome, compare
 
 
 def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
@@ -28,8 +28,8 @@ def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
     (e.g. postal_code and email only on the 寄附申込書), so every kind gets
     enough evidence for the error bound.
     """
-    from flows.deps import build_reader
     from ocr.pipeline import read_page
+    from services.compose import build_reader
     from synth.generate import SynthOptions, generate_document
 
     reader = build_reader(use_calibration=False)

@@ -60,9 +60,9 @@ def check_command(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from authoring.check import check_files
+    from config.settings import get_settings
     from domain.errors import BusinessError, TemplateError
-    from flows.deps import build_reader
-    from yomitori.settings import get_settings
+    from services.compose import build_reader
 
     files = [*(samples or []), *(more or [])]
     if not files:

@@ -37,11 +37,12 @@ from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
 from domain.status import FieldStatus, PageStatus
+from intake.pages import iter_pages
 from ocr import preprocess
-from ocr.pipeline import Reader, read_page_with_image
+from ocr.pipeline import read_page_with_image
+from ocr.reader import Reader
 from store.files import ContentStore
 from store.repository import LeaseLost, Repository
-from yomitori.documents import iter_pages
 
 log = logging.getLogger(__name__)
 S = DocumentStatus

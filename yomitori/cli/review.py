@@ -28,8 +28,8 @@ def review(
     """Run the review app (confirm fields, upload, status) on HOST:PORT."""
     import uvicorn
 
+    from config.settings import get_settings
     from review.app import create_app
-    from yomitori.settings import get_settings
 
     uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info",
                 access_log=False)  # access logs would carry document ids only, but keep them quiet
@@ -43,10 +43,10 @@ def users_add(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
 ) -> None:
     """Create a staff account (the password is asked for; there is no default)."""
+    from config.settings import get_settings
     from domain.errors import BusinessError
     from store.db import database_url, make_engine, session_factory, upgrade
     from store.users import Role, UserStore
-    from yomitori.settings import get_settings
 
     if role not in {r.value for r in Role}:
         typer.echo("role must be clerk, reviewer or admin", err=True)

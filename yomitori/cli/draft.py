@@ -17,7 +17,7 @@ def _dpi_hint(path: Path) -> float | None:
     """The resolution a scan file declares (PDFs are rendered at a known one)."""
     from PIL import Image
 
-    from yomitori.documents import PDF_RENDER_DPI, sniff
+    from intake.pages import PDF_RENDER_DPI, sniff
 
     head = path.read_bytes()[:8]
     if sniff(head) == "pdf":
@@ -56,10 +56,10 @@ def draft_command(
         raise typer.Exit(2)
     from authoring.draft import draft_template, write_draft
     from authoring.report import render
+    from config.settings import get_settings
     from domain.errors import ApplicationError, BusinessError
-    from flows.deps import build_recognizer
-    from yomitori.documents import load_pages
-    from yomitori.settings import get_settings
+    from intake.pages import load_pages
+    from services.compose import build_recognizer
 
     settings = get_settings()
     try:

@@ -22,21 +22,19 @@ samples_app = typer.Typer(help="Make synthetic filled-in scans (test data with g
 templates_app = typer.Typer(help="List and print form templates.", no_args_is_help=True)
 app.add_typer(samples_app, name="samples")
 app.add_typer(templates_app, name="templates")
-templates_app.command("check")(__import__("yomitori.cli_check", fromlist=["check_command"]).check_command)
+templates_app.command("check")(__import__("yomitori.cli.check", fromlist=["check_command"]).check_command)
 
 
 def _register_operations() -> None:
     """Commands that live in their own modules: top-level ones, ``users`` and ``templates draft``."""
-    from yomitori import cli_draft, cli_entry, cli_intake, cli_ops, cli_report, cli_review
+    from yomitori.cli import draft, entry, intake, learn, ops, report, review
 
-    for sub in (cli_intake.app, cli_ops.app, cli_report.app, cli_review.app, cli_entry.app):
+    for sub in (intake.app, ops.app, report.app, review.app, entry.app):
         for command in sub.registered_commands:
             app.registered_commands.append(command)
-    app.add_typer(cli_review.users_app, name="users")
-    templates_app.command("draft")(cli_draft.draft_command)
-    from yomitori import cli_learn
-
-    app.add_typer(cli_learn.app, name="learn")
+    app.add_typer(review.users_app, name="users")
+    templates_app.command("draft")(draft.draft_command)
+    app.add_typer(learn.app, name="learn")
 
 
 _register_operations()
@@ -64,8 +62,8 @@ def read(
 ) -> None:
     """Read scans: per page the form and version (or why not), and every field."""
     _setup_logging(verbose)
-    from flows.deps import build_reader
-    from yomitori.reading import read_file, render_text, to_json
+    from services.compose import build_reader
+    from services.reading import read_file, render_text, to_json
 
     reader = build_reader()
     failed = 0
@@ -91,9 +89,9 @@ def samples_generate(
     degrade: Annotated[bool, typer.Option(help="Apply scanner degradations.")] = True,
 ) -> None:
     """Generate COUNT filled forms with ground-truth JSON (deterministic by SEED)."""
-    from flows.deps import load_templates
+    from config.settings import get_settings
+    from services.compose import load_templates
     from synth.generate import SynthOptions, generate_samples
-    from yomitori.settings import get_settings
 
     settings = get_settings()
     templates = load_templates(settings)
@@ -108,8 +106,8 @@ def samples_generate(
 @templates_app.command("list")
 def templates_list() -> None:
     """List the templates (id, version, pages, fields, title)."""
-    from flows.deps import load_templates
-    from yomitori.settings import get_settings
+    from config.settings import get_settings
+    from services.compose import load_templates
 
     for t in sorted(load_templates(get_settings()).values(), key=lambda t: t.id):
         typer.echo(f"{t.id}\tv{t.version}\t{len(t.pages)}p\t{len(t.fields)} fields\t{t.title} {t.edition}")
@@ -122,9 +120,9 @@ def templates_render(
     dpi: Annotated[int, typer.Option(min=100, max=600)] = 300,
 ) -> None:
     """Render the blank form as PDF (for printing) and PNG pages."""
-    from flows.deps import load_templates
+    from config.settings import get_settings
     from forms.render import render_pdf, render_png
-    from yomitori.settings import get_settings
+    from services.compose import load_templates
 
     t = load_templates(get_settings())[template_id]
     out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +139,7 @@ def calibrate(
 ) -> None:
     """Fit the confidence calibration on a synthetic set and write it."""
     _setup_logging(False)
-    from yomitori.calibrate import run_calibration
+    from services.calibrate import run_calibration
 
     path = run_calibration(count=count, seed=seed, out=out, progress=typer.echo)
     typer.echo(f"calibration written to {path}")
@@ -155,7 +153,7 @@ def demo(
 ) -> None:
     """Generate sample scans for every template and read them (the main job, on defaults)."""
     _setup_logging(False)
-    from yomitori.demo import run_demo
+    from yomitori.cli.demo import run_demo
 
     raise typer.Exit(run_demo(count=count, seed=seed, use_prefect=prefect, echo=typer.echo))
 

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from config.settings import Settings, get_settings
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.status import REVIEW_REASON_JA, FieldStatus
-from yomitori.settings import Settings, get_settings
 
 # one file format per template, so the demo exercises every intake path
 FORMATS = {
@@ -50,7 +50,7 @@ def _demo_settings(base: Settings) -> Settings:
 
 def make_samples(settings: Settings, count: int, seed: int, echo: Callable[[str], None]) -> dict[str, dict]:
     """Generate ``count`` documents per template into the inbox; truth into ``<home>/truth``."""
-    from flows.deps import load_templates
+    from services.compose import load_templates
     from synth.generate import SynthOptions, generate_samples
 
     templates = load_templates(settings)
@@ -76,9 +76,9 @@ def make_samples(settings: Settings, count: int, seed: int, echo: Callable[[str]
 
 def _run_direct(settings: Settings) -> None:
     """The same work as the pipeline flow, without Prefect."""
-    from flows.deps import build_reader
     from intake import build_repository, intake_once
-    from yomitori.worker import run_worker
+    from services.compose import build_reader
+    from services.worker import run_worker
 
     repo = build_repository(settings)
     intake_once(repo, settings)
@@ -117,7 +117,7 @@ def _document_for(truth_id: str, readings: dict[str, DocumentReading]) -> Docume
 
 
 def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], None]) -> int:
-    from yomitori.evaluate import compare, summarize
+    from services.evaluate import compare, summarize
 
     settings = _demo_settings(get_settings())
     settings.inbox_root.mkdir(parents=True, exist_ok=True)
@@ -159,7 +159,7 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
 
 def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callable[[str], None]) -> bool:
     """Stand-in review from ground truth, then bot entry into the sandbox; True when nothing failed."""
-    from yomitori.demo_entry import DEMO_REVIEWER, enter_into_sandbox, review_with_truth
+    from yomitori.cli.demo_entry import DEMO_REVIEWER, enter_into_sandbox, review_with_truth
 
     echo("\n確認とシステム入力:")
     rv = review_with_truth(settings, truths)
@@ -185,7 +185,7 @@ def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callabl
 
 def _report(settings: Settings, readings: dict[str, DocumentReading], page_out: list[Any],
             outcomes: list[Any], elapsed: float, echo: Callable[[str], None]) -> None:
-    from yomitori.evaluate import summarize
+    from services.evaluate import summarize
 
     n_pages = len(page_out)
     echo(f"\n結果: {len(readings)} 書類 / {n_pages} ページ、帳票の判別が正しいページ "

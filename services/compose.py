@@ -11,11 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from config.settings import Settings, get_settings
 from domain.calibration import Calibration
 from domain.model import FormTemplate
-from ocr.pipeline import Reader, usable_templates
+from ocr.reader import Reader, usable_templates
 from ocr.recognizer import Recognizer
-from yomitori.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

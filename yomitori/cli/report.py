@@ -30,9 +30,9 @@ def export_command(
         "(default: write 〓 and list every replacement).")] = False,
 ) -> None:
     """Export confirmed forms: CSV (UTF-8 with BOM, CP932) and Excel, per template + 受付一覧."""
+    from config.settings import get_settings
     from reports.export import Cp932Error
     from reports.run import run_export
-    from yomitori.settings import get_settings
 
     settings = get_settings()
     try:
@@ -68,8 +68,8 @@ def report_command(
     pdf: Annotated[bool, typer.Option(help="Also write the charts as one PDF.")] = True,
 ) -> None:
     """Write the survey report (HTML + charts + Excel) and/or the operations report."""
+    from config.settings import get_settings
     from reports.run import run_operations_report, run_survey_report
-    from yomitori.settings import get_settings
 
     if kind not in ("survey", "operations", "all"):
         typer.echo("kind must be survey, operations or all", err=True)

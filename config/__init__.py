@@ -1,0 +1,1 @@
+"""Settings: the one place configuration is read (environment variables, defaults)."""

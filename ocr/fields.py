@@ -1,0 +1,179 @@
+"""Field reading on an aligned page: crop, OCR / OMR, normalise, cross-field rules, triage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import cv2
+import numpy as np
+
+from domain.model import FieldReading, FieldSpec, FormTemplate
+from domain.status import FieldKind
+from domain.triage import triage
+from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
+from ocr import omr, segment
+from ocr.crop import remove_box_lines, tight_ink_bbox
+from ocr.reader import Reader
+
+CHECKED = "checked"
+
+
+def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: Reader) -> list[FieldReading]:
+    """Read every field of one aligned page, then apply cross-field rules and triage."""
+    specs = template.fields_on(page_no)
+    blank = reader.blank(template, page_no)
+    readings: dict[str, FieldReading] = {}
+    for spec in specs:
+        if spec.is_mark:
+            readings[spec.id] = _read_marks(page, blank, spec, reader)
+    text_specs = [s for s in specs if not s.is_mark]
+    crops: list[np.ndarray] = []
+    alphabets: list[str | None] = []
+    plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
+    for spec in text_specs:
+        crop, bbox = _text_crop(page, blank, spec, reader, keep_printed=_printed_part(template, spec))
+        if crop is None:
+            readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
+            continue
+        lines = []
+        for piece_line in _pieces(crop, spec.kind):
+            idx = []
+            for piece in piece_line:
+                idx.append(len(crops))
+                crops.append(piece)
+                alphabets.append(alphabet_for(spec))
+            lines.append(idx)
+        plans.append((spec, bbox, lines))
+    if crops:
+        results = reader.recognizer.recognize(crops, alphabets)
+        for spec, bbox, lines in plans:
+            text = "\n".join("\u3000".join(results[i].text for i in line) for line in lines)
+            conf = float(np.prod([results[i].confidence for line in lines for i in line]))
+            readings[spec.id] = _finish_text(spec, text, conf, bbox, readings)
+    values = {k: r.value for k, r in readings.items()}
+    for issue in cross_field_issues(template, values, reader.today):
+        if issue.field_id in readings:
+            r = readings[issue.field_id]
+            readings[issue.field_id] = r.model_copy(update={"issues": [*r.issues, issue]})
+    out = []
+    for spec in specs:
+        out.append(triage(readings[spec.id], spec, reader.calibration))
+    return out
+
+
+MIN_NEW_INK_PX_PER_MM2 = 0.02  # new-ink pixels per mm² of box at 200 dpi, below = empty
+
+
+def _printed_part(template: FormTemplate, spec: FieldSpec) -> bool:
+    """A city form's date line (令和　年　月　日): printed characters are part of the value.
+
+    People write only the numbers into its gaps; erasing the printed 年/月 would
+    leave "8 2 26". The era before the numbers is the field's ``fixed_era`` and
+    日 after them is optional, so only what lies between the written parts stays.
+    Our own forms print the era outside the box and nothing inside.
+    """
+    return template.source == "scanned" and spec.kind is FieldKind.WAREKI_DATE
+
+
+def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader,
+               keep_printed: bool = False) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
+    """The field's handwriting, with the printed form (box lines, labels) removed.
+
+    Emptiness is decided against the blank form: only ink the blank form does not
+    have counts, so leftovers of a printed box never read as "一" or "_".
+    ``keep_printed``: printed characters between the written parts stay (rules go).
+    """
+    margin = reader.px(1.2)
+    x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
+    x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
+    x1, y1 = min(page.shape[1], x1 + margin), min(page.shape[0], y1 + margin)
+    bbox = (x0, y0, x1 - x0, y1 - y0)
+    region = page[y0:y1, x0:x1]
+    printed = cv2.erode(blank[y0:y1, x0:x1], np.ones((5, 5), np.uint8)) < 160
+    new_ink = cv2.morphologyEx(((region < 150) & ~printed).astype(np.uint8), cv2.MORPH_OPEN,
+                               np.ones((2, 2), np.uint8))
+    area_mm2 = spec.box.w * spec.box.h
+    if int(new_ink.sum()) < max(30, MIN_NEW_INK_PX_PER_MM2 * area_mm2 * (reader.dpi / 200) ** 2):
+        return None, bbox
+    cleaned = remove_box_lines(region)
+    erase = printed & (cleaned < 200) & ~_near(new_ink)
+    written = np.flatnonzero(new_ink.any(axis=0)) if keep_printed else np.zeros(0, np.intp)
+    if written.size:  # printed characters between the written parts stay (年, 月)
+        inset = reader.px(0.5)
+        by0, by1 = reader.px(spec.box.y) + inset - y0, reader.px(spec.box.y2) - inset - y0
+        erase[max(0, by0): max(0, by1), written[0]: written[-1] + 1] = False
+    cleaned = np.where(erase, 255, cleaned).astype(np.uint8)
+    tight = tight_ink_bbox(cleaned, margin_px=reader.px(1.0))
+    if tight is None:
+        return None, bbox
+    tx0, ty0, tx1, ty1 = tight
+    if written.size:  # not the printed era before the numbers nor 日 after them
+        tx0 = max(tx0, written[0] - reader.px(1.0))
+        tx1 = min(tx1, written[-1] + 1 + reader.px(1.0))
+    return cleaned[ty0:ty1, tx0:tx1], bbox
+
+
+def _near(mask: np.ndarray) -> np.ndarray:
+    """Pixels within a stroke width of new ink (keep handwriting that touches a printed line)."""
+    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+WORD_KINDS = (FieldKind.TEXT, FieldKind.KANA)  # free text keeps its own spacing
+
+
+def _pieces(crop: np.ndarray, kind: FieldKind) -> list[list[np.ndarray]]:
+    """What the recogniser reads: lines (free text only) of words (text, kana)."""
+    if kind is FieldKind.FREE_TEXT:
+        spans = segment.split_lines(crop) or [(0, crop.shape[0])]
+        lines = [crop[a:b] for a, b in spans]
+    else:
+        lines = [crop]
+    out = []
+    for line in lines:
+        if kind in WORD_KINDS:
+            words = segment.split_words(line) or [(0, line.shape[1])]
+            pad = 4
+            out.append([line[:, max(0, a - pad): b + pad] for a, b in words])
+        else:
+            out.append([line])
+    return out
+
+
+def _finish_text(spec: FieldSpec, raw: str, confidence: float,
+                 bbox: tuple[int, int, int, int], done: dict[str, FieldReading]) -> FieldReading:
+    era: str | None = None
+    if spec.era_field and spec.era_field in done:
+        v = done[spec.era_field].value
+        era = v if isinstance(v, str) else None
+    res = normalize_field(spec, raw, era=era)
+    value = res.value.isoformat() if isinstance(res.value, date) else res.value
+    return FieldReading(field_id=spec.id, kind=spec.kind, value=value, raw=raw,
+                        confidence=float(min(1.0, max(0.0, confidence))), bbox_px=bbox,
+                        issues=list(res.issues))
+
+
+def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader) -> FieldReading:
+    if spec.kind is FieldKind.CHECKBOX:
+        boxes = [reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)]
+        names = [CHECKED]
+    else:
+        boxes = [reader.box_px(o.box.x, o.box.y, o.box.w, o.box.h) for o in spec.options]
+        names = [o.value for o in spec.options]
+    if spec.is_circled_choice:  # a printed 明・大・昭・平・令 that people circle
+        measures = [omr.measure_box(page, blank, b, ring_scale=0.0, shrink=0.0) for b in boxes]
+        decision = omr.decide(measures, single=True, relative=0.4)
+    else:
+        measures = [omr.measure_box(page, blank, b) for b in boxes]
+        decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)
+    marked = [names[i] for i in decision.marked]
+    res = normalize_marks(spec, marked)
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[2] for b in boxes)
+    y1 = max(b[3] for b in boxes)
+    return FieldReading(
+        field_id=spec.id, kind=spec.kind, value=res.value, raw=",".join(marked),
+        confidence=decision.confidence, bbox_px=(x0, y0, x1 - x0, y1 - y0),
+        option_scores={n: round(p, 4) for n, p in zip(names, decision.probabilities, strict=True)},
+        issues=list(res.issues),
+    )

@@ -1,0 +1,1 @@
+"""Services below the flows: the composition root, the worker, reading files, evaluation, calibration."""
