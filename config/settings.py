@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     min_image_px: int = 500  # shorter side of every page, at read_dpi for PDFs (too_small)
     poll_seconds: float = 2.0  # polling interval (network shares give no inotify events)
     rescan_seconds: float = 60.0  # full rescan interval when filesystem events are used
+    # Limits on what one file may cost (hostile or broken input is quarantined with a reason).
+    max_pages: int = 200  # pages (PDF) or frames (TIFF) per file
+    max_page_mm: float = 1200.0  # longer side of a PDF page in millimetres (A0 is 1189 mm)
+    max_page_megapixels: float = 60.0  # pixels per page as decoded or rendered (A3 at 600 dpi is ~70/2)
+    max_name_bytes: int = 180  # longer file names are shortened (keeping the extension) when received
+    upload_max_files: int = 200  # files per upload in the review app
+    upload_max_mb: float = 100.0  # bytes per uploaded file, enforced while streaming
     manual_seconds_per_field: float = 12.0  # reports: hand-typing time per field (hours-saved baseline)
     # Review app (review/): staff sessions, lock-out, leases.
     review_cookie_secure: bool = True  # Secure cookies (browsers accept them on http://127.0.0.1 too)
