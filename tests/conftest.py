@@ -8,14 +8,36 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
 
 from domain.model import FormTemplate
 from forms.loader import load_templates
 
+# No per-example deadline: a loaded CI machine must not turn a slow example into a failure.
+hypothesis_settings.register_profile("yomitori", deadline=None)
+hypothesis_settings.load_profile("yomitori")
+
 REPO = Path(__file__).resolve().parent.parent
-REALDATA = REPO.parent / "shared" / "realdata"
+# ../shared/realdata beside the checkout (CI lays a copy there); a clone elsewhere on a
+# developer's machine finds the machine's copy.
+REALDATA_CANDIDATES = (REPO.parent / "shared" / "realdata", Path("/work/shared/realdata"))
+
+
+def realdata_dir() -> Path:
+    """The shared real scans and handwriting; a test that needs them fails (never skips) without them."""
+    for p in REALDATA_CANDIDATES:
+        if (p / "sdaps").is_dir():
+            return p
+    pytest.fail("the shared real data (../shared/realdata) is missing: tests that check yomitori on "
+                f"scans it did not make cannot run; looked in {', '.join(map(str, REALDATA_CANDIDATES))}",
+                pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    return realdata_dir()
 TODAY = date(2026, 11, 20)  # after every synthetic date (reference date 2026-11-01)
 
 

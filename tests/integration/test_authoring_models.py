@@ -16,11 +16,6 @@ from forms.render import render_page
 
 pytestmark = pytest.mark.model
 
-# ../shared/realdata next to the checkout; a clone elsewhere (CI) finds the machine's copy
-REALDATA = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "realdata",
-                             Path("/work/shared/realdata")) if (p / "sdaps").is_dir()),
-                Path(__file__).resolve().parents[3] / "shared" / "realdata")
-
 
 @pytest.fixture(scope="module")
 def recognizer():  # type: ignore[no-untyped-def]
@@ -73,12 +68,11 @@ def test_cli_drafts_a_pdf_into_a_template_folder(templates: dict[str, FormTempla
     assert bad.exit_code == 2
 
 
-@pytest.mark.skipif(not (REALDATA / "sdaps" / "example.tif").exists(), reason="shared real data absent")
-def test_real_scan_yields_choices(recognizer) -> None:  # type: ignore[no-untyped-def]
+def test_real_scan_yields_choices(recognizer, realdata: Path) -> None:  # type: ignore[no-untyped-def]
     """A real 300 dpi 1-bit survey scan (lightly filled): squares become choices, no crash."""
     from intake.pages import load_pages
 
-    page = load_pages(REALDATA / "sdaps" / "example.tif")[0]
+    page = load_pages(realdata / "sdaps" / "example.tif")[0]
     draft = draft_template([page], "sdaps_example", recognizer, dpi_hint=300)
     assert draft.pages[0].size.name == "A4"
     choices = [f for f in draft.template.fields if f.kind is FieldKind.CHOICE]

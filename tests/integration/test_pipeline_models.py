@@ -23,10 +23,6 @@ pytestmark = pytest.mark.model
 
 RULE_CHECKED = {"my_number", "postal_code", "phone", "amount", "digits", "wareki_date",
                 "checkbox", "choice", "multi_choice"}
-# ../shared/realdata next to the checkout; a clone elsewhere (CI) finds the machine's copy
-REALDATA = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "realdata",
-                             Path("/work/shared/realdata")) if (p / "sdaps").is_dir()),
-                Path(__file__).resolve().parents[3] / "shared" / "realdata")
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +57,9 @@ def test_text_fields_mostly_exact(outcomes: tuple[list, list]) -> None:
     assert sum(f.correct for f in text) / len(text) >= 0.85
 
 
-def test_real_sdaps_scans_are_never_read_as_our_forms(real_reader: Reader) -> None:
+def test_real_sdaps_scans_are_never_read_as_our_forms(real_reader: Reader, realdata: Path) -> None:
     """Real 1-bit 300 dpi questionnaires (GPL data in ../shared): other forms, never ours."""
-    path = REALDATA / "sdaps" / "example.tif"
-    if not path.exists():
-        pytest.skip(f"shared real data not present at {path}")
+    path = realdata / "sdaps" / "example.tif"
     with Image.open(path) as im:
         frames = [np.array(f.convert("L")) for f in ImageSequence.Iterator(im)]
     statuses = [read_page(f, real_reader, index=i).status for i, f in enumerate(frames)]

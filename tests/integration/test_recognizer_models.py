@@ -8,7 +8,6 @@ the issue note are printed (run with ``-s`` to see them).
 from __future__ import annotations
 
 import random
-import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,11 +167,19 @@ def test_printed_accuracy(onnx_rec: OnnxCtcRecognizer, printed: list[np.ndarray]
 def test_confidence_separates_right_from_wrong(
     onnx_rec: OnnxCtcRecognizer, handwritten: list[tuple[str, np.ndarray]]
 ) -> None:
-    results = onnx_rec.recognize([c for _, c in handwritten], [None] * len(handwritten))
-    for (truth, _), r in zip(handwritten, results, strict=True):
+    """The engine score ranks right readings above wrong ones (what calibration builds on)."""
+    cases = handwritten + _digit_crops()
+    results = onnx_rec.recognize([c for _, c in cases], [None] * len(cases))
+    right, wrong = [], []
+    for (truth, _), r in zip(cases, results, strict=True):
         assert 0.0 <= r.confidence <= min(r.char_confidences, default=0.0) <= 1.0
         if r.confidence >= 0.99:  # very confident readings are right, up to spaces
             assert same(r.text, truth)
+        (right if same(r.text, truth) else wrong).append(r.confidence)
+    assert right and wrong, "the cases must contain both right and wrong readings"
+    ranked = sum(a > b for a in right for b in wrong) / (len(right) * len(wrong))
+    print(f"\n{len(right)} right, {len(wrong)} wrong; P(score right > score wrong) = {ranked:.3f}")
+    assert ranked >= 0.8
 
 
 def _digit_crops() -> list[tuple[str, np.ndarray]]:
@@ -225,10 +232,15 @@ def test_constrained_digits_beat_unconstrained(onnx_rec: OnnxCtcRecognizer) -> N
     ]
     print(f"fixed by the alphabet (beyond spaces): {fixed}; broken: {broken}")
     assert broken == []
+    confident_wrong = {}
     for name, rs in (("unconstrained", free), ("constrained", digits)):
         conf = [r.confidence >= 0.9 for r in rs]
         wrong = sum(c and not same(r.text, t) for c, r, t in zip(conf, rs, truth, strict=True))
         print(f"{name}: {sum(conf)} readings with confidence >= 0.9, {wrong} of them wrong")
+        confident_wrong[name] = wrong
+    # the alphabet must not make wrong readings confident
+    assert confident_wrong["constrained"] <= confident_wrong["unconstrained"]
+    assert confident_wrong["constrained"] <= 1
 
 
 def test_forbidden_characters_are_not_confident(onnx_rec: OnnxCtcRecognizer) -> None:
@@ -289,25 +301,13 @@ def test_box_lines_removed_before_reading(onnx_rec: OnnxCtcRecognizer) -> None:
     assert tight_ink_bbox(blank) is None
 
 
-def test_speed(onnx_rec: OnnxCtcRecognizer, printed: list[np.ndarray]) -> None:
-    crops = printed  # 20 field crops, as on one page
-    onnx_rec.recognize(crops[:2], [None, None])  # warm-up
-    t0 = time.perf_counter()
-    onnx_rec.recognize(crops, [None] * len(crops))
-    batched = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for c in crops:
-        onnx_rec.recognize([c], [None])
-    single = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    onnx_rec.recognize(crops, [DIGITS] * len(crops))
-    constrained = time.perf_counter() - t0
-    n = len(crops)
-    print(
-        f"\nspeed, {n} crops: batched {batched * 1000:.0f} ms ({batched / n * 1000:.1f} ms/crop), "
-        f"one by one {single / n * 1000:.1f} ms/crop, constrained {constrained * 1000:.0f} ms"
-    )
-    assert batched < 2.0  # target < 1 s on 2 cores; loose bound against noisy neighbours
+def test_batched_and_one_by_one_read_the_same(onnx_rec: OnnxCtcRecognizer,
+                                                printed: list[np.ndarray]) -> None:
+    """Batching (padding to the widest crop) changes no reading; speed is in bench/recognizer.py."""
+    batched = onnx_rec.recognize(printed, [None] * len(printed))
+    single = [onnx_rec.recognize([c], [None])[0] for c in printed]
+    assert [r.text for r in batched] == [r.text for r in single]
+    assert max(abs(a.confidence - b.confidence) for a, b in zip(batched, single, strict=True)) < 1e-3
 
 
 def test_full_page_baseline(rec_dir: Path) -> None:

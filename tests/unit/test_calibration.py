@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,6 +56,18 @@ def test_threshold_keeps_error_under_target() -> None:
     assert cal.accepted_share > 0.05
 
 
+def test_rule_a_threshold_whose_measured_error_exceeds_the_target_is_never_chosen() -> None:
+    """Rule: auto-accept only where the error seen in calibration is within the target.
+
+    20,000 fields at one score with 0.8 % wrong: the Wilson bound alone (0.93 %) would pass
+    a bound of twice the target, but the measured error (0.8 %) is above 0.5 %
+    (mutant: the point-error check in ``fit_kind`` dropped)."""
+    n, wrong = 20000, 160
+    cal = fit_kind([0.97] * n, [True] * (n - wrong) + [False] * wrong, target_error=0.005)
+    assert not cal.auto_accepts and cal.threshold == 1.0
+    assert not cal.accepts_score(0.97)
+
+
 def test_too_little_evidence_never_auto_accepts() -> None:
     cal = fit_kind([0.99] * 20, [True] * 20, target_error=0.005)
     assert cal.threshold == 1.0 and cal.accepted_share == 0.0
@@ -100,6 +113,17 @@ def test_triage_reasons() -> None:
     policy = SPEC.model_copy(update={"review": ReviewPolicy.ALWAYS})
     assert triage(_reading(), policy, _cal(0.5)).reason is ReviewReason.POLICY
     assert triage(_reading(), SPEC, None).reason is ReviewReason.NOT_CALIBRATED
+
+
+@pytest.mark.parametrize("policy", [p for p in ReviewPolicy if p is not ReviewPolicy.AUTO])
+def test_rule_every_policy_but_auto_sends_the_field_to_a_person(policy: ReviewPolicy) -> None:
+    """Rule: a template policy other than AUTO (always, blind double entry, any added later)
+    sends the field to a person, however sure the reader is (mutant: only ALWAYS honoured)."""
+    spec = SPEC.model_copy(update={"review": policy})
+    sure = _reading(confidence=1.0)
+    assert triage(sure, SPEC, _cal(0.5)).status is FieldStatus.AUTO_ACCEPTED  # the same field, AUTO
+    r = triage(sure, spec, _cal(0.5))
+    assert r.status is FieldStatus.NEEDS_REVIEW and r.reason is ReviewReason.POLICY
 
 
 def test_empty_text_has_its_own_bucket() -> None:
