@@ -14,7 +14,8 @@ How each number is computed (also printed in the report, :data:`METHOD_JA`):
 * ロボット入力: EntryAttempt rows (by the day they started).
 * 削減時間 (estimate): hand-typing every field would take fields × ``manual_seconds_per_field``;
   with yomitori people spend the measured review time plus, for fields still waiting,
-  the same typing time. Saved = the difference.
+  the same typing time. Saved = the difference. The 12 s default is an assumption, not a
+  measurement (the report says so and shows the measured review seconds per field beside it).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def review_seconds(reviews: pd.DataFrame, idle_minutes: float = IDLE_MINUTES) ->
     gaps = (at.loc[order].groupby(reviews.loc[order, "actor"]).diff().dt.total_seconds())
     credited = gaps.where(gaps <= idle_minutes * 60, 0.0).fillna(0.0)
     return credited.reindex(reviews.index)
+
+
+def measured_review_seconds_per_field(reviews: pd.DataFrame) -> float | None:
+    """Median seconds a reviewer spent per field they acted on (idle gaps and first actions out)."""
+    credited = review_seconds(reviews)
+    timed = credited[credited > 0]
+    return float(timed.median()) if not timed.empty else None
 
 
 def _table(a: Activity, key: str, seconds: float) -> pd.DataFrame:
@@ -159,7 +167,13 @@ def operations(a: Activity, manual_seconds_per_field: float = 12.0) -> Operation
             t[c] = t[c].astype(int)
     notes = [f"削減時間は、全項目を手入力した場合の時間（項目数 × {s:g} 秒）から、確認作業時間と"
              f"確認待ち項目の手入力時間（件数 × {s:g} 秒）を引いた見込みです"
-             "（設定 manual_seconds_per_field）。"]
+             "（設定 manual_seconds_per_field）。",
+             f"1項目 {s:g} 秒は測定値ではなく仮定です。貴市の手入力の実測値（例: 1件の入力時間 ÷ 項目数）に"
+             "設定し直してください。"]
+    measured = measured_review_seconds_per_field(a.reviews)
+    if measured is not None:
+        notes.append(f"参考: 確認画面での実測は、確認した1項目あたり {measured:.1f} 秒でした"
+                     f"（{IDLE_MINUTES:g} 分を超える間隔を除く）。")
     if a.reviews.empty:
         notes.append("職員による確認作業の記録（ReviewAction）はまだありません。"
                      "確認作業時間は 0 分としています。")

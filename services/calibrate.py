@@ -41,7 +41,7 @@ def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
             doc = generate_document(template, seed + 10_000 * n + i, SynthOptions())
             pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
             _, fields = compare(DocumentReading(source=str(i), pages=pages), doc.truth)
-            yield from fields
+            yield from (f for f in fields if f.page_read)  # engine scores only
             if (i + 1) % 25 == 0 or i + 1 == total:
                 progress(f"  {tid}: {i + 1}/{total}")
 

@@ -10,6 +10,8 @@ from typing import Any
 from domain.model import DocumentReading
 from domain.status import FieldStatus, PageStatus
 
+UNREAD_KIND = "(unread page)"  # truth fields carry no kind; their page was not read as a form
+
 
 @dataclass(frozen=True)
 class FieldOutcome:
@@ -23,6 +25,7 @@ class FieldOutcome:
     calibration_key: str
     truth_text: str
     read_text: str
+    page_read: bool = True  # False: the page was not read as its form (missing, unknown, another form)
 
 
 @dataclass(frozen=True)
@@ -48,23 +51,35 @@ def _text(v: Any) -> str:
 
 
 def compare(doc: DocumentReading, truth: dict[str, Any]) -> tuple[list[PageOutcome], list[FieldOutcome]]:
+    """Score a reading against ground truth, counting every miss against us.
+
+    A form page that was not read as its form (unknown, unaligned, read as another
+    form, or missing from the reading) scores every one of its fields as wrong and not
+    auto-accepted (``page_read=False``); a page read as the *wrong* form also adds each
+    of its auto-accepted fields as a wrong auto-accept, since those values would go on
+    to the back office. Calibration fits only on ``page_read`` outcomes (it learns
+    engine scores, and an unread page has none).
+    """
     from domain.triage import calibration_key
 
     pages: list[PageOutcome] = []
     fields: list[FieldOutcome] = []
     style = str(truth.get("style", ""))
     truth_pages = truth["pages"]
-    for tp, rp in zip(truth_pages, doc.pages, strict=False):
+    for k, tp in enumerate(truth_pages):
+        rp = doc.pages[k] if k < len(doc.pages) else None
         kind = tp["kind"]
+        status = rp.status if rp is not None else PageStatus.UNREADABLE_IMAGE
         if kind != "form":
-            ok = rp.status is not PageStatus.READ
-            pages.append(PageOutcome(kind, None, rp.status, ok))
+            pages.append(PageOutcome(kind, None, status, rp is not None and status is not PageStatus.READ))
             continue
-        ok = (rp.status is PageStatus.READ and rp.template_id == truth["template_id"]
+        ok = (rp is not None and rp.status is PageStatus.READ and rp.template_id == truth["template_id"]
               and rp.page_number == tp["template_page"])
-        pages.append(PageOutcome(kind, truth["template_id"], rp.status, ok))
+        pages.append(PageOutcome(kind, truth["template_id"], status, ok))
         if not ok:
+            fields += _unread_page(truth, tp, rp, style)
             continue
+        assert rp is not None
         for fr in rp.fields:
             t = tp["fields"].get(fr.field_id)
             if t is None:
@@ -80,6 +95,22 @@ def compare(doc: DocumentReading, truth: dict[str, Any]) -> tuple[list[PageOutco
     if len(doc.pages) != len(truth_pages):
         pages.append(PageOutcome("count_mismatch", None, PageStatus.UNREADABLE_IMAGE, False))
     return pages, fields
+
+
+def _unread_page(truth: dict[str, Any], tp: dict[str, Any], rp: Any, style: str) -> list[FieldOutcome]:
+    """A form page not read as its form: every truth field wrong; a wrong form's auto-accepts wrong."""
+    out = [FieldOutcome(template_id=truth["template_id"], field_id=fid,
+                        kind=str(t.get("kind", UNREAD_KIND)), style=style, correct=False, auto=False,
+                        confidence=0.0, calibration_key="",
+                        truth_text=_text(_canon(t.get("value"))), read_text="", page_read=False)
+           for fid, t in tp["fields"].items()]
+    if rp is not None and rp.status is PageStatus.READ:  # read, but as another form or page
+        out += [FieldOutcome(template_id=truth["template_id"], field_id=f"misread:{fr.field_id}",
+                             kind=str(fr.kind), style=style, correct=False, auto=True,
+                             confidence=fr.confidence, calibration_key="", truth_text="",
+                             read_text=_text(_canon(fr.value)), page_read=False)
+                for fr in rp.fields if fr.status is FieldStatus.AUTO_ACCEPTED]
+    return out
 
 
 def cer(truth: str, read: str) -> float:

@@ -33,3 +33,11 @@ def test_gaps_are_per_reviewer_and_follow_time_not_row_order() -> None:
 def test_a_gap_exactly_at_the_limit_still_counts() -> None:
     reviews = _reviews([("sato", 0), ("sato", 300), ("sato", 601)])
     assert review_seconds(reviews, idle_minutes=5).tolist() == [0.0, 300.0, 0.0]
+
+
+def test_measured_seconds_per_field_leave_out_idle_gaps_and_first_actions() -> None:
+    from reports.operations import measured_review_seconds_per_field
+
+    reviews = _reviews([("sato", 0), ("sato", 10), ("sato", 20), ("sato", 4000), ("sato", 4030)])
+    assert measured_review_seconds_per_field(reviews) == 10.0  # gaps 10, 10, 30 → median 10
+    assert measured_review_seconds_per_field(_reviews([("sato", 0)])) is None
