@@ -31,6 +31,7 @@ import numpy as np
 from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
+from intake.pages import DEFAULT_LIMITS, PageLimits
 from ocr import preprocess
 from ocr.page_identity import identify_page
 from ocr.pipeline import read_page_with_image
@@ -305,15 +306,17 @@ def render_text(report: CheckReport) -> str:
 
 # ---- files -------------------------------------------------------------------------
 
-def sample_pages(paths: Sequence[Path]) -> Iterator[tuple[str, np.ndarray]]:
+def sample_pages(paths: Sequence[Path], limits: PageLimits = DEFAULT_LIMITS
+                 ) -> Iterator[tuple[str, np.ndarray]]:
     """Every page of every sample file as ``(file name, gray image)`` (BusinessError if bad)."""
     from intake.pages import iter_pages
 
     for path in paths:
-        for image in iter_pages(path):
+        for image in iter_pages(path, limits=limits):
             yield path.name, image
 
 
-def check_files(template: FormTemplate, paths: Sequence[Path], reader: Reader) -> CheckReport:
-    """:func:`check_template` over scan files (PDF, TIFF, PNG, JPEG)."""
-    return check_template(template, sample_pages(paths), reader)
+def check_files(template: FormTemplate, paths: Sequence[Path], reader: Reader,
+                limits: PageLimits = DEFAULT_LIMITS) -> CheckReport:
+    """:func:`check_template` over scan files (PDF, TIFF, PNG, JPEG) within ``limits``."""
+    return check_template(template, sample_pages(paths, limits), reader)

@@ -31,10 +31,12 @@ def _reader() -> Reader:
 
 @task(cache_policy=NO_CACHE)
 def read_one(path: str, out_dir: str) -> dict[str, Any]:
+    from config.settings import get_settings
+    from intake.pages import PageLimits
     from services.reading import read_file, to_json
 
     src = Path(path)
-    doc, error = read_file(src, _reader())
+    doc, error = read_file(src, _reader(), PageLimits.from_settings(get_settings()))
     # the result file is the data store, not a screen: it keeps the value staff must enter
     data = to_json(src, doc, error, unmask=True)
     out = Path(out_dir) / f"{src.stem}.json"

@@ -70,8 +70,11 @@ def claim_documents(worker: str, limit: int, lease_seconds: int) -> list[int]:
 @task(name="read-document", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE,
       retry_condition_fn=retry_on(ApplicationError), task_run_name="read-document-{document_id}")
 def read_document(document_id: int, worker: str) -> ProcessResult:
+    from intake.pages import PageLimits
+
     repo = repository()
-    return process_document(repo, repo.files, reader(), document_id, worker, raise_transient=True)
+    return process_document(repo, repo.files, reader(), document_id, worker, raise_transient=True,
+                            limits=PageLimits.from_settings(settings()))
 
 
 def _forms(forms: Counter[str]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from intake.scan import FileOutcome, IntakeReport, scan_inbox
+from intake.report import FileOutcome, IntakeReport
+from intake.scan import scan_inbox
 from intake.stability import StabilityTracker
 from intake.watch import intake_once, watch
 

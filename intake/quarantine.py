@@ -1,15 +1,18 @@
 """Why a file is refused (:func:`check_file`), and where a file goes after intake:
 archive/<date>/ or quarantine/ (with a sidecar note).
 
-:func:`check_file` opens the file the way reading will (``intake.pages``) and
-raises :class:`BusinessError` with codes ``empty_file``, ``too_large``,
-``unsupported_type``, ``corrupt_pdf``, ``encrypted_pdf``, ``no_pages``,
-``too_many_pages``, ``corrupt_image`` or ``too_small``.
+:func:`check_file` opens the file the way reading will (``intake.pages``, within the
+same :class:`~intake.pages.PageLimits`) and raises :class:`BusinessError` with codes
+``not_regular_file``, ``empty_file``, ``too_large``, ``unsupported_type``,
+``corrupt_pdf``, ``encrypted_pdf``, ``no_pages``, ``too_many_pages``,
+``page_too_large``, ``too_many_pixels``, ``corrupt_image`` or ``too_small``. Only
+regular files are ever opened (a FIFO would block, a device be read forever).
 
 Nothing is ever overwritten: on a name clash the file gets a Windows-style suffix
 (``申請書 (2).pdf``), the form clerks know from Explorer. A move is a hard link + unlink
 on the same filesystem (the link fails if the name was taken meanwhile, so two
-watchers cannot clobber each other); across filesystems it falls back to copy + delete.
+watchers cannot clobber each other); across filesystems it falls back to copy + delete,
+except for a FIFO, socket or device, which holds no data: it is removed, its note kept.
 
 Small file helpers used by the scan (``file_sha256``, ``prune_empty_dirs``) live
 here too.
@@ -25,37 +28,46 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from domain.errors import BusinessError
 from intake import pages as documents
+from intake.names import escape_name
 
 MAX_SUFFIX = 10_000
 CHECK_DPI = 72  # PDFs are rendered this coarsely to check them; sizes scale to read_dpi
 _MB = 1024 * 1024
 
 
-def check_file(path: Path, max_file_mb: float, min_image_px: int, read_dpi: int) -> int:
-    """Raise BusinessError if ``path`` cannot be read; return its page count."""
-    size = path.stat().st_size
+def check_file(path: Path, max_file_mb: float, min_image_px: int, read_dpi: int,
+               limits: documents.PageLimits | None = None) -> int:
+    """Raise BusinessError if ``path`` cannot be read; return its page count.
+
+    ``limits`` default to the settings' defaults (at ``read_dpi``).
+    """
+    limits = limits or replace(documents.DEFAULT_LIMITS, read_dpi=read_dpi)
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise documents.not_regular()
+    size = st.st_size
     if size == 0:
-        raise BusinessError("empty file", "ファイルが空です（0バイト）", "empty_file")
+        raise documents.empty_file()
     if size > max_file_mb * _MB:
         raise BusinessError(f"file too large ({size / _MB:.1f} MB > {max_file_mb:g} MB)",
                             f"ファイルが大きすぎます（{size / _MB:.1f}MB、上限{max_file_mb:g}MB）",
                             "too_large")
-    with path.open("rb") as f:
+    with documents.open_regular(path) as f:
         kind = documents.sniff(f.read(16))
     if kind is None:
-        raise BusinessError("unsupported file type",
-                            "対応していないファイル形式です（PDF・TIFF・PNG・JPEGのみ）", "unsupported_type")
+        raise documents.unsupported_type()
     scale = read_dpi / CHECK_DPI if kind == "pdf" else 1.0
     pages = 0
     try:
-        for page in documents.iter_pages(path, dpi=CHECK_DPI):
+        for page in documents.iter_pages(path, dpi=CHECK_DPI, limits=limits):
             pages += 1
             short = int(min(page.shape[:2]) * scale)
             if short < min_image_px:
@@ -151,12 +163,13 @@ def sidecar_text(r: Reason) -> str:
     at = r.at.isoformat(timespec="seconds")
     sha = r.sha256 or "不明 / unknown"
     doc = str(r.document_id) if r.document_id is not None else "-"
+    name = escape_name(r.original_name)  # a newline in a name must not add a line
     return (
         "このファイルは取り込めなかったため、隔離フォルダに移しました。\n"
         f"理由: {r.message_ja}\n"
         f"コード: {r.code}\n"
         f"日時: {at}\n"
-        f"元のファイル名: {r.original_name}\n"
+        f"元のファイル名: {name}\n"
         f"受付番号: {doc}\n"
         f"SHA-256: {sha}\n"
         "対処: 内容を確認し、必要であれば正しいファイルを受付フォルダに入れ直してください。\n"
@@ -165,7 +178,7 @@ def sidecar_text(r: Reason) -> str:
         f"Reason: {r.message_en}\n"
         f"Code: {r.code}\n"
         f"Time: {at}\n"
-        f"Original name: {r.original_name}\n"
+        f"Original name: {name}\n"
         f"Document id: {doc}\n"
         f"SHA-256: {sha}\n"
     )
@@ -176,13 +189,14 @@ def file_sha256(path: Path) -> tuple[str | None, int | None]:
     digest = hashlib.sha256()
     size = 0
     try:
-        with path.open("rb") as f:
+        with documents.open_regular(path) as f:  # never a FIFO or a device
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
-    except OSError:
+    except (OSError, BusinessError):
         return None, None
     return digest.hexdigest(), size
+
 
 def prune_empty_dirs(d: Path) -> None:
     """Remove ``d`` and its sub-folders if they are empty (deepest first)."""
@@ -205,6 +219,9 @@ def _move_exclusive(src: Path, dst: Path) -> None:
     except OSError:  # another filesystem, or one without hard links (some SMB mounts)
         if dst.exists():
             raise FileExistsError(dst) from None
+        if not stat.S_ISREG(os.lstat(src).st_mode):  # no data to copy; copying could block
+            os.unlink(src)
+            return
         shutil.move(src, dst)
         return
     os.unlink(src)

@@ -2,15 +2,17 @@
 
 Order of operations for every file (each step survives a crash after it):
 
-1. **Find** regular files under the inbox (sub-folders too); skip hidden files and
-   folders (so our own ``.processing-*`` claim folders), office/OS temp files, and the
-   archive/quarantine folders if they live inside the inbox.
+1. **Find** files under the inbox (sub-folders too); skip symbolic links, hidden files
+   and folders (so our own ``.processing-*`` claim folders), office/OS temp files, and
+   the archive/quarantine folders if they live inside the inbox. A FIFO, socket or
+   device is taken too, to be quarantined (``not_regular_file``) without ever being opened.
 2. **Wait** until the file is stable (size+mtime unchanged ``stable_seconds``, see
-   :mod:`intake.stability`) and, on Linux, no one has it open for writing.
+   :mod:`intake.stability`) and, on Linux, no one has a regular file open for writing.
 3. **Claim** it: atomically rename it into ``<inbox>/.processing-<host>-<pid>/``. Of two
    watchers only one rename succeeds; the loser skips the file.
-4. **Validate** the claimed file (size, content type by magic bytes, every page opens
-   and is big enough to read).
+4. **Validate** the claimed file (size, content type by magic bytes, page count, page
+   size and pixels within :class:`~intake.pages.PageLimits` before anything is decoded,
+   every page opens and is big enough to read).
 5. Good file: ``repo.receive`` **first** (the original is copied into the content store
    and the row committed), **then** move the file to ``archive/<YYYY-MM-DD>/``. A
    duplicate (``duplicate_of``) is archived too. Bad file: ``repo.quarantine`` (row),
@@ -23,20 +25,21 @@ Re-running steps 4-5 is harmless: ``receive`` of content already stored reports
 ``duplicate_of`` = the same document (no second row) and the file is just archived;
 ``quarantine`` of a known sha256 returns the existing row.
 
-Logs name files only by a short hash of their (NFC) name, never the name itself.
+Logs name files only by a short hash of their (NFC) name, never the name itself. The
+store and the note keep the original name; archive/ and quarantine/ get a safe one, cut
+to ``max_name_bytes`` when longer (see :mod:`intake.names`), so no name can leave a
+file stuck in a claim folder.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
+import stat
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from threading import Event
@@ -44,6 +47,8 @@ from threading import Event
 from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus
+from intake.names import disk_name, name_hash, nfc, store_name
+from intake.pages import PageLimits
 from intake.quarantine import (
     Reason,
     archive_file,
@@ -52,6 +57,7 @@ from intake.quarantine import (
     prune_empty_dirs,
     quarantine_file,
 )
+from intake.report import DUPLICATE_JA, FileOutcome, IntakeReport
 from intake.stability import StabilityTracker, open_for_writing
 from store.repository import Repository
 
@@ -62,76 +68,12 @@ IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 IGNORED_PREFIXES = (".", "~$")
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
 _PASS_LOCK = threading.Lock()  # one pass at a time per process (claim folders are per process)
-DUPLICATE_JA = "同じ内容のファイルが既に取り込まれています（受付番号 {n}）"
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file. ``name`` is personal data: show it, never log it."""
-
-    name: str  # NFC, relative to the inbox (POSIX separators)
-    name_hash: str  # what the logs say
-    status: DocumentStatus  # RECEIVED, DUPLICATE or QUARANTINED
-    code: str | None  # None for received; "duplicate"; else the BusinessError code
-    message_ja: str | None
-    message_en: str | None
-    document_id: int | None  # the new row; for a duplicate the row already holding it
-    sha256: str | None
-    destination: Path  # where the file is now (archive/... or quarantine/...)
-    page_count: int | None = None
-
-
-@dataclass
-class IntakeReport:
-    batch_id: int | None = None
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    pending: int = 0  # seen but not yet stable (or still open for writing)
-    skipped: int = 0  # another watcher claimed it first
-    errors: int = 0  # unexpected errors; those files stay claimed and are retried
-
-    def _count(self, status: DocumentStatus) -> int:
-        return sum(o.status is status for o in self.outcomes)
-
-    @property
-    def received(self) -> int:
-        return self._count(DocumentStatus.RECEIVED)
-
-    @property
-    def duplicates(self) -> int:
-        return self._count(DocumentStatus.DUPLICATE)
-
-    @property
-    def quarantined(self) -> int:
-        return self._count(DocumentStatus.QUARANTINED)
-
-    @property
-    def new_document_ids(self) -> list[int]:
-        return [o.document_id for o in self.outcomes
-                if o.status is DocumentStatus.RECEIVED and o.document_id is not None]
-
-    def summary_ja(self) -> str:
-        """e.g. 「取り込み: 3件（重複 1件、隔離 1件）」."""
-        line = f"取り込み: {len(self.outcomes)}件（重複 {self.duplicates}件、隔離 {self.quarantined}件）"
-        if self.pending:
-            line += f" 書き込み待ち {self.pending}件"
-        if self.errors:
-            line += f" エラー {self.errors}件（次回再試行）"
-        return line
 
 
 def is_ignored(name: str) -> bool:
     """Hidden files, ``~$*``, ``.~lock*``, ``*.tmp``, ``*.part``, Thumbs.db, desktop.ini."""
     low = name.lower()
     return low in IGNORED_NAMES or low.startswith(IGNORED_PREFIXES) or low.endswith(IGNORED_SUFFIXES)
-
-
-def nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
-
-
-def name_hash(name: str) -> str:
-    """What logs say instead of a file name (same for NFC and NFD spellings)."""
-    return hashlib.sha256(nfc(name).encode()).hexdigest()[:10]
 
 
 def local_now() -> datetime:
@@ -151,7 +93,7 @@ def scan_inbox(repo: Repository, settings: Settings, tracker: StabilityTracker,
     with _PASS_LOCK:
         run = _Pass(repo, settings, batch_id, now)
         try:
-            for claimed, rel in _take_over_claims(inbox, run.claim_dir):
+            for claimed, rel in _take_over_claims(inbox, run.claim_dir, settings.max_name_bytes):
                 run.process(claimed, rel)
             seen: list[str] = []
             for path, rel in _walk(inbox, settings):
@@ -163,10 +105,11 @@ def scan_inbox(repo: Repository, settings: Settings, tracker: StabilityTracker,
                 except FileNotFoundError:
                     continue
                 seen.append(key)
-                if not tracker.observe(key, st.st_size, st.st_mtime_ns) or open_for_writing(path):
+                if not tracker.observe(key, st.st_size, st.st_mtime_ns) or (
+                        stat.S_ISREG(st.st_mode) and open_for_writing(path)):
                     run.report.pending += 1
                     continue
-                mine = _claim(path, run.claim_dir / rel)
+                mine = _claim(path, run.claim_dir / rel, settings.max_name_bytes)
                 tracker.forget(key)
                 seen.pop()
                 if mine is None:
@@ -185,6 +128,7 @@ class _Pass:
         self.repo, self.settings, self.now = repo, settings, now
         self.claim_dir = settings.inbox_root / f"{CLAIM_PREFIX}{_host()}-{os.getpid()}"
         self.report = IntakeReport(batch_id=batch_id)
+        self.limits = PageLimits.from_settings(settings)
         self._own_batch = False
 
     def batch(self) -> int:
@@ -196,7 +140,7 @@ class _Pass:
 
     def process(self, claimed: Path, rel: str) -> None:
         """Steps 4-5 for a claimed file; an unexpected error leaves it claimed for later."""
-        name = nfc(rel)
+        name = nfc(rel)  # may hold control characters or undecodable bytes (surrogates)
         h = name_hash(name)
         try:
             outcome = self._process(claimed, name, h)
@@ -208,29 +152,31 @@ class _Pass:
 
     def _process(self, claimed: Path, name: str, h: str) -> FileOutcome:
         s = self.settings
+        shown, on_disk = store_name(name), disk_name(name, s.max_name_bytes)
         try:
-            page_count = check_file(claimed, s.max_file_mb, s.min_image_px, s.read_dpi)
+            page_count = check_file(claimed, s.max_file_mb, s.min_image_px, s.read_dpi, self.limits)
         except BusinessError as err:
             return self._quarantine(claimed, name, h, err)
-        rec = self.repo.receive(self.batch(), name, claimed, page_count=page_count)
-        dest = archive_file(claimed, s.archive_root, f"{self.now():%Y-%m-%d}", name)
+        rec = self.repo.receive(self.batch(), shown, claimed, page_count=page_count)
+        dest = archive_file(claimed, s.archive_root, f"{self.now():%Y-%m-%d}", on_disk)
         if rec.duplicate_of is not None:
             log.info("file %s duplicates document %d; archived", h, rec.duplicate_of)
-            return FileOutcome(name, h, DocumentStatus.DUPLICATE, "duplicate",
+            return FileOutcome(shown, h, DocumentStatus.DUPLICATE, "duplicate",
                                DUPLICATE_JA.format(n=rec.duplicate_of),
                                f"same content as document {rec.duplicate_of}", rec.document_id,
                                rec.sha256, dest, page_count)
         log.info("file %s received as document %d (%d pages)", h, rec.document_id, page_count)
-        return FileOutcome(name, h, DocumentStatus.RECEIVED, None, None, None, rec.document_id,
+        return FileOutcome(shown, h, DocumentStatus.RECEIVED, None, None, None, rec.document_id,
                            rec.sha256, dest, page_count)
 
     def _quarantine(self, claimed: Path, name: str, h: str, err: BusinessError) -> FileOutcome:
-        sha, size = file_sha256(claimed)
-        doc_id = self.repo.quarantine(self.batch(), name, sha, err.code, err.message_ja, size=size)
+        shown, on_disk = store_name(name), disk_name(name, self.settings.max_name_bytes)
+        sha, size = file_sha256(claimed)  # None for a FIFO, socket or device: never opened
+        doc_id = self.repo.quarantine(self.batch(), shown, sha, err.code, err.message_ja, size=size)
         reason = Reason(err.code, err.message_ja, str(err), self.now(), name, sha, doc_id)
-        dest = quarantine_file(claimed, self.settings.quarantine_root, name, reason)
+        dest = quarantine_file(claimed, self.settings.quarantine_root, on_disk, reason)
         log.warning("file %s quarantined as document %d: %s", h, doc_id, err.code)
-        return FileOutcome(name, h, DocumentStatus.QUARANTINED, err.code, err.message_ja, str(err),
+        return FileOutcome(shown, h, DocumentStatus.QUARANTINED, err.code, err.message_ja, str(err),
                            doc_id, sha, dest, None)
 
     def close(self) -> None:
@@ -240,7 +186,7 @@ class _Pass:
 
 
 def _walk(inbox: Path, settings: Settings) -> Iterator[tuple[Path, str]]:
-    """Regular files under the inbox as (path, POSIX path relative to the inbox)."""
+    """Files (not links) under the inbox as (path, POSIX path relative to the inbox)."""
     skip = {_resolved(settings.archive_root), _resolved(settings.quarantine_root)}
     for top, dirs, files in os.walk(inbox, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _resolved(Path(top, d)) not in skip)
@@ -248,15 +194,19 @@ def _walk(inbox: Path, settings: Settings) -> Iterator[tuple[Path, str]]:
             if is_ignored(f):
                 continue
             path = Path(top, f)
-            if path.is_symlink() or not path.is_file():
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
                 continue
             yield path, path.relative_to(inbox).as_posix()
 
 
-def _claim(src: Path, dst: Path) -> Path | None:
+def _claim(src: Path, dst: Path, max_name_bytes: int) -> Path | None:
     """Atomically move ``src`` into our claim folder; None if another watcher was first."""
-    if dst.exists():  # a leftover of ours with the same name: keep both
-        dst = dst.with_name(f"{dst.stem}.{time.time_ns()}{dst.suffix}")
+    if dst.exists():  # a leftover of ours with the same name: keep both (in a name that fits)
+        dst = dst.with_name(disk_name(f"{dst.stem}.{time.time_ns()}{dst.suffix}", max_name_bytes))
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.rename(src, dst)
@@ -265,7 +215,7 @@ def _claim(src: Path, dst: Path) -> Path | None:
     return dst
 
 
-def _take_over_claims(inbox: Path, own: Path) -> Iterator[tuple[Path, str]]:
+def _take_over_claims(inbox: Path, own: Path, max_name_bytes: int) -> Iterator[tuple[Path, str]]:
     """Files left in claim folders: ours (an earlier pass stopped) and dead watchers'."""
     for d in sorted(inbox.glob(f"{CLAIM_PREFIX}*")):
         if not d.is_dir() or (d != own and not _abandoned(d)):
@@ -274,7 +224,7 @@ def _take_over_claims(inbox: Path, own: Path) -> Iterator[tuple[Path, str]]:
             for f in sorted(files):
                 path = Path(top, f)
                 rel = path.relative_to(d).as_posix()
-                claimed = path if d == own else _claim(path, own / rel)
+                claimed = path if d == own else _claim(path, own / rel, max_name_bytes)
                 if claimed is not None:
                     log.warning("file %s: taking over an unfinished intake", name_hash(rel))
                     yield claimed, rel

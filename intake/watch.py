@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from config.settings import Settings
-from intake.scan import CLAIM_PREFIX, IntakeReport, is_ignored, scan_inbox
+from intake.report import IntakeReport
+from intake.scan import CLAIM_PREFIX, is_ignored, scan_inbox
 from intake.stability import StabilityTracker
 from store.repository import Repository
 

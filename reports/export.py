@@ -18,9 +18,28 @@ their CP932 form. Any other character CP932 cannot encode (e.g. 𠮷) is written
 〓 (geta, the customary mark for a missing character) and *every* replacement is
 listed with its document, form and field (returned, and written to a report file),
 so staff can key the real character into the legacy system. ``strict=True`` refuses to
-write the file instead. In the UTF-8 file meant for Excel, a text cell starting with
-= + - @ gets a leading ' so Excel does not run it as a formula; the CP932 file keeps
-values as they are.
+write the file instead.
+
+Formula injection (CSV/DDE injection): every export path goes through one decision,
+:func:`formula_risk`, so a value read from a form or a file name (``=HYPERLINK(…)``,
+``+cmd|' /C calc'!A0``, ``@SUM(…)``, ``-1+1``, ``=1+2.pdf``) never runs in a spreadsheet.
+A text value is *risky* when it starts with tab or CR, or when its first character
+after any leading whitespace (space, tab, CR, LF, 全角空白) is one of ``= + - @``, their
+full-width forms ``＝ ＋ － ＠`` (Japanese Excel turns full-width input into formulas),
+or ``−`` U+2212 (the CP932 file writes it as ``－``). The exception, so that data people
+need is not changed: a text value that is a plain signed decimal number (``-1200``,
+``+81``, ``-1,200``, ``0.5``) cannot be a formula and stays as written. Numbers
+(int/float cells: 受付番号, 帳票順, 版, 寄附金額, check boxes) are never touched and stay
+numeric. What happens to a risky value:
+
+* both CSV files (UTF-8 with BOM, and CP932: Japanese Excel opens a BOM-less CSV as
+  CP932, so the two are treated alike), header cells included: :func:`neutralise`
+  prefixes one ``'`` (the OWASP advice). Excel then shows the text instead of running
+  it; a legacy import sees the quote and can strip it. A phone number written
+  ``+81-3-1234-5678`` gets the quote too, which also stops Excel computing 81−3−1234−5678;
+* Excel (.xlsx): the cell is written as text with Excel's own "quote prefix" flag (what
+  Excel sets when a person types ``'=…``): the value stays as read, is shown as text,
+  and stays text when someone edits the cell.
 """
 
 from __future__ import annotations
@@ -50,7 +69,9 @@ CP932_EQUIVALENTS = str.maketrans({"\u301c": "\uff5e", "\u2212": "\uff0d", "\u20
 KEY_COLUMNS = ["受付番号", "帳票順", "原本ファイル", "様式", "版"]
 CONFIRMED = "確認済み"
 _BY_PERSON = {FieldStatus.CONFIRMED.value, FieldStatus.CORRECTED.value}
-_FORMULA = ("=", "+", "-", "@")
+# = + - @ tab CR; full-width ＝ ＋ － ＠; − (U+2212, which the CP932 file writes as －)
+_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20\u2212")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -96,6 +117,30 @@ def cell(value: Any) -> Any:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return value
+
+
+def formula_risk(value: Any) -> bool:
+    """Would a spreadsheet take this cell for a formula (see the module docstring)?"""
+    if not isinstance(value, str) or not value:
+        return False
+    if value[0] in "\t\r":
+        return True
+    head = value.lstrip()
+    if not head or head[0] not in _TRIGGERS:
+        return False
+    return _PLAIN_NUMBER.fullmatch(value) is None
+
+
+def neutralise(value: Any) -> Any:
+    """The CSV form of a cell: a risky text value gets a leading ``'``; anything else as is."""
+    return "'" + value if formula_risk(value) else value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as every CSV writer must write it: cells and headers through :func:`neutralise`."""
+    out = frame.map(neutralise)
+    out.columns = [neutralise(c) for c in frame.columns]
+    return out
 
 
 def _key_frame(forms: Forms) -> pd.DataFrame:
@@ -171,8 +216,8 @@ def receipts_table(forms_list: Sequence[Forms], include_my_number: bool = False)
 def write_csv_utf8(frame: pd.DataFrame, path: Path) -> Path:
     """UTF-8 with BOM and CRLF, so Excel opens Japanese text correctly."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v)
-    safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n",
+                           quoting=csv.QUOTE_MINIMAL)
     return path
 
 
@@ -214,9 +259,15 @@ def write_csv_cp932(table: ExportTable, path: Path, strict: bool = False) -> lis
     frame, problems = to_cp932(table, path.name)
     if strict and problems:
         raise Cp932Error(problems)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="cp932", errors="strict", lineterminator="\r\n")
+    write_cp932_frame(frame, path)
     return problems
+
+
+def write_cp932_frame(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame already mapped by :func:`to_cp932` (CRLF, formulas neutralised)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    csv_safe(frame).to_csv(path, index=False, encoding="cp932", errors="strict", lineterminator="\r\n")
+    return path
 
 
 def write_unencodable_report(problems: Sequence[Unencodable], path: Path) -> Path:
@@ -242,7 +293,7 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
 
 
 def write_excel(sheets: Sequence[tuple[str, pd.DataFrame]], path: Path) -> Path:
-    """One sheet per table; text is always text (a leading '=' is not a formula)."""
+    """One sheet per table; text is always text, and risky text carries Excel's quote prefix."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -253,20 +304,29 @@ def write_excel(sheets: Sequence[tuple[str, pd.DataFrame]], path: Path) -> Path:
     for name, (_, frame) in zip(sheet_names([t for t, _ in sheets]), sheets, strict=True):
         ws = wb.create_sheet(name)
         for k, col in enumerate(frame.columns, start=1):
-            ws.cell(row=1, column=k, value=str(col)).font = Font(bold=True)
+            _text_cell(ws.cell(row=1, column=k), str(col)).font = Font(bold=True)
             ws.column_dimensions[get_column_letter(k)].width = min(60, max(8, 2 * len(str(col)) + 2))
         for r, row in enumerate(frame.itertuples(index=False), start=2):
             for k, v in enumerate(row, start=1):
                 v = cell(v)
                 if isinstance(v, str):
-                    v = _ILLEGAL_XLSX.sub("", v)
-                c = ws.cell(row=r, column=k, value=v)
-                if isinstance(v, str) and v.startswith("="):
-                    c.data_type = "s"
+                    _text_cell(ws.cell(row=r, column=k), v)
+                else:
+                    ws.cell(row=r, column=k, value=v)
         ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _text_cell(c: Any, value: str) -> Any:
+    """A string cell that Excel never evaluates: type text, quote prefix when risky."""
+    value = _ILLEGAL_XLSX.sub("", value)
+    c.value = value
+    c.data_type = "s"  # openpyxl would store a leading '=' as a formula
+    if formula_risk(value):
+        c.quotePrefix = True
+    return c
 
 
 def audit_export(home: Path, export: str, records: int, include_my_number: bool,

@@ -112,9 +112,7 @@ def export_forms(all_forms: dict[str, Forms], out_dir: Path, home: Path, *,
             raise export.Cp932Error(run.unencodable)
     for (table, sheets), (_, cp932_frame, _) in zip(workbooks, converted, strict=True):
         run.files.append(export.write_csv_utf8(table.frame, out_dir / f"{table.name}.csv"))
-        path = out_dir / f"{table.name}_cp932.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cp932_frame.to_csv(path, index=False, encoding="cp932", errors="strict", lineterminator="\r\n")
+        path = export.write_cp932_frame(cp932_frame, out_dir / f"{table.name}_cp932.csv")
         run.files += [path, export.write_excel(sheets, out_dir / f"{table.name}.xlsx")]
         run.records[table.name] = len(table.frame)
     excluded = _excluded_frame(all_forms)

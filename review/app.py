@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config.settings import Settings
 from review.auth import Conflict, Ctx, Forbidden, NotLoggedIn
@@ -39,6 +40,61 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` (413) on every path but ``exempt``.
+
+    Form posts are parsed by Starlette before a route runs, with no size limit on file
+    parts (they are spooled to the system temp folder): without this, anyone, even
+    before logging in, could make the server write any amount to disk with one POST
+    /login. ``/upload`` streams with its own limits (``review.uploads``).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: frozenset[str]) -> None:
+        self.app, self.max_bytes, self.exempt = app, max_bytes, exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.max_bytes:
+            await _too_large(send)
+            return
+        seen, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:  # a chunked body without Content-Length
+                raise BodyTooLarge()
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send)
+
+
+async def _too_large(send: Send) -> None:
+    body = "送信された内容が大きすぎます".encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+FORM_MAX_BYTES = 16 * 1024 * 1024  # the largest form: a template saved from the editor (2M characters)
 JST = timezone(timedelta(hours=9), "JST")
 
 
@@ -83,6 +139,7 @@ def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
     app.state.ctx = ctx or build_ctx(settings)
     app.state.entry_trigger = EntryTrigger.from_settings(app.state.ctx.settings)  # captures Prefect settings
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=FORM_MAX_BYTES, exempt=frozenset({"/upload"}))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (routes_auth, routes_review, routes_clerk, routes_templates, routes_admin):
         app.include_router(module.router)

@@ -9,31 +9,36 @@ document-level page (review, history, images, admin) requires another role.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import tempfile
-import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
 
 from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
-from review.auth import Ctx, ctx_of, require, require_post
-from store.files import suffix_of
+from review.auth import Ctx, ctx_of, require
+from review.uploads import (
+    MB,
+    OUTCOME_JA,
+    SPOOL_PREFIX,
+    BadUpload,
+    Outcome,
+    UploadLimits,
+    clear_stale_spools,
+    read_upload,
+)
 from store.repository import Repository
 from store.users import Role, SessionInfo
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-Clerk = Annotated[SessionInfo, Depends(require(Role.CLERK))]
-ClerkPost = Annotated[SessionInfo, Depends(require_post(Role.CLERK))]
-MAX_FILES = 50
+Clerk = Annotated[SessionInfo, Depends(require(Role.CLERK))]  # POST /upload checks CSRF while streaming
 
 
 @router.get("/status")
@@ -65,39 +70,67 @@ def _dashboard(ctx: Ctx) -> dict[str, object]:
 
 @router.get("/upload")
 def upload_form(request: Request, info: Clerk) -> Response:
-    return ctx_of(request).pages.TemplateResponse(request, "upload.html", {
-        "user": info.account, "csrf": info.csrf_token, "results": None})
+    ctx = ctx_of(request)
+    return ctx.pages.TemplateResponse(request, "upload.html", {
+        "user": info.account, "csrf": info.csrf_token, "results": None, "limits": _limits(ctx.settings)})
+
+
+def _limits(settings: Settings) -> UploadLimits:
+    return UploadLimits(settings.upload_max_files, int(settings.upload_max_mb * MB))
 
 
 @router.post("/upload")
-async def upload(request: Request, info: ClerkPost) -> Response:
-    """The same intake path as the watched folder: checks, quarantine, dedupe, one batch."""
+async def upload(request: Request, info: Clerk) -> Response:
+    """The same intake path as the watched folder: checks, quarantine, dedupe, one batch.
+
+    The body is streamed (``review.uploads``): the session is checked before a byte is
+    read, the CSRF token before a file is written, and each file is spooled to a
+    hidden folder of the inbox with a running byte count against ``upload_max_mb``.
+    Every file gets a row on the result page: received, quarantined or refused.
+    """
     ctx = ctx_of(request)
-    form = await request.form()
-    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    batch = ctx.repo.create_batch(f"upload {datetime.now(UTC):%Y-%m-%d %H:%M}", source="upload")
-    results: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n, up in enumerate(files[:MAX_FILES]):
-            name = unicodedata.normalize("NFC", PurePosixPath((up.filename or "").replace("\\", "/")).name)
-            path = Path(tmp) / f"upload{n}{suffix_of(name)}"  # never a path from the client
-            path.write_bytes(await up.read())
-            outcome = await asyncio.to_thread(_receive, ctx.repo, ctx.settings, batch, name, path)
-            results.append((name, outcome))
-    ctx.repo.finish_batch(batch)
-    log.info("user %d uploaded %d files into batch %d", info.account.id, len(results), batch)
+    settings, limits = ctx.settings, _limits(ctx.settings)
+    batch: int | None = None
+
+    async def on_file(name: str, path: Path) -> tuple[Outcome, str]:
+        nonlocal batch
+        if batch is None:
+            batch = ctx.repo.create_batch(f"upload {datetime.now(UTC):%Y-%m-%d %H:%M}", source="upload")
+        return await asyncio.to_thread(_receive, ctx.repo, settings, batch, name, path)
+
+    inbox = settings.inbox_root
+    inbox.mkdir(parents=True, exist_ok=True)
+    clear_stale_spools(inbox)
+    try:
+        with tempfile.TemporaryDirectory(dir=inbox, prefix=SPOOL_PREFIX) as tmp:
+            rows = await read_upload(request, Path(tmp), limits, info.csrf_token, on_file)
+    except BadUpload:
+        return ctx.pages.TemplateResponse(request, "error.html", {
+            "message": "送信された内容を読み取れませんでした。画面を開き直してください", "user": None},
+            status_code=400)
+    finally:
+        if batch is not None:
+            ctx.repo.finish_batch(batch)
+    counts = Counter(r.outcome for r in rows)
+    log.info("user %d uploaded %d files into batch %s: %s", info.account.id, len(rows), batch,
+             ", ".join(f"{o.value}={counts[o]}" for o in Outcome))
     return ctx.pages.TemplateResponse(request, "upload.html", {
-        "user": info.account, "csrf": info.csrf_token, "results": results, "batch": batch})
+        "user": info.account, "csrf": info.csrf_token, "results": rows, "batch": batch, "limits": limits,
+        "summary": [(OUTCOME_JA[o], counts[o]) for o in Outcome if counts[o]]})
 
 
-def _receive(repo: Repository, settings: Settings, batch: int, name: str, path: Path) -> str:
-    from intake.quarantine import check_file
+def _receive(repo: Repository, settings: Settings, batch: int, name: str, path: Path) -> tuple[Outcome, str]:
+    from intake.pages import PageLimits
+    from intake.quarantine import check_file, file_sha256
 
     try:
-        pages = check_file(path, settings.max_file_mb, settings.min_image_px, settings.read_dpi)
+        pages = check_file(path, settings.max_file_mb, settings.min_image_px, settings.read_dpi,
+                           limits=PageLimits.from_settings(settings))
     except BusinessError as err:
-        repo.quarantine(batch, name, hashlib.sha256(path.read_bytes()).hexdigest(), err.code,
-                        err.message_ja, size=path.stat().st_size)
-        return err.message_ja
+        sha256, size = file_sha256(path)
+        repo.quarantine(batch, name, sha256, err.code, err.message_ja, size=size)
+        return Outcome.QUARANTINED, err.message_ja
     rec = repo.receive(batch, name, path, page_count=pages)
-    return "受付済みのファイルと同じ内容です" if rec.duplicate_of is not None else "受け付けました"
+    if rec.duplicate_of is not None:
+        return Outcome.DUPLICATE, "受付済みのファイルと同じ内容です"
+    return Outcome.RECEIVED, "受け付けました"

@@ -2,6 +2,8 @@
 
 A reviewer reaches a document only through a lease the queue gave them (admins may
 look at any); images are served by database id, from the path the store recorded.
+A document's history (old and new values of every decision) is for the reviewer who
+holds its lease and for admins; anyone else is refused, and the refusal is audited.
 """
 
 from __future__ import annotations
@@ -160,9 +162,27 @@ def _shown(kind: str, value_json: str) -> str:
     return mask_my_number(text) if kind == FieldKind.MY_NUMBER.value else text
 
 
+HISTORY_REFUSED = "history_refused"  # review_sensitive_views.what of a refused history
+
+
+def _history_allowed(ctx: Ctx, doc_id: int, info: SessionInfo) -> None:
+    """Admins, or the lease holder; a refusal is audited, the same for every unleased id."""
+    if info.account.role is Role.ADMIN:
+        return
+    try:
+        _leased(ctx, doc_id, info)
+    except Forbidden:
+        fields = ctx.repo.fields(doc_id)
+        if fields:  # the audit table is keyed by field: the document's first one stands for it
+            ctx.queue.log_sensitive_view(info.account.id, fields[0].id, HISTORY_REFUSED)
+        log.warning("history of document %d refused to user %d (no lease)", doc_id, info.account.id)
+        raise
+
+
 @router.get("/review/doc/{doc_id}/history")
 def history(request: Request, doc_id: int, info: Reviewer) -> Response:
     ctx = ctx_of(request)
+    _history_allowed(ctx, doc_id, info)
     doc = ctx.repo.document(doc_id)
     if doc is None:
         raise Forbidden("書類が見つかりません")

@@ -10,7 +10,7 @@ from domain.errors import BusinessError
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import PAGE_STATUS_JA, REVIEW_REASON_JA, FieldKind, FieldStatus
-from intake.pages import iter_pages
+from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from intake.scan import name_hash
 from ocr.pipeline import read_page
 from ocr.reader import Reader
@@ -18,11 +18,12 @@ from ocr.reader import Reader
 log = logging.getLogger(__name__)
 
 
-def read_file(path: Path, reader: Reader) -> tuple[DocumentReading | None, BusinessError | None]:
-    """Read every page of a file; a bad file gives a BusinessError, never a crash."""
+def read_file(path: Path, reader: Reader, limits: PageLimits = DEFAULT_LIMITS
+              ) -> tuple[DocumentReading | None, BusinessError | None]:
+    """Read every page of a file; a bad file (or one beyond ``limits``) gives a BusinessError."""
     pages: list[PageReading] = []
     try:
-        for i, image in enumerate(iter_pages(path)):
+        for i, image in enumerate(iter_pages(path, limits=limits)):
             pages.append(read_page(image, reader, index=i))
     except BusinessError as err:
         # a file name may hold a person's name: the log gets a short hash of it

@@ -2,7 +2,8 @@
 
 One document is one unit of work, decided at the boundary:
 
-* a :class:`BusinessError` from the file (corrupt, encrypted, too many pages) →
+* a :class:`BusinessError` from the file (corrupt, encrypted, beyond the
+  :class:`~intake.pages.PageLimits`: too many pages, pages too large or too many pixels) →
   ``quarantine_document``: a person looks at it, it is never retried;
 * a transient problem (:class:`ApplicationError`, ``OSError``, a DB ``OperationalError``)
   → ``release`` (or re-raised for a Prefect task retry, see ``raise_transient``);
@@ -37,7 +38,7 @@ from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
 from domain.status import FieldStatus, PageStatus
-from intake.pages import iter_pages
+from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.pipeline import read_page_with_image
 from ocr.reader import Reader
@@ -128,7 +129,8 @@ def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[t
     return out
 
 
-def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None
+def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None,
+                  limits: PageLimits = DEFAULT_LIMITS
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
@@ -143,7 +145,7 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
     pages: list[PageReading] = []
     images: list[bytes] = []
     crops: dict[tuple[int, str], bytes] = {}
-    for i, image in enumerate(iter_pages(path)):
+    for i, image in enumerate(iter_pages(path, limits=limits)):
         reading, aligned = read_page_with_image(image, reader, index=i)
         if aligned is not None:
             images.append(encode_png(aligned))
@@ -168,7 +170,8 @@ def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
 
 
 def process_document(repo: Repository, files: ContentStore, reader: Reader, document_id: int,
-                     worker: str, *, raise_transient: bool = False) -> ProcessResult:
+                     worker: str, *, raise_transient: bool = False,
+                     limits: PageLimits = DEFAULT_LIMITS) -> ProcessResult:
     """Read one claimed document and save it (or quarantine / release it). See module doc.
 
     ``raise_transient``: re-raise transient errors as :class:`ApplicationError` while keeping
@@ -180,7 +183,7 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         doc = repo.document(document_id)
         batch_id = doc.batch_id if doc else None
         pages, images, crops = read_document(files, reader, document_id,
-                                             doc.original_path if doc else None)
+                                             doc.original_path if doc else None, limits)
         status = repo.save_reading(document_id, worker, pages, images, crops)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)
     except LeaseLost:
@@ -224,7 +227,8 @@ def others_processing(repo: Repository) -> int:
 def run_worker(repo: Repository, files: ContentStore, reader: Reader, worker: str | None = None,
                batch_size: int = 1, lease_seconds: int = 900, stop_after_idle: bool = True, *,
                poll_seconds: float = 2.0, on_result: Callable[[ProcessResult], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> WorkerStats:
+               should_stop: Callable[[], bool] | None = None,
+               limits: PageLimits = DEFAULT_LIMITS) -> WorkerStats:
     """Claim → process → repeat.
 
     ``stop_after_idle``: return once nothing is claimable and no other worker still holds
@@ -247,7 +251,7 @@ def run_worker(repo: Repository, files: ContentStore, reader: Reader, worker: st
             continue
         idle_since = None
         for document_id in ids:
-            result = process_document(repo, files, reader, document_id, stats.worker)
+            result = process_document(repo, files, reader, document_id, stats.worker, limits=limits)
             stats.add(result)
             if on_result:
                 on_result(result)

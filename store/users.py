@@ -2,8 +2,11 @@
 
 * Passwords: argon2id (argon2-cffi defaults); there is no default account or password.
 * Lock-out: after ``max_failures`` wrong passwords in a row an account is locked for
-  ``lockout``; each failure also costs a growing delay chosen by the caller (see
-  :meth:`UserStore.authenticate`). Unknown users take the same time as known ones.
+  ``lockout`` (then it opens by itself; an admin can lift it sooner). Every login attempt
+  does the same work, one password verification: unknown and disabled names against a
+  dummy hash, locked accounts against their own hash, so neither the time nor (in the
+  review app) the answer tells an attacker which names exist or are locked. Slowing a
+  guesser down per client address is the caller's job (``review.auth.LoginBackoff``).
 * Sessions: a random token in the cookie, only its SHA-256 in the database, a per-session
   CSRF token, a fixed lifetime.
 * Logs carry user ids and usernames' absence/presence only as outcomes, never passwords.
@@ -33,7 +36,8 @@ from store.review_models import User, UserSession
 
 log = logging.getLogger(__name__)
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password: evens out the time of unknown usernames")
+_DUMMY_PASSWORD = "not a password: evens out the time of unknown usernames"
+_DUMMY_HASH = _HASHER.hash(_DUMMY_PASSWORD)
 MIN_PASSWORD = 12
 
 
@@ -91,12 +95,15 @@ def _account(u: User) -> Account:
 class UserStore:
     def __init__(self, session_factory: sessionmaker[Session], *, max_failures: int = 5,
                  lockout: timedelta = timedelta(minutes=15), session_ttl: timedelta = timedelta(hours=8),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, hasher: PasswordHasher = _HASHER) -> None:
         self._sf = session_factory
         self.max_failures = max_failures
         self.lockout = lockout
         self.session_ttl = session_ttl
         self._clock = clock
+        self._hasher = hasher
+        # the dummy must cost what a real hash costs: made by the same hasher
+        self._dummy_hash = _DUMMY_HASH if hasher is _HASHER else hasher.hash(_DUMMY_PASSWORD)
 
     def _write(self) -> AbstractContextManager[Session]:
         return write_transaction(self._sf)
@@ -115,7 +122,7 @@ class UserStore:
                 if s.scalar(select(User.id).where(User.username == username)) is not None:
                     raise taken
                 u = User(username=username, display_name=display_name or username, role=Role(role).value,
-                         password_hash=_HASHER.hash(password), active=True, failed_logins=0,
+                         password_hash=self._hasher.hash(password), active=True, failed_logins=0,
                          created_at=self._clock())
                 s.add(u)
                 s.flush()
@@ -125,19 +132,24 @@ class UserStore:
             raise taken from exc
 
     def authenticate(self, username: str, password: str) -> LoginResult:
-        """Check a password; counts failures and locks the account after too many."""
+        """Check a password; counts failures and locks the account after too many.
+
+        Exactly one password verification whatever the outcome (see the module docstring).
+        ``LoginResult.locked`` is for the caller's logic and tests: never show it at login.
+        """
         now = self._clock()
         with self._write() as s:
             # Locked: parallel wrong passwords must each count (no lost update on PostgreSQL).
             u = s.scalar(select(User).where(User.username == username.strip()).with_for_update())
             if u is None or not u.active:
-                _verify(_DUMMY_HASH, password)
+                self._verify(self._dummy_hash, password)
                 log.info("login failed: unknown or inactive account")
                 return LoginResult(None)
             if u.locked_until is not None and u.locked_until > now:
+                self._verify(u.password_hash, password)  # the same work; the answer stays "no"
                 log.warning("login refused: user %d is locked", u.id)
                 return LoginResult(None, locked=True)
-            if not _verify(u.password_hash, password):
+            if not self._verify(u.password_hash, password):
                 u.failed_logins += 1
                 if u.failed_logins >= self.max_failures:
                     u.locked_until, u.failed_logins = now + self.lockout, 0
@@ -146,8 +158,8 @@ class UserStore:
                 log.info("login failed for user %d (%d in a row)", u.id, u.failed_logins)
                 return LoginResult(None)
             u.failed_logins, u.locked_until = 0, None
-            if _HASHER.check_needs_rehash(u.password_hash):
-                u.password_hash = _HASHER.hash(password)
+            if self._hasher.check_needs_rehash(u.password_hash):
+                u.password_hash = self._hasher.hash(password)
             log.info("user %d logged in", u.id)
             return LoginResult(_account(u))
 
@@ -231,13 +243,19 @@ class UserStore:
         _check_password(password)
         with self._write() as s:
             u = self._user(s, user_id)
-            u.password_hash = _HASHER.hash(password)
+            u.password_hash = self._hasher.hash(password)
             u.locked_until, u.failed_logins = None, 0
             ended = delete(UserSession).where(UserSession.user_id == user_id)
             if keep_token:
                 ended = ended.where(UserSession.token_sha256 != _digest(keep_token))
             s.execute(ended)
         log.info("password of user %d set by user %s", user_id, by)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
     @staticmethod
     def _user(s: Session, user_id: int) -> User:
@@ -263,9 +281,3 @@ def _check_password(password: str) -> None:
         raise BusinessError("password too short", f"パスワードは{MIN_PASSWORD}文字以上にしてください",
                             "weak_password")
 
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False

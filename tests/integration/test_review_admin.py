@@ -7,9 +7,9 @@ from __future__ import annotations
 import html
 import logging
 import re
-import time
+import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from config.settings import Settings
 from domain.errors import BusinessError
 from domain.model import FormTemplate
 from review.app import create_app
-from review.entry_trigger import EntryTrigger
+from review.entry_trigger import EntryTrigger, prefect_start
 from store import Repository, make_engine, session_factory, upgrade
 from store.users import Role, UserStore
 
@@ -45,8 +45,8 @@ def env(templates: dict[str, FormTemplate], tmp_path_factory: pytest.TempPathFac
            "batches": {k: repo.document(v[0]).batch_id for k, v in docs.items()}}  # type: ignore[union-attr]
 
 
-def _login(app: Any, user: str, password: str) -> tuple[TestClient, bool]:
-    c = TestClient(app, base_url="https://testserver", follow_redirects=False)
+def _login(app: Any, user: str, password: str, address: str = "testclient") -> tuple[TestClient, bool]:
+    c = TestClient(app, base_url="https://testserver", follow_redirects=False, client=(address, 50000))
     token = csrf(c.get("/login").text)
     r = c.post("/login", data={"username": user, "password": password, "csrf_token": token})
     return c, r.status_code == 303
@@ -58,8 +58,8 @@ def login(app: Any, user: str, password: str = PASSWORD) -> TestClient:
     return c
 
 
-def can_login(app: Any, user: str, password: str = PASSWORD) -> bool:
-    return _login(app, user, password)[1]
+def can_login(app: Any, user: str, password: str = PASSWORD, address: str = "testclient") -> bool:
+    return _login(app, user, password, address)[1]
 
 
 def csrf(page_html: str) -> str:
@@ -142,8 +142,8 @@ def test_disabling_ends_sessions_at_once_and_enabling_restores(env: dict[str, An
 def test_unlock_lifts_a_lockout(env: dict[str, Any]) -> None:
     admin = login(env["app"], "admin1")
     uid = add_account(admin, "forgetful")
-    for _ in range(3):
-        assert not can_login(env["app"], "forgetful", "wrong password!!")
+    for _ in range(3):  # someone guessing from another PC (which then has to wait: back-off)
+        assert not can_login(env["app"], "forgetful", "wrong password!!", address="192.0.2.66")
     assert not can_login(env["app"], "forgetful")  # locked, even with the right password
     row = re.search(rf'<tr id="user-{uid}".*?</tr>', admin.get("/admin/users").text, re.S)
     assert row and "までロック中" in row[0] and "ロックを解除" in row[0]
@@ -352,10 +352,12 @@ def test_debounce_one_start_per_window_and_one_trailing_run() -> None:
     t.wait()
     assert calls == [("enter/enter", None)]  # at once
     now[0] = 110.0
-    assert t.document_reviewed(2)  # inside the window: one run at its end (t = 130)
+    before = datetime.now(UTC)
+    assert t.document_reviewed(2)  # inside the window: one run at its end (t = 130), 20 s from now
     t.wait()
-    when = calls[1][1]
-    assert when is not None and 15 < (when - datetime.now(when.tzinfo)).total_seconds() <= 20
+    after = datetime.now(UTC)
+    when = calls[1][1]  # wall-clock "now" (taken between before and after) + 20 s, however slow
+    assert when is not None and before + timedelta(seconds=20) <= when <= after + timedelta(seconds=20)
     now[0] = 115.0
     assert not t.document_reviewed(3)  # that scheduled run takes this document too
     now[0] = 200.0
@@ -379,26 +381,35 @@ def test_confirmation_without_the_setting_starts_nothing(env: dict[str, Any], en
     before = len(flow_runs(enter_deployment))
     confirm_next(app, env)
     trigger: EntryTrigger = app.state.entry_trigger
+    trigger.wait()  # joins any start in flight: each ends counted as started or failed
     assert not trigger.enabled and trigger.started == 0 and trigger.failed == 0
-    time.sleep(2)
     assert len(flow_runs(enter_deployment)) == before
 
 
 def test_confirmation_starts_the_enter_deployment(env: dict[str, Any], enter_deployment: UUID) -> None:
-    app = create_app(env["settings"].model_copy(update={"review_start_entry": True}))
+    """The reviewer never waits for Prefect: the confirmation completes while the start is
+    held back (here by the test, deterministically), and the run appears once it is let go."""
+    settings = env["settings"].model_copy(update={"review_start_entry": True})
+    app = create_app(settings)
+    assert app.state.entry_trigger.enabled  # built from the setting
+    release = threading.Event()
+
+    def held_start(deployment: str, when: datetime | None) -> object:
+        assert release.wait(120), "the start was never let go"  # a confirmation waiting here hangs
+        return prefect_start(deployment, when)
+
+    trigger = app.state.entry_trigger = EntryTrigger(settings.enter_deployment, enabled=True,
+                                                     starter=held_start)
     before = {r.id for r in flow_runs(enter_deployment)}
-    t0 = time.monotonic()
-    confirm_next(app, env)
-    assert time.monotonic() - t0 < 15  # the reviewer did not wait for Prefect
-    deadline, new = time.monotonic() + 20, []
-    while not new and time.monotonic() < deadline:
-        new = [r for r in flow_runs(enter_deployment) if r.id not in before]
-        time.sleep(0.5)
+    confirm_next(app, env)  # returned although the start has not happened yet
+    assert trigger.started == 0 and trigger.failed == 0
+    assert {r.id for r in flow_runs(enter_deployment)} == before
+    release.set()
+    trigger.wait(120)
+    assert trigger.started == 1 and trigger.failed == 0
+    new = [r for r in flow_runs(enter_deployment) if r.id not in before]  # created before the start returned
     assert len(new) == 1, "no flow run of enter/enter was created"
     assert "review-app" in new[0].tags
-    trigger: EntryTrigger = app.state.entry_trigger
-    trigger.wait()
-    assert trigger.started == 1 and trigger.failed == 0
 
 
 def test_a_missing_deployment_does_not_break_the_confirmation(
@@ -409,7 +420,7 @@ def test_a_missing_deployment_does_not_break_the_confirmation(
     with caplog.at_level(logging.WARNING, logger="review.entry_trigger"):
         doc_id = confirm_next(app, env)  # 303 and reviewed, asserted inside
         trigger: EntryTrigger = app.state.entry_trigger
-        trigger.wait(20)
+        trigger.wait(120)
     assert trigger.failed == 1 and trigger.started == 0
     messages = [r.getMessage() for r in caplog.records if r.name == "review.entry_trigger"]
     assert messages and messages[0].startswith("could not start the entry deployment (")

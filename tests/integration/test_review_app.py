@@ -79,14 +79,20 @@ def test_clerk_is_denied_review_pages_and_anonymous_is_sent_to_login(env: dict[s
 
 
 def test_lockout_after_repeated_failures(env: dict[str, Any]) -> None:
-    c = TestClient(env["app"], base_url="https://testserver", follow_redirects=False)
-    for _ in range(3):
-        r = c.post("/login", data={"username": "rev3", "password": "wrong password!!",
-                                   "csrf_token": csrf(c.get("/login").text)})
-        assert r.status_code == 401
-    r = c.post("/login", data={"username": "rev3", "password": PASSWORD,
-                               "csrf_token": csrf(c.get("/login").text)})
-    assert r.status_code == 401 and "ロック" in r.text
+    def attempt(address: str, password: str) -> Any:
+        c = TestClient(env["app"], base_url="https://testserver", follow_redirects=False,
+                       client=(address, 50000))
+        return c.post("/login", data={"username": "rev3", "password": password,
+                                      "csrf_token": csrf(c.get("/login").text)})
+
+    wrong = [attempt("192.0.2.10", "wrong password!!") for _ in range(3)]
+    assert {r.status_code for r in wrong} == {401}
+    locked = attempt("192.0.2.11", PASSWORD)  # the right password, from another desk: still locked
+    assert locked.status_code == 401 and "yomitori_session" not in locked.headers.get("set-cookie", "")
+    # … but the page does not say so: the same answer as a wrong password
+    assert "ロック" not in locked.text
+    assert locked.text.split('class="error"')[1].split("</p>")[0] == \
+        wrong[0].text.split('class="error"')[1].split("</p>")[0]
 
 
 def test_lease_keeps_documents_apart_and_ids_do_not_leak(env: dict[str, Any]) -> None:
@@ -102,25 +108,26 @@ def test_lease_keeps_documents_apart_and_ids_do_not_leak(env: dict[str, Any]) ->
     assert a.get(f"/crops/{fr.id}").headers["content-type"] == "image/png"
 
 
+def submission(repo: Repository, doc_id: int, page: str) -> dict[str, str]:
+    """What the confirmation form sends when every field is accepted as shown."""
+    data = dict(re.findall(r'name="((?:v|a)_\d+|version|csrf_token)"\s+(?:id="[^"]*"\s+)?value="([^"]*)"',
+                           page))
+    for fr in repo.fields(doc_id):  # the blind My Number: type what is on the form
+        if fr.kind == "my_number" and data.get(f"v_{fr.id}") == "":
+            data[f"v_{fr.id}"] = str(fr.value)
+    return data
+
+
 def test_two_tabs_cannot_both_confirm(env: dict[str, Any]) -> None:
     repo: Repository = env["repo"]
     c = client(env, "admin1")
     doc = c.post("/review/next", data={"csrf_token": csrf(c.get("/review").text)}).headers["location"]
     tab1, tab2 = c.get(doc).text, c.get(doc).text
     doc_id = int(doc.rsplit("/", 1)[1])
-
-    def submission(page: str) -> dict[str, str]:
-        data = dict(re.findall(r'name="((?:v|a)_\d+|version|csrf_token)"\s+(?:id="[^"]*"\s+)?value="([^"]*)"',
-                               page))
-        for fr in repo.fields(doc_id):  # the blind My Number: type what is on the form
-            if fr.kind == "my_number" and data.get(f"v_{fr.id}") == "":
-                data[f"v_{fr.id}"] = str(fr.value)
-        return data
-
-    first = c.post(doc, data=submission(tab1))
+    first = c.post(doc, data=submission(repo, doc_id, tab1))
     assert first.status_code == 303, first.text
     actions = len(repo.fields(doc_id))
-    second = c.post(doc, data=submission(tab2))
+    second = c.post(doc, data=submission(repo, doc_id, tab2))
     assert second.status_code == 409 and "別の画面" in second.text
     assert repo.document(doc_id).status == "reviewed"  # type: ignore[union-attr]
     assert len(repo.fields(doc_id)) == actions
@@ -128,10 +135,36 @@ def test_two_tabs_cannot_both_confirm(env: dict[str, Any]) -> None:
     assert "****-****-****" in history and "確認" in history
 
 
+def test_history_is_for_the_lease_holder_and_admins_only(env: dict[str, Any]) -> None:
+    repo: Repository = env["repo"]
+    queue = env["app"].state.ctx.queue
+    holder, other, admin = client(env, "rev1"), client(env, "rev2"), client(env, "admin1")
+    token = csrf(holder.get("/review").text)
+    doc = holder.post("/review/next", data={"csrf_token": token}).headers["location"]
+    doc_id = int(doc.rsplit("/", 1)[1])
+    first_field = repo.fields(doc_id)[0].id
+    assert holder.get(f"{doc}/history").status_code == 200  # the lease holder
+    refused = other.get(f"{doc}/history")  # leased to someone else
+    assert refused.status_code == 403 and "割り当てられていません" in refused.text
+    assert 'class="history"' not in refused.text
+    assert (env["users"]["rev2"], "history_refused") in queue.sensitive_views(first_field)  # audited
+    missing = other.get("/review/doc/999999/history")  # an unknown id looks the same
+    assert missing.status_code == 403 and "割り当てられていません" in missing.text
+    # finished: the holder confirms and gives the lease back; now only admins see the history
+    assert holder.post(doc, data=submission(repo, doc_id, holder.get(doc).text)).status_code == 303
+    assert repo.document(doc_id).status == "reviewed"  # type: ignore[union-attr]
+    for reviewer, name in ((holder, "rev1"), (other, "rev2")):
+        r = reviewer.get(f"{doc}/history")
+        assert r.status_code == 403 and 'class="old"' not in r.text
+        assert (env["users"][name], "history_refused") in queue.sensitive_views(first_field)
+    shown = admin.get(f"{doc}/history")
+    assert shown.status_code == 200 and 'class="old"' in shown.text and "rev1" in shown.text
+
+
 def test_users_cli_has_no_default_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from yomitori.cli.review import users_app
+    from yomitori.cli.users import users_app
 
     monkeypatch.setenv("YOMITORI_HOME", str(tmp_path))
     runner = CliRunner()

@@ -34,11 +34,13 @@ def env(templates: dict[str, FormTemplate], tmp_path_factory: pytest.TempPathFac
         ) -> Iterator[dict[str, Any]]:
     home = tmp_path_factory.mktemp("review_e2e")
     repo, url = make_repo(home)
-    seeds = {"main": GOOD_SEEDS[:3], "xss": GOOD_SEEDS[3:4], "blind": GOOD_SEEDS[4:5]}
+    seeds = {"main": GOOD_SEEDS[:3], "xss": GOOD_SEEDS[3:4], "blind": GOOD_SEEDS[4:5],
+             "history": GOOD_SEEDS[5:6]}
     docs = {"main": fill_onestop(repo, templates, home / "scans", seeds["main"], batch_name="main"),
             "xss": fill_onestop(repo, templates, home / "scans", seeds["xss"], override={"address": XSS},
                                 batch_name="xss"),
-            "blind": fill_onestop(repo, templates, home / "scans", seeds["blind"], batch_name="blind")}
+            "blind": fill_onestop(repo, templates, home / "scans", seeds["blind"], batch_name="blind"),
+            "history": fill_onestop(repo, templates, home / "scans", seeds["history"], batch_name="history")}
     truth = {doc: truth_of(templates, seed) for key in docs for doc, seed in zip(docs[key], seeds[key],
                                                                                   strict=True)}
     users = add_users(url)
@@ -102,6 +104,7 @@ def test_keyboard_confirmation_with_a_correction_and_audit(env: dict[str, Any]) 
     page.wait_for_url("**/review?done=*")
     assert "確認を登録しました" in page.content()
     assert repo.document(doc_id).status == "reviewed"  # type: ignore[union-attr]
+    page = login(env, "admin1")  # finished: no lease any more, so only an admin sees the history
     page.goto(f"{env['url']}/review/doc/{doc_id}/history")
     rows = page.locator("table.history tbody tr")
     assert rows.count() == len(flagged)
@@ -215,3 +218,39 @@ def test_f4_shows_the_whole_page_with_the_field_boxed(env: dict[str, Any]) -> No
     page.keyboard.press("F4")
     view.wait_for(state="hidden")
     assert page.evaluate("document.activeElement.id") == input_id
+
+
+def test_history_is_for_the_lease_holder_and_admins_only(env: dict[str, Any]) -> None:
+    repo: Repository = env["repo"]
+    holder, other = login(env, "rev2"), login(env, "rev3")
+    doc_id = open_next(holder, env["batches"]["history"])
+    truth = env["truth"][doc_id]
+    history = f"{env['url']}/review/doc/{doc_id}/history"
+
+    def refused(page: Page) -> None:
+        response = page.goto(history)
+        assert response is not None and response.status == 403
+        assert "割り当てられていません" in page.content()
+        assert page.locator("table.history").count() == 0
+        text = page.content()
+        assert truth["full_name"]["text"] not in text and truth["address"]["text"] not in text
+
+    response = holder.goto(history)  # the reviewer holding the lease may look
+    assert response is not None and response.status == 200 and holder.locator("table.history").count() == 1
+    refused(other)  # someone else's document
+    first_field = repo.fields(doc_id)[0].id
+    assert (env["users"]["rev3"], "history_refused") in env["queue"].sensitive_views(first_field)
+    holder.goto(f"{env['url']}/review/doc/{doc_id}")  # confirm it: the lease goes back
+    for input_id, kind in flagged_kinds(holder):
+        assert holder.evaluate("document.activeElement.id") == input_id
+        if kind == "my_number":
+            holder.keyboard.type(truth["my_number"]["text"])
+        holder.keyboard.press("Enter")
+    holder.wait_for_url("**/review?done=*")
+    assert repo.document(doc_id).status == "reviewed"  # type: ignore[union-attr]
+    refused(holder)  # finished: not even the one who confirmed it
+    refused(other)
+    admin = login(env, "admin1")
+    response = admin.goto(history)
+    assert response is not None and response.status == 200
+    assert admin.locator("table.history tbody tr").count() >= 1 and "rev2" in admin.content()

@@ -62,6 +62,7 @@ def check_command(
     from authoring.check import check_files
     from config.settings import get_settings
     from domain.errors import BusinessError, TemplateError
+    from intake.pages import PageLimits
     from services.compose import build_reader
 
     files = [*(samples or []), *(more or [])]
@@ -82,7 +83,7 @@ def check_command(
         raise typer.Exit(2) from exc
     reader = build_reader(settings)
     try:
-        report = check_files(target, files, reader)
+        report = check_files(target, files, reader, PageLimits.from_settings(settings))
     except BusinessError as exc:
         typer.echo(f"読み取れないファイルがあります: {exc.message_ja}", err=True)
         raise typer.Exit(2) from exc

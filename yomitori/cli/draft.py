@@ -58,7 +58,7 @@ def draft_command(
     from authoring.report import render
     from config.settings import get_settings
     from domain.errors import ApplicationError, BusinessError
-    from intake.pages import load_pages
+    from intake.pages import PageLimits, load_pages
     from services.compose import build_recognizer
 
     settings = get_settings()
@@ -70,7 +70,7 @@ def draft_command(
         raise typer.Exit(1) from None
     target = out or settings.templates_dir / template_id
     try:
-        pages = load_pages(blank_scan)
+        pages = load_pages(blank_scan, limits=PageLimits.from_settings(settings))
         draft = draft_template(pages, template_id, recognizer, dpi_hint=_dpi_hint(blank_scan),
                                paper=paper, title=title)
         saved = write_draft(draft, target)

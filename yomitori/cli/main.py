@@ -27,12 +27,12 @@ templates_app.command("check")(__import__("yomitori.cli.check", fromlist=["check
 
 def _register_operations() -> None:
     """Commands that live in their own modules: top-level ones, ``users`` and ``templates draft``."""
-    from yomitori.cli import draft, entry, intake, learn, ops, report, review
+    from yomitori.cli import draft, entry, intake, learn, ops, report, review, users
 
     for sub in (intake.app, ops.app, report.app, review.app, entry.app):
         for command in sub.registered_commands:
             app.registered_commands.append(command)
-    app.add_typer(review.users_app, name="users")
+    app.add_typer(users.users_app, name="users")
     templates_app.command("draft")(draft.draft_command)
     app.add_typer(learn.app, name="learn")
 
@@ -62,13 +62,17 @@ def read(
 ) -> None:
     """Read scans: per page the form and version (or why not), and every field."""
     _setup_logging(verbose)
+    from config.settings import get_settings
+    from intake.pages import PageLimits
     from services.compose import build_reader
     from services.reading import read_file, render_text, to_json
 
-    reader = build_reader()
+    settings = get_settings()
+    reader = build_reader(settings)
+    limits = PageLimits.from_settings(settings)
     failed = 0
     for path in files:
-        doc, error = read_file(path, reader)
+        doc, error = read_file(path, reader, limits)
         if as_json:
             typer.echo(json.dumps(to_json(path, doc, error, unmask=unmask), ensure_ascii=False))
         else:

@@ -8,8 +8,8 @@ file names and values are never printed or logged here.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -28,41 +28,54 @@ app = typer.Typer(help="Read received documents and show the work store (読み�
 
 
 def _files(paths: list[Path]) -> Iterator[Path]:
-    """The given files, and the files under given folders (hidden and temp files skipped)."""
+    """The given files, and the files under given folders (hidden and temp files skipped).
+
+    In a folder, FIFOs, sockets and devices are listed too (to be refused by name, never
+    opened); symbolic links only when they lead to a regular file.
+    """
     from intake.scan import is_ignored
 
     for p in paths:
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and not is_ignored(f.name)
+            yield from sorted(f for f in p.rglob("*") if _listed(f) and not is_ignored(f.name)
                               and not any(part.startswith(".") for part in f.relative_to(p).parts))
         else:
             yield p
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _listed(f: Path) -> bool:
+    try:
+        mode = f.lstat().st_mode
+    except OSError:
+        return False
+    return f.is_file() if stat.S_ISLNK(mode) else not stat.S_ISDIR(mode)
 
 
 def receive_files(repo: Repository, settings: Settings, paths: list[Path]) -> tuple[int, dict[str, int]]:
-    """Receive files as one batch: returns (batch id, counts by outcome or quarantine code)."""
-    from domain.errors import BusinessError
-    from intake.quarantine import check_file
+    """Receive files as one batch: returns (batch id, counts by outcome or quarantine code).
 
+    The checks and limits are those of the watched inbox (``intake.quarantine.check_file``);
+    a FIFO, socket, device or folder is refused (``not_regular_file``) without being opened.
+    """
+    from domain.errors import BusinessError
+    from intake.names import store_name
+    from intake.pages import PageLimits
+    from intake.quarantine import check_file, file_sha256
+
+    limits = PageLimits.from_settings(settings)
     batch = repo.create_batch(f"process {datetime.now():%Y-%m-%d %H:%M}", source="cli")
     counts: dict[str, int] = {}
     for path in _files(paths):
+        name = store_name(path.name)
         try:
-            pages = check_file(path, settings.max_file_mb, settings.min_image_px, settings.read_dpi)
+            pages = check_file(path, settings.max_file_mb, settings.min_image_px, settings.read_dpi,
+                               limits)
         except BusinessError as err:
-            repo.quarantine(batch, path.name, _sha256(path), err.code, err.message_ja,
-                            size=path.stat().st_size)
+            sha, size = file_sha256(path)  # None for what is not a regular file
+            repo.quarantine(batch, name, sha, err.code, err.message_ja, size=size)
             counts[err.code] = counts.get(err.code, 0) + 1
             continue
-        rec = repo.receive(batch, path.name, path, page_count=pages)
+        rec = repo.receive(batch, name, path, page_count=pages)
         key = "duplicate" if rec.duplicate_of is not None else "received"
         counts[key] = counts.get(key, 0) + 1
     repo.finish_batch(batch)
@@ -83,6 +96,7 @@ def process_command(
     from config.settings import get_settings
     from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
     from intake import build_repository
+    from intake.pages import PageLimits
     from services.compose import build_reader
     from services.worker import ProcessResult, run_worker
 
@@ -107,7 +121,8 @@ def process_command(
                 bar.advance(job)
 
         stats = run_worker(repo, repo.files, reader, batch_size=batch_size,
-                           lease_seconds=settings.lease_seconds, on_result=advance)
+                           lease_seconds=settings.lease_seconds, on_result=advance,
+                           limits=PageLimits.from_settings(settings))
     elapsed = time.perf_counter() - started
     typer.echo(f"読み取り: {len(stats.processed)}件（{stats.pages}ページ、{elapsed:.1f}秒）")
     for status in (DocumentStatus.READ, DocumentStatus.NEEDS_REVIEW, DocumentStatus.QUARANTINED,
