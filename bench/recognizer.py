@@ -40,7 +40,7 @@ def main() -> None:
 
     from config.settings import get_settings
     from ocr.engines.onnx_ctc import OnnxCtcRecognizer
-    from test_recognizer_models import DIGITS, LINES, PRINTED, render_line
+    from test_recognizer_models import DIGITS, LINES, PRINTED, render_line  # isort: skip
 
     s = get_settings()
     rec = OnnxCtcRecognizer(s.rec_model_dir, threads=s.threads)

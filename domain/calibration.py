@@ -30,9 +30,16 @@ if TYPE_CHECKING:
 def isotonic_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float], list[float]]:
     """Pool-adjacent-violators: returns (score knots, probabilities), non-decreasing."""
     pairs = sorted(zip(scores, hits, strict=True), key=lambda t: t[0])
-    blocks: list[list[float]] = []  # [sum_hits, count, max_score]
+    tied: list[list[float]] = []  # equal scores are one observation group, whatever their order
     for s, h in pairs:
-        blocks.append([float(h), 1.0, s])
+        if tied and tied[-1][2] == s:
+            tied[-1][0] += float(h)
+            tied[-1][1] += 1.0
+        else:
+            tied.append([float(h), 1.0, s])
+    blocks: list[list[float]] = []  # [sum_hits, count, max_score]
+    for group in tied:
+        blocks.append(group)
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             hs, n, sc = blocks.pop()
             blocks[-1][0] += hs
@@ -208,7 +215,9 @@ def fit_kind(scores: Sequence[float], hits: Sequence[bool], target_error: float)
             accepted += 1
             errors += 0 if order[i][1] else 1
             i += 1
-        if wilson_upper(errors, accepted) <= target_error * 2 and errors / accepted <= target_error:
+        # a probability-0 block is never accepted: it must not displace a good threshold above it
+        safe = wilson_upper(errors, accepted) <= target_error * 2 and errors / accepted <= target_error
+        if p > 0.0 and safe:
             best = (p, accepted, errors)
     if best is None or best[0] <= 0.0:
         return cal

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,9 +37,10 @@ EXPIRED_JA = "セッションの有効期限が切れました。再度ログイ
 _TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
 
-def create_app(cfg: SandboxConfig) -> FastAPI:
+def create_app(cfg: SandboxConfig, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """The app over ``cfg``; ``clock`` (epoch seconds) times sessions (tests inject one)."""
     app = FastAPI(title="ふるさと納税管理システム（デモ）", docs_url=None, redoc_url=None, openapi_url=None)
-    db = BackOfficeDB(cfg.db_path)
+    db = BackOfficeDB(cfg.db_path, clock=clock)
     rng = random.Random(cfg.chaos.seed)
     app.state.db, app.state.cfg = db, cfg
 

@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +43,16 @@ def onestop_no(row_id: int) -> str:
 
 
 class BackOfficeDB:
-    def __init__(self, path: Path) -> None:
+    """The back office's data; ``clock`` (epoch seconds) decides when sessions expire.
+
+    Tests move an injected clock, or call :meth:`expire_sessions`, instead of waiting for
+    ``session_seconds`` to pass: several instances may share one file (the server's and a
+    test's), and a session expired through one is expired for all.
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -71,7 +79,7 @@ class BackOfficeDB:
 
     # --- sessions ---------------------------------------------------------------------
     def open_session(self, user: str, seconds: float) -> WebSession:
-        ws = WebSession(secrets.token_urlsafe(24), user, secrets.token_urlsafe(24), time.time() + seconds)
+        ws = WebSession(secrets.token_urlsafe(24), user, secrets.token_urlsafe(24), self._clock() + seconds)
         with self._tx() as c:
             c.execute("INSERT INTO sessions VALUES (?,?,?,?)", (ws.sid, ws.user, ws.csrf, ws.expires_at))
         return ws
@@ -83,10 +91,19 @@ class BackOfficeDB:
         if not rows:
             return None
         ws = WebSession(rows[0]["sid"], rows[0]["user"], rows[0]["csrf"], rows[0]["expires_at"])
-        if ws.expires_at < time.time():
+        if ws.expires_at <= self._clock():  # a session lasts exactly its seconds
             self.end_session(sid)
             return None
         return ws
+
+    def expire_sessions(self) -> int:
+        """Expire every open session now (tests: a deterministic mid-run expiry); how many.
+
+        The holder's next request finds no session and is sent to the login page, exactly
+        as when ``session_seconds`` ran out.
+        """
+        with self._tx() as c:
+            return c.execute("DELETE FROM sessions").rowcount
 
     def end_session(self, sid: str) -> None:
         with self._tx() as c:

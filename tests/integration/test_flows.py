@@ -5,7 +5,8 @@
 * Multi-worker: two OS processes each run the ``recognize`` flow (against the same
   Prefect server and the same SQLite store) on one batch: every document is read by
   exactly one of them (the store's leases, not Prefect, make this hold; on PostgreSQL
-  ``claim`` uses ``FOR UPDATE SKIP LOCKED`` for the same guarantee across machines).
+  ``claim`` uses ``FOR UPDATE SKIP LOCKED`` for the same guarantee across machines). The
+  two runs meet once each holds documents, so both take part however fast either starts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -31,12 +31,24 @@ DONE = (S.READ, S.NEEDS_REVIEW)
 RECOGNIZE_SCRIPT = """
 import json, sys, time
 from pathlib import Path
+from store.repository import Repository
 from flows.recognize import recognize
 
-out = Path(sys.argv[1])
-out.with_suffix(".ready").touch()
-while not out.with_suffix(".go").exists():  # start together
-    time.sleep(0.02)
+out, peer = Path(sys.argv[1]), Path(sys.argv[2])
+holding = out.with_suffix(".holding")
+claim = Repository.claim
+
+def claim_then_meet(self, worker, limit, lease_seconds):
+    # once this run holds documents, go on only when the other run holds some too
+    ids = claim(self, worker, limit, lease_seconds)
+    if ids and not holding.exists():
+        holding.touch()
+        end = time.monotonic() + 120  # only against a peer that died: the test then fails
+        while not peer.exists() and time.monotonic() < end:
+            time.sleep(0.02)
+    return ids
+
+Repository.claim = claim_then_meet
 result = recognize()
 out.write_text(json.dumps(result["processed"]))
 """
@@ -108,23 +120,21 @@ def test_pipeline_flow_on_a_dropped_batch(prefect_server: str, yomitori_env: Pat
 def test_two_recognize_flows_share_one_batch(prefect_server: str, yomitori_env: Path, tmp_path: Path,
                                              templates: dict[str, FormTemplate]) -> None:
     from flows.intake import repository
+    from flows.recognize import CLAIM_ROUNDS, RECOGNIZE_THREADS
 
     repo = repository()  # migrates the store before the workers start
     batch = [(t, seed, "pdf") for seed in (21, 22, 23) for t in ("furusato_application", "onestop_2022")]
     expected = receive(repo, write_batch(templates, tmp_path / "scans", batch))
+    assert len(expected) > RECOGNIZE_THREADS * CLAIM_ROUNDS  # one claim never takes the whole batch
     script = tmp_path / "recognize_main.py"
     script.write_text(RECOGNIZE_SCRIPT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": prefect_server,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "YOMITORI_THREADS": "1"}
     outs = [tmp_path / f"w{k}.json" for k in (1, 2)]
-    procs = [subprocess.Popen([sys.executable, str(script), str(o)], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for o in outs]
-    deadline = time.monotonic() + 120
-    while not all(o.with_suffix(".ready").exists() for o in outs) and time.monotonic() < deadline:
-        assert all(p.poll() is None for p in procs)
-        time.sleep(0.05)
-    for o in outs:
-        o.with_suffix(".go").touch()
+    # once a run holds documents it waits until the other holds some too: both take part, always
+    procs = [subprocess.Popen([sys.executable, str(script), str(o), str(other.with_suffix(".holding"))],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for o, other in zip(outs, outs[::-1], strict=True)]
     for p in procs:
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err.decode(errors="replace")[-2000:]

@@ -71,6 +71,7 @@ AGAIN_ON_POSTGRESQL = {
         "test_quarantine_claimed_document_and_illegal_moves",
         "test_record_review_appends_audit_and_updates_field",
         "test_review_actions_are_append_only",
+        "test_review_lease_hides_a_document_from_other_reviewers_until_it_expires",
     ),
     review_app_suite: (
         "test_clerk_is_denied_review_pages_and_anonymous_is_sent_to_login",

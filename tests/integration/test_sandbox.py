@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from sandbox.app import create_app
 from sandbox.config import Chaos, SandboxConfig
+from sandbox.db import BackOfficeDB
 
 GOOD_MN = "123456789018"
 APPLICANT = {"full_name": "山田 太郎", "full_name_kana": "ヤマダ タロウ", "address": "岩手県久慈市1-2-3",
@@ -18,8 +20,18 @@ APPLICANT = {"full_name": "山田 太郎", "full_name_kana": "ヤマダ タロ�
              "submitted_on": "2026-10-01"}
 
 
-def _client(tmp_path: Path, **kw: object) -> TestClient:
-    return TestClient(create_app(SandboxConfig(data_dir=tmp_path, **kw)))  # type: ignore[arg-type]
+class Clock:
+    """Epoch seconds that move only when the test says so."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _client(tmp_path: Path, clock: Callable[[], float] = time.time, **kw: object) -> TestClient:
+    return TestClient(create_app(SandboxConfig(data_dir=tmp_path, **kw), clock=clock))  # type: ignore[arg-type]
 
 
 def _csrf(html: str) -> str:
@@ -90,14 +102,38 @@ def test_donation_registration_and_paging(tmp_path: Path) -> None:
 
 
 def test_session_expiry_and_changed_ids(tmp_path: Path) -> None:
-    c = _client(tmp_path, session_seconds=0.3, chaos=Chaos(changed_ids=True))
+    """A session lasts exactly ``session_seconds`` on the sandbox's clock (no waiting)."""
+    clock = Clock()
+    c = _client(tmp_path, clock, session_seconds=300, chaos=Chaos(changed_ids=True))
     _login(c)
     html = c.get("/donations/new").text
     ids = re.findall(r'<input id="([^"]+)" name="donor_name"', html)
     assert ids and ids[0] != "donor_name" and f'<label for="{ids[0]}">寄附者氏名</label>' in html
-    time.sleep(0.4)
+    clock.now += 299.5
+    assert c.get("/donations/new").url.path == "/donations/new"  # still inside the session
+    clock.now += 0.5
     r = c.get("/donations/new")
     assert r.url.path == "/login" and "セッションの有効期限が切れました" in r.text
+    _login(c)  # a new session, timed from now
+    assert c.get("/donations/new").url.path == "/donations/new"
+
+
+def test_sessions_expire_on_demand_mid_form(tmp_path: Path) -> None:
+    """``expire_sessions`` (the hook bot tests use, through their own connection to the
+    sandbox's file) ends the session between two requests: the confirmed form's save goes
+    to the login page and nothing is saved."""
+    c = _client(tmp_path)
+    db = BackOfficeDB(SandboxConfig(data_dir=tmp_path).db_path)  # not the server's instance
+    no = db.add_donation("山田 太郎", "2026-05-01", 30000, "ヤマダ タロウ")
+    _login(c)
+    donation_id = re.search(r'href="/onestop/(\d+)/new"',  # type: ignore[union-attr]
+                            c.get("/onestop", params={"receipt_no": no}).text).group(1)
+    token = _csrf(c.get(f"/onestop/{donation_id}/new").text)
+    assert "登録する" in c.post(f"/onestop/{donation_id}/new", data={**APPLICANT, "csrf_token": token}).text
+    assert db.expire_sessions() == 1
+    r = c.post(f"/onestop/{donation_id}/new", data={**APPLICANT, "csrf_token": token, "step": "save"})
+    assert r.url.path == "/login" and "セッションの有効期限が切れました" in r.text
+    assert db.onestop_count() == 0 and db.expire_sessions() == 0
 
 
 def test_chaos_errors_are_seeded(tmp_path: Path) -> None:

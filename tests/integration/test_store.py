@@ -22,6 +22,8 @@ from domain.status import FieldKind, FieldStatus, IssueCode, PageStatus, ReviewR
 from store import ContentStore, LeaseLost, Repository, database_url, make_engine, session_factory, upgrade
 from store.db import alembic_config
 from store.models import AuditTrailViolation, Base, Document, FieldResult, Page, ReviewAction
+from store.review_queue import ReviewQueue
+from store.users import UserStore
 
 S = DocumentStatus
 NAME = "山田　太郎"
@@ -466,3 +468,31 @@ def test_review_actions_are_append_only(repo: Repository, tmp_path: Path, db: tu
     with sessions() as s:
         row = s.get(ReviewAction, act)
         assert row is not None and row.actor == "clerk"
+
+
+def test_review_lease_hides_a_document_from_other_reviewers_until_it_expires(
+        repo: Repository, db: tuple[str, Engine], clock: Clock, tmp_path: Path) -> None:
+    """Rule (``ReviewQueue._open``: ``ReviewLease.expires_at > now``): a document leased to
+    one reviewer is offered to no other reviewer while the lease runs, and to the next
+    reviewer once it has expired (at ``expires_at`` exactly). Time moves on an injected clock."""
+    doc_id, _ = _needs_review(repo, tmp_path)
+    sf = session_factory(db[1])
+    users = UserStore(sf, clock=clock)
+    a, b = (users.add_user(name, "a long test passphrase", "reviewer") for name in ("rev_a", "rev_b"))
+    queue = ReviewQueue(sf, lease=timedelta(minutes=30), clock=clock)
+
+    assert queue.claim_next(a) == doc_id
+    version = queue.held_version(doc_id, a)
+    assert version is not None
+    clock.advance(30 * 60 - 1)  # one second before A's lease ends
+    assert queue.claim_next(b) is None  # hidden from B
+    [row] = queue.rows()
+    assert row.document_id == doc_id and row.leased_by_other and queue.counts().in_progress == 1
+    assert queue.claim_next(a) == doc_id and queue.held_version(doc_id, a) == version  # still A's
+
+    clock.advance(1)  # A's lease has expired
+    assert queue.held_version(doc_id, a) is None and queue.counts().in_progress == 0
+    assert queue.claim_next(b) == doc_id  # offered to B, and leased to B now
+    assert queue.held_version(doc_id, b) is not None
+    assert not queue.bump(doc_id, a, version)  # A's form, rendered under the old lease, cannot win
+    assert queue.claim_next(a) is None  # now A is the other reviewer

@@ -139,3 +139,23 @@ def test_kind_without_a_safe_threshold_never_accepts_even_at_probability_one() -
     assert kind.probability(0.99) == 1.0 and not kind.auto_accepts
     cal = Calibration(version="t", created=datetime.now(UTC), target_error=0.005, kinds={"kana": kind})
     assert not cal.accepts("kana", 1.0)
+
+
+def test_rule_tied_scores_are_fitted_the_same_in_any_order() -> None:
+    """Rule: isotonic calibration depends on the scores and outcomes, not on the row order.
+
+    Two fields at 0.5 (one right, one wrong) and one wrong at 0.6: the only monotone fit
+    pools all three at 1/3, whichever of the tied rows comes first."""
+    a = isotonic_fit([0.5, 0.5, 0.6], [False, True, False])
+    b = isotonic_fit([0.5, 0.5, 0.6], [True, False, False])
+    assert a == b == ([0.6], [1 / 3])
+
+
+def test_rule_errors_at_the_lowest_scores_do_not_cancel_a_safe_threshold() -> None:
+    """Rule: a kind that is right at high scores is auto-accepted there even when its few
+    errors sit at the very lowest scores (the probability-0 block is never a threshold)."""
+    scores = [0.9 + 0.0999 * i / 999 for i in range(1000)] + [0.10]
+    hits = [True] * 1000 + [False]
+    cal = fit_kind(scores, hits, target_error=0.005)
+    assert cal.auto_accepts and cal.accepts_score(0.95) and not cal.accepts_score(0.10)
+    assert cal.accepted_error == 0.0
