@@ -241,11 +241,11 @@ def _abandoned(d: Path) -> bool:
             return True
         except PermissionError:  # alive, another user's
             pass
-    try:
-        idle = time.time() - max(p.stat().st_mtime for p in [d, *d.rglob("*")] if p.is_dir())
+    try:  # the other watcher may remove its folder meanwhile: gone is not abandoned
+        latest = max((p.stat().st_mtime for p in [d, *d.rglob("*")] if p.is_dir()), default=None)
     except OSError:
         return False
-    return idle > STALE_CLAIM_SECONDS
+    return latest is not None and time.time() - latest > STALE_CLAIM_SECONDS
 
 
 def _resolved(p: Path) -> Path:

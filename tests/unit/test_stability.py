@@ -125,3 +125,22 @@ def test_name_hash_is_short_and_normalisation_free() -> None:
 def test_clash_names_follow_explorer_style() -> None:
     got = candidates("sub/申請書.pdf")
     assert [next(got) for _ in range(3)] == ["sub/申請書.pdf", "sub/申請書 (2).pdf", "sub/申請書 (3).pdf"]
+
+
+def test_a_claim_folder_that_vanishes_is_not_abandoned(tmp_path: Path) -> None:
+    """Rule: another live watcher removing its (empty) claim folder while we look at it is not
+    a crash of our pass and not a dead watcher's claim (seen on one loaded core)."""
+    import os
+    import socket
+
+    from intake.scan import CLAIM_PREFIX, _abandoned
+
+    host = socket.gethostname().replace("/", "_") or "localhost"
+    gone = tmp_path / f"{CLAIM_PREFIX}{host}-{os.getpid()}"  # a live process, folder already removed
+    assert _abandoned(gone) is False
+    other_host = tmp_path / f"{CLAIM_PREFIX}elsewhere-1"  # another host: decided by idle time only
+    assert _abandoned(other_host) is False
+    other_host.mkdir()
+    assert _abandoned(other_host) is False  # fresh
+    os.utime(other_host, (0, 0))
+    assert _abandoned(other_host) is True  # idle far beyond STALE_CLAIM_SECONDS
