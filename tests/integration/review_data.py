@@ -6,11 +6,17 @@ and by bench/review.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
 from config.settings import Settings
@@ -129,3 +135,42 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def review_process(args: list[str], env: dict[str, str], log_path: Path, ready_url: str
+                   ) -> Iterator[subprocess.Popen[bytes]]:
+    """``yomitori review ARGS`` as a real process of this checkout, once ``ready_url`` answers 200.
+
+    Start-up (and certificate creation) is bounded by 90 s only to catch a hang; the
+    server's log tail is raised if it does not come up. Terminated on exit.
+    """
+    env = {**os.environ, **env, "PYTHONPATH": str(REPO)}  # this checkout, whatever is installed
+    log = log_path.open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "yomitori"), "review", *args],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(ready_url, verify=False, timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            raise RuntimeError("yomitori review did not start: "
+                               + log_path.read_text(errors="replace")[-2000:])
+        time.sleep(0.3)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -14,12 +14,9 @@ The self-signed certificate is trusted by its public key only
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography import x509
 from fastapi.testclient import TestClient
@@ -40,9 +36,8 @@ from review import tls
 from review.app import create_app
 from review.lan import bind_warning, is_loopback_host
 
-from review_data import PASSWORD, add_users, make_repo  # isort: skip
+from review_data import PASSWORD, add_users, make_repo, review_process  # isort: skip
 
-REPO = Path(__file__).resolve().parents[2]
 LAN_NAME = "yomitori.city.lg.jp"
 LAN_IP = "127.0.0.2"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -258,33 +253,10 @@ def test_cookie_secure_false_is_the_documented_plain_http_fallback(browser: Brow
 def https_server(home: Path) -> Iterator[dict[str, Any]]:
     """``yomitori review --self-signed`` as documented, listening on 127.0.0.2 for the LAN name."""
     port = _free_port(LAN_IP)
-    env = {**os.environ, "YOMITORI_HOME": str(home), "PYTHONPATH": str(REPO)}
-    log = (home / "https-server.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "yomitori"), "review", "--host", LAN_IP,
-                             "--port", str(port), "--self-signed", "--name", LAN_NAME],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    cert = home / "tls" / tls.CERT_FILE
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if cert.exists() and httpx.get(f"https://{LAN_IP}:{port}/login", verify=False,
-                                           timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((home / "https-server.log").read_text(errors="replace")[-2000:])
-        time.sleep(0.3)
-    try:
-        yield {"port": port, "cert": cert, "log": home / "https-server.log"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    log = home / "https-server.log"
+    with review_process(["--host", LAN_IP, "--port", str(port), "--self-signed", "--name", LAN_NAME],
+                        {"YOMITORI_HOME": str(home)}, log, f"https://{LAN_IP}:{port}/login"):
+        yield {"port": port, "cert": home / "tls" / tls.CERT_FILE, "log": log}
 
 
 @pytest.mark.slow

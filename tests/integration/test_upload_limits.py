@@ -11,10 +11,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,9 +26,8 @@ from PIL import Image
 from config.settings import Settings
 from review.app import create_app
 
-from review_data import PASSWORD, add_users, make_repo  # isort: skip
+from review_data import PASSWORD, add_users, make_repo, review_process  # isort: skip
 
-REPO = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 FORM_MAX_BYTES = 16 * MB  # review.app.FORM_MAX_BYTES
 
@@ -185,34 +181,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     _, url = make_repo(home)
     add_users(url)
     port = _free_port()
-    env = {**os.environ, "YOMITORI_HOME": str(home), "YOMITORI_UPLOAD_MAX_MB": "20",
-           "YOMITORI_REVIEW_COOKIE_SECURE": "false",  # plain http on 127.0.0.1 with httpx's cookie jar
-           "PYTHONPATH": str(REPO)}  # this checkout, whatever the editable install points at
-    out = (home / "server.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "yomitori"), "review", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    env = {"YOMITORI_HOME": str(home), "YOMITORI_UPLOAD_MAX_MB": "20",
+           "YOMITORI_REVIEW_COOKIE_SECURE": "false"}  # plain http on 127.0.0.1 with httpx's cookie jar
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(base + "/login", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("yomitori review did not start: "
-                               + (home / "server.log").read_text(errors="replace")[-2000:])
-        time.sleep(0.3)
-    try:
+    with review_process(["--port", str(port)], env, home / "server.log", base + "/login") as proc:
         yield {"base": base, "pid": proc.pid, "home": home}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
 
 
 BOUNDARY = "yomitoriTestBoundary7MA4YWxk"
