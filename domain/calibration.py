@@ -11,6 +11,20 @@ Besides the per-kind entries, a calibration may hold per-field entries keyed
 field's own entry is tried before its kind's; empty text fields always use the
 kind's ``:empty`` bucket. A calibration file made before per-field entries
 existed loads unchanged (no ``fields``).
+
+Honesty rules (issue 14): a block's probability is its smoothed hit rate
+(``(hits + 0.5) / (n + 1)``, never 1.0 however many hits it saw); a score below
+the lowest score the calibration saw gets probability 0 (no evidence there);
+a threshold is chosen only where the one-sided 95 % Wilson upper bound of the
+error among accepted calibration fields is at or below the target.
+
+A kind's entry may carry a :class:`SignalModel`: a logistic model over the
+field's signals (:mod:`domain.signals`: engine score, a second reading's
+agreement, alignment and page quality, OMR margin...). Its output, not the raw
+engine score, is then what the isotonic map and the threshold see. Kinds with
+little evidence of their own are fitted in a pooled ``family`` (the kind is a
+feature of the model); the threshold then holds for the family, and each
+kind's own accepted error and bound are recorded beside it.
 """
 
 from __future__ import annotations
@@ -23,12 +37,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from domain.signals import GATED, SCORE, kind_feature
+
 if TYPE_CHECKING:
     from domain.model import FieldSpec, FormTemplate
 
 
-def isotonic_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float], list[float]]:
-    """Pool-adjacent-violators: returns (score knots, probabilities), non-decreasing."""
+def isotonic_blocks(scores: Sequence[float], hits: Sequence[bool]
+                    ) -> list[tuple[float, float, float]]:
+    """Pool-adjacent-violators blocks: (max score, hits, count), scores ascending."""
     pairs = sorted(zip(scores, hits, strict=True), key=lambda t: t[0])
     tied: list[list[float]] = []  # equal scores are one observation group, whatever their order
     for s, h in pairs:
@@ -45,8 +62,28 @@ def isotonic_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[fl
             blocks[-1][0] += hs
             blocks[-1][1] += n
             blocks[-1][2] = sc
-    knots = [b[2] for b in blocks]
-    probs = [b[0] / b[1] for b in blocks]
+    return [(b[2], b[0], b[1]) for b in blocks]
+
+
+def isotonic_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float], list[float]]:
+    """Pool-adjacent-violators: returns (score knots, hit rates), non-decreasing."""
+    blocks = isotonic_blocks(scores, hits)
+    return [b[0] for b in blocks], [b[1] / b[2] for b in blocks]
+
+
+def smoothed_fit(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float], list[float]]:
+    """Isotonic knots with smoothed probabilities that never reach 0 or 1.
+
+    Each block's rate is ``(hits + 0.5) / (n + 1)`` (a Jeffreys-style estimate): a
+    block that saw 40 hits says 0.988, not 1.0. Smoothing can break monotonicity
+    between blocks of different sizes; each probability is then lowered to the
+    next block's (never raised), so the map stays non-decreasing and cautious.
+    """
+    blocks = isotonic_blocks(scores, hits)
+    knots = [b[0] for b in blocks]
+    probs = [(b[1] + 0.5) / (b[2] + 1.0) for b in blocks]
+    for i in range(len(probs) - 2, -1, -1):
+        probs[i] = min(probs[i], probs[i + 1])
     return knots, probs
 
 
@@ -72,6 +109,46 @@ def wilson_lower(errors: int, n: int, z: float = 1.645) -> float:
     return max(0.0, (centre - margin) / denom)
 
 
+class SignalModel(BaseModel):
+    """A logistic model over a field's signals, stored as plain numbers (no pickle).
+
+    ``p = sigmoid(intercept + sum(w * (x - mean) / scale))``; a signal the reading
+    lacks counts as its mean (contributes nothing). Fitted by
+    :mod:`services.calibrate` with scikit-learn; applied here without it.
+    """
+
+    features: list[str]
+    means: list[float]
+    scales: list[float]
+    weights: list[float]
+    intercept: float
+
+    def score(self, signals: Mapping[str, float]) -> float:
+        z = self.intercept
+        for name, mean, scale, w in zip(self.features, self.means, self.scales, self.weights,
+                                        strict=True):
+            x = feature_value(name, signals)
+            if x is None:
+                continue
+            z += w * (x - mean) / (scale or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+LOGIT = "logit:"  # a feature named "logit:score" is the logit of the signal "score"
+
+
+def feature_value(name: str, signals: Mapping[str, float]) -> float | None:
+    """A model feature from the signals (``logit:NAME`` transforms a 0..1 signal), or None."""
+    base = name[len(LOGIT):] if name.startswith(LOGIT) else name
+    x = signals.get(base)
+    if x is None or not math.isfinite(x):
+        return None
+    if name.startswith(LOGIT):
+        p = min(1.0 - 1e-6, max(1e-6, x))
+        return math.log(p / (1.0 - p))
+    return float(x)
+
+
 class KindCalibration(BaseModel):
     knots: list[float]  # upper score of each isotonic block, ascending
     probs: list[float]
@@ -80,6 +157,10 @@ class KindCalibration(BaseModel):
     accepted_share: float = 0.0
     accepted_error: float = 0.0
     accepted_error_upper: float = 1.0
+    # the lowest score the fit saw: below it there is no evidence, so probability 0
+    min_score: float | None = None
+    model: SignalModel | None = None  # None: the engine score alone is the score
+    family: str = ""  # the pooled group whose threshold this kind shares ("" = its own)
 
     @property
     def auto_accepts(self) -> bool:
@@ -87,10 +168,21 @@ class KindCalibration(BaseModel):
         return self.accepted_share > 0.0
 
     def probability(self, score: float) -> float:
-        if not self.knots:
+        if not self.knots or (self.min_score is not None and score < self.min_score):
             return 0.0
         i = bisect.bisect_left(self.knots, score)
         return self.probs[min(i, len(self.probs) - 1)]
+
+    def model_score(self, score: float, signals: Mapping[str, float] | None = None) -> float:
+        """What the isotonic map reads: the model's output, or the engine score without a model."""
+        if self.model is None:
+            return score
+        return self.model.score({**(signals or {}), SCORE: score})
+
+    def assess(self, score: float, signals: Mapping[str, float] | None = None) -> tuple[float, bool]:
+        """(calibrated probability, auto-accept?) from the engine score and the signals."""
+        p = self.probability(self.model_score(score, signals))
+        return p, self.auto_accepts and p >= self.threshold
 
     def accepts_score(self, score: float) -> bool:
         """Would a field of this bucket with this engine score be auto-accepted?"""
@@ -137,6 +229,8 @@ class Calibration(BaseModel):
     kinds: dict[str, KindCalibration]
     fields: dict[str, KindCalibration] = Field(default_factory=dict)  # "template:field" → entry
     note: str = ""
+    # page signal → (low, high) the calibration pages covered; see :meth:`page_gate`
+    page_envelope: dict[str, tuple[float, float]] = Field(default_factory=dict)
     # spec fingerprint → template ids, for callers that do not pass the template (see bind)
     _spec_templates: dict[tuple[object, ...], tuple[str, ...]] = PrivateAttr(default_factory=dict)
 
@@ -161,18 +255,32 @@ class Calibration(BaseModel):
                 unique.append(e)
         return unique
 
-    def assess(self, kind_key: str, score: float,
-               field_keys: Sequence[str] = ()) -> tuple[float | None, bool]:
+    def assess(self, kind_key: str, score: float, field_keys: Sequence[str] = (),
+               signals: Mapping[str, float] | None = None) -> tuple[float | None, bool]:
         """(calibrated probability, auto-accept?) of one field.
 
         With several candidate field keys (a field spec shared by identical templates),
         the most cautious answer wins: lowest probability, accepted only if all accept.
+        ``signals`` feed entries that carry a model (the field's kind is added as a
+        feature); without them such an entry sees the engine score alone.
         """
         entries = self.entries(kind_key, field_keys)
         if not entries:
             return None, False
-        probability = min(e.probability(score) for e in entries)
-        return probability, all(e.accepts_score(score) for e in entries)
+        feats = {**(signals or {}), kind_feature(kind_key.split(":")[0]): 1.0}
+        answers = [e.assess(score, feats) for e in entries]
+        return min(p for p, _ in answers), all(ok for _, ok in answers)
+
+    def page_gate(self, signals: Mapping[str, float]) -> str | None:
+        """The first page signal outside the range the calibration covered, else None."""
+        for name, (low, high) in self.page_envelope.items():
+            x = signals.get(name)
+            if x is None:
+                continue
+            side = GATED.get(name)
+            if (side == "low" and x < low) or (side == "high" and x > high):
+                return name
+        return None
 
     def bind(self, templates: Mapping[str, FormTemplate]) -> Calibration:
         """A copy that can find a field's template from its spec alone.
@@ -200,26 +308,41 @@ class Calibration(BaseModel):
         return [field_key(t, spec.id) for t in self._spec_templates.get(_spec_fingerprint(spec), ())]
 
 
-def fit_kind(scores: Sequence[float], hits: Sequence[bool], target_error: float) -> KindCalibration:
-    """Fit one kind and pick its threshold (1.0 = never auto-accept)."""
-    knots, probs = isotonic_fit(scores, hits)
-    cal = KindCalibration(knots=knots, probs=probs, n=len(scores))
-    calibrated = [cal.probability(s) for s in scores]
+MIN_ACCEPT_PROBABILITY = 0.5
+
+
+def choose_threshold(calibrated: Sequence[float], hits: Sequence[bool], target_error: float
+                     ) -> tuple[float, int, int] | None:
+    """The lowest calibrated probability whose accepted set keeps the error bound ≤ target.
+
+    Returns (threshold, accepted, errors), or None. Whole ties are accepted at once;
+    a block more likely wrong than right (probability below
+    :data:`MIN_ACCEPT_PROBABILITY`) is never a threshold, even where the accepted
+    set's bound would allow it: a field is auto-accepted for being likely right,
+    not for being outnumbered.
+    """
     order = sorted(zip(calibrated, hits, strict=True), key=lambda t: -t[0])
-    best: tuple[float, int, int] | None = None  # threshold, accepted, errors
+    best: tuple[float, int, int] | None = None
     accepted = errors = 0
     i = 0
     while i < len(order):
         p = order[i][0]
-        while i < len(order) and order[i][0] == p:  # accept whole ties at once
+        while i < len(order) and order[i][0] == p:
             accepted += 1
             errors += 0 if order[i][1] else 1
             i += 1
-        # a probability-0 block is never accepted: it must not displace a good threshold above it
-        safe = wilson_upper(errors, accepted) <= target_error * 2 and errors / accepted <= target_error
-        if p > 0.0 and safe:
+        if p >= MIN_ACCEPT_PROBABILITY and wilson_upper(errors, accepted) <= target_error:
             best = (p, accepted, errors)
-    if best is None or best[0] <= 0.0:
+    return best
+
+
+def fit_kind(scores: Sequence[float], hits: Sequence[bool], target_error: float) -> KindCalibration:
+    """Fit one kind on engine scores and pick its threshold (1.0 = never auto-accept)."""
+    knots, probs = smoothed_fit(scores, hits)
+    cal = KindCalibration(knots=knots, probs=probs, n=len(scores),
+                          min_score=min(scores) if scores else None)
+    best = choose_threshold([cal.probability(s) for s in scores], hits, target_error)
+    if best is None:
         return cal
     thr, acc, err = best
     return cal.model_copy(update={

@@ -107,7 +107,9 @@ class ReviewActionKind(StrEnum):
     UNREADABLE = "unreadable"  # nobody can read it; the value stays empty
 
 
-_PAGE_NEEDS_PERSON = frozenset({PageStatus.UNKNOWN_FORM, PageStatus.UNALIGNED, PageStatus.UNREADABLE_IMAGE})
+# Pages a person must look at (the review screen lists them with PAGE_STATUS_JA).
+PAGE_NEEDS_PERSON = frozenset({PageStatus.UNKNOWN_FORM, PageStatus.UNIDENTIFIED, PageStatus.UNALIGNED,
+                               PageStatus.UNREADABLE_IMAGE})
 _FIELD_NEEDS_PERSON = frozenset({FieldStatus.NEEDS_REVIEW, FieldStatus.UNREADABLE})
 
 
@@ -115,14 +117,15 @@ def status_after_reading(pages: list[PageReading]) -> DocumentStatus:
     """``read`` only when nothing needs a person; otherwise ``needs_review``.
 
     A person is needed when the document has no page that was read as a form, when a
-    page is an unknown form / could not be aligned / is an unreadable image, or when a
-    field waits for review or was unreadable. Blank and non-form pages (e.g. a copy of
-    an ID card) do not by themselves need review.
+    page is an unknown form / could not be identified / could not be aligned / is an
+    unreadable image, or when a field waits for review or was unreadable. Blank and
+    non-form pages (positively not a form, e.g. a copy of an ID card) do not by
+    themselves need review.
     """
     if not any(p.status is PageStatus.READ for p in pages):
         return DocumentStatus.NEEDS_REVIEW
     for p in pages:
-        if p.status in _PAGE_NEEDS_PERSON:
+        if p.status in PAGE_NEEDS_PERSON:
             return DocumentStatus.NEEDS_REVIEW
         if any(f.status in _FIELD_NEEDS_PERSON for f in p.fields):
             return DocumentStatus.NEEDS_REVIEW

@@ -326,6 +326,9 @@ class FieldReading(BaseModel):
     status: FieldStatus = FieldStatus.NEEDS_REVIEW
     reason: ReviewReason | None = None
     calibration: str | None = None  # version of the calibration used
+    # What the decision saw besides the engine score (names in domain.signals): a second
+    # reading's agreement, per-character scores, alignment and page quality, OMR margin...
+    signals: dict[str, float] = {}
 
 
 class PageReading(BaseModel):

@@ -68,6 +68,9 @@ class ReviewReason(StrEnum):
     POLICY = "policy"
     CROSS_FIELD = "cross_field"
     NOT_CALIBRATED = "not_calibrated"
+    IMAGE_QUALITY = "image_quality"  # the page is outside the image quality the calibration covered
+    ALIGNMENT = "alignment"  # the page was aligned worse than any calibration page
+    NAME_SPLIT = "name_split"  # the surname / given-name space could not be confirmed
 
 
 REVIEW_REASON_JA: dict[ReviewReason, str] = {
@@ -80,6 +83,9 @@ REVIEW_REASON_JA: dict[ReviewReason, str] = {
     ReviewReason.POLICY: "この項目は必ず職員が確認します",
     ReviewReason.CROSS_FIELD: "他の項目との整合性に問題があります",
     ReviewReason.NOT_CALIBRATED: "信頼度の較正データがないため確認が必要です",
+    ReviewReason.IMAGE_QUALITY: "画像の品質（ぼけ・濃淡・印影など）が想定の範囲外のため確認が必要です",
+    ReviewReason.ALIGNMENT: "用紙の位置合わせの精度が低いため確認が必要です",
+    ReviewReason.NAME_SPLIT: "氏名の姓と名の区切り（空白）を確認してください",
 }
 
 
@@ -88,8 +94,9 @@ class PageStatus(StrEnum):
 
     READ = "read"
     BLANK = "blank"
-    NON_FORM = "non_form"  # e.g. a copy of an ID card sent with the form
-    UNKNOWN_FORM = "unknown_form"
+    NON_FORM = "non_form"  # positively not a form: e.g. a copy of an ID card sent with the form
+    UNKNOWN_FORM = "unknown_form"  # a form, but not one of the templates (its QR or marks say so)
+    UNIDENTIFIED = "unidentified"  # looks like a form (or might be one) but could not be told which
     UNALIGNED = "unaligned"  # a form, but it could not be mapped safely
     UNREADABLE_IMAGE = "unreadable_image"  # too small, empty, corrupt
 
@@ -99,8 +106,20 @@ PAGE_STATUS_JA: dict[PageStatus, str] = {
     PageStatus.BLANK: "白紙のページです",
     PageStatus.NON_FORM: "帳票ではないページです（本人確認書類の写しなど）",
     PageStatus.UNKNOWN_FORM: "登録されていない帳票です",
+    PageStatus.UNIDENTIFIED: "帳票の種類を判定できませんでした（職員が確認します）",
     PageStatus.UNALIGNED: "帳票の位置合わせができませんでした",
     PageStatus.UNREADABLE_IMAGE: "画像が小さすぎるか壊れているため読み取れません",
+}
+
+# Short labels for table headers and counts (reports, run summaries).
+PAGE_STATUS_SHORT_JA: dict[PageStatus, str] = {
+    PageStatus.READ: "読み取り済み",
+    PageStatus.BLANK: "白紙",
+    PageStatus.NON_FORM: "帳票以外",
+    PageStatus.UNKNOWN_FORM: "未登録の帳票",
+    PageStatus.UNIDENTIFIED: "種類を判定できない",
+    PageStatus.UNALIGNED: "位置合わせ不可",
+    PageStatus.UNREADABLE_IMAGE: "画像不良",
 }
 
 
@@ -127,6 +146,7 @@ class IssueCode(StrEnum):
     UNKNOWN_OPTION = "unknown_option"
     AMBIGUOUS_MARK = "ambiguous_mark"
     CROSS_FIELD = "cross_field"
+    NAME_SPLIT = "name_split"
 
 
 ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
@@ -135,6 +155,7 @@ ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
     IssueCode.MULTIPLE_MARKS: ReviewReason.MULTIPLE_MARKS,
     IssueCode.AMBIGUOUS_MARK: ReviewReason.LOW_CONFIDENCE,
     IssueCode.CROSS_FIELD: ReviewReason.CROSS_FIELD,
+    IssueCode.NAME_SPLIT: ReviewReason.NAME_SPLIT,
     IssueCode.FUTURE_DATE: ReviewReason.CROSS_FIELD,
     IssueCode.DATE_TOO_EARLY: ReviewReason.CROSS_FIELD,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.calibration import Calibration
 from domain.model import FieldReading, FieldSpec
+from domain.signals import ALIGN_QUALITY
 from domain.status import FieldStatus, ReviewPolicy, ReviewReason, reason_for_issue
 
 
@@ -25,7 +26,9 @@ def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | No
 
     A field is auto-accepted only when (1) its template policy allows it,
     (2) no rule found an issue and (3) its calibrated probability clears the
-    threshold chosen for the target error. Anything else names its reason.
+    threshold chosen for the target error, and (4) its page lies inside the image
+    quality and alignment the calibration covered (the page gate: outside it the
+    field scores say nothing). Anything else names its reason.
     The field's own calibration entry (``template:field``, learnt from staff
     confirmations) is used before its kind's; without ``template_id`` the
     template is found from the spec when the calibration was bound to the
@@ -36,7 +39,9 @@ def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | No
     accepted = False
     if calibration is not None:
         field_keys = [] if is_empty_key(key) else calibration.field_keys(spec, template_id)
-        probability, accepted = calibration.assess(key, reading.confidence, field_keys)
+        probability, accepted = calibration.assess(key, reading.confidence, field_keys,
+                                                   reading.signals)
+    gate = calibration.page_gate(reading.signals) if calibration is not None else None
     update: dict[str, object] = {
         "probability": probability,
         "calibration": calibration.version if calibration else None,
@@ -48,6 +53,8 @@ def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | No
         update["reason"] = ReviewReason.POLICY
     elif calibration is None or probability is None:
         update["reason"] = ReviewReason.NOT_CALIBRATED
+    elif gate is not None:
+        update["reason"] = ReviewReason.ALIGNMENT if gate == ALIGN_QUALITY else ReviewReason.IMAGE_QUALITY
     elif accepted:
         update["status"] = FieldStatus.AUTO_ACCEPTED
         update["reason"] = None

@@ -48,6 +48,7 @@ def read_one(path: str, out_dir: str) -> dict[str, Any]:
         "error": data.get("error"),
         "pages": len(pages),
         "forms": sum(p.status is PageStatus.READ for p in pages),
+        "page_statuses": {s.value: n for s in PageStatus if (n := sum(p.status is s for p in pages))},
         "fields": len(fields),
         "auto": sum(f.status is FieldStatus.AUTO_ACCEPTED for f in fields),
         "seconds": round(sum(p.seconds for p in pages), 2),

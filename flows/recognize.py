@@ -27,6 +27,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from domain.errors import ApplicationError
+from domain.status import PAGE_STATUS_SHORT_JA, PageStatus
 from flows.intake import repository, retry_on, run_name, settings
 from services.worker import ProcessResult, WorkerStats, new_worker_id, process_document, release_document
 
@@ -81,22 +82,30 @@ def _forms(forms: Counter[str]) -> str:
     return ", ".join(f"{t} {n}" for t, n in sorted(forms.items())) or "-"
 
 
+def _other_pages(page_statuses: Counter[str]) -> str:
+    """Pages not read as a form, by status (Japanese short label): an unidentified page shows."""
+    return ", ".join(f"{PAGE_STATUS_SHORT_JA[PageStatus(c)]} {n}" for c, n in sorted(page_statuses.items())
+                     if c != PageStatus.READ.value and n) or "-"
+
+
 def recognize_markdown(by_batch: dict[int | None, WorkerStats], total: WorkerStats) -> str:
-    head = ("| バッチ (batch) | 書類 | ページ | 帳票別 (forms by template) | 自動確定 (auto) "
-            "| 確認へ (review) | 隔離 (quarantined) | 再試行 (released) |\n"
-            "|---|---:|---:|---|---:|---:|---|---:|\n")
+    head = ("| バッチ (batch) | 書類 | ページ | 帳票別 (forms by template) | 帳票以外のページ (other pages) "
+            "| 自動確定 (auto) | 確認へ (review) | 隔離 (quarantined) | 再試行 (released) |\n"
+            "|---|---:|---:|---|---|---:|---:|---|---:|\n")
     rows = []
     for batch, st in [*sorted(by_batch.items(), key=lambda kv: kv[0] or 0), ("合計", total)]:
         released = st.statuses.get("received", 0) + st.statuses.get("failed", 0)
         q = ", ".join(f"{c} {n}" for c, n in sorted(st.quarantined.items())) or "0"
-        rows.append(f"| {batch} | {st.documents} | {st.pages} | {_forms(st.forms)} | {st.fields_auto} "
+        rows.append(f"| {batch} | {st.documents} | {st.pages} | {_forms(st.forms)} "
+                    f"| {_other_pages(st.page_statuses)} | {st.fields_auto} "
                     f"| {st.fields_review} | {q} | {released} |")
     return "# 読み取り結果 (recognize)\n\n" + head + "\n".join(rows) + "\n"
 
 
 def summary(stats: WorkerStats) -> dict[str, Any]:
     return {"worker": stats.worker, "documents": stats.documents, "pages": stats.pages,
-            "forms": dict(stats.forms), "fields_auto": stats.fields_auto,
+            "forms": dict(stats.forms), "page_statuses": dict(stats.page_statuses),
+            "fields_auto": stats.fields_auto,
             "fields_review": stats.fields_review, "quarantined": dict(stats.quarantined),
             "statuses": dict(stats.statuses), "processed": sorted(stats.processed)}
 

@@ -129,8 +129,13 @@ def load_pages(path: Path, dpi: int = PDF_RENDER_DPI, limits: PageLimits = DEFAU
     return list(iter_pages(path, dpi, limits))
 
 
-def iter_pages(path: Path, dpi: int = PDF_RENDER_DPI, limits: PageLimits = DEFAULT_LIMITS
-               ) -> Iterator[np.ndarray]:
+def iter_pages(path: Path, dpi: int = PDF_RENDER_DPI, limits: PageLimits = DEFAULT_LIMITS,
+               colour: bool = False) -> Iterator[np.ndarray]:
+    """Pages as uint8 gray arrays; with ``colour``, a page with colour on it as BGR.
+
+    The reader wants colour where there is some: a red seal or a colour pen can then be
+    told from black ink (and dropped or weighed) instead of becoming grey strokes.
+    """
     with open_regular(path) as f:
         head = f.read(16)
         if not head:
@@ -140,12 +145,28 @@ def iter_pages(path: Path, dpi: int = PDF_RENDER_DPI, limits: PageLimits = DEFAU
             raise unsupported_type()
         f.seek(0)
         if kind == "pdf":
-            yield from _pdf_pages(f.read(), dpi, limits)
+            yield from _pdf_pages(f.read(), dpi, limits, colour)
         else:
-            yield from _image_pages(f, limits)
+            yield from _image_pages(f, limits, colour)
 
 
-def _pdf_pages(data: bytes, dpi: int, limits: PageLimits) -> Iterator[np.ndarray]:
+COLOUR_SPREAD = 40  # max - min over B, G, R above this: a coloured pixel
+COLOUR_SHARE = 0.0005  # a page with fewer coloured pixels than this is gray
+
+
+def _gray_or_colour(rgb: Image.Image, colour: bool) -> np.ndarray:
+    """Gray, unless ``colour`` is asked for and the page has colour on it (then BGR)."""
+    if not colour or rgb.mode == "L":
+        return np.array(rgb.convert("L"))
+    arr = np.array(rgb.convert("RGB"))
+    small = arr[::4, ::4].astype(np.int16)
+    spread = small.max(axis=2) - small.min(axis=2)
+    if float((spread > COLOUR_SPREAD).mean()) < COLOUR_SHARE:
+        return np.array(rgb.convert("L"))
+    return np.ascontiguousarray(arr[:, :, ::-1])
+
+
+def _pdf_pages(data: bytes, dpi: int, limits: PageLimits, colour: bool = False) -> Iterator[np.ndarray]:
     import pypdfium2 as pdfium
 
     try:
@@ -168,8 +189,8 @@ def _pdf_pages(data: bytes, dpi: int, limits: PageLimits) -> Iterator[np.ndarray
             limits.check_pdf_page(i + 1, *_page_size(pdf, i), dpi=dpi)
         for i in range(len(pdf)):
             page = pdf[i]
-            bitmap = page.render(scale=dpi / 72, grayscale=True)
-            arr = np.array(bitmap.to_pil().convert("L"))
+            bitmap = page.render(scale=dpi / 72, grayscale=not colour)
+            arr = _gray_or_colour(bitmap.to_pil(), colour)
             page.close()
             yield arr
     finally:
@@ -188,13 +209,15 @@ def _page_size(pdf: PdfDocument, index: int) -> tuple[float, float]:
     return float(width), float(height)
 
 
-def _image_pages(f: IO[bytes], limits: PageLimits) -> Iterator[np.ndarray]:
+def _image_pages(f: IO[bytes], limits: PageLimits, colour: bool = False) -> Iterator[np.ndarray]:
     try:
         img = Image.open(f)
         limits.check_count(getattr(img, "n_frames", 1))
         for n, frame in enumerate(ImageSequence.Iterator(img), 1):
             limits.check_pixels(n, *frame.size)  # from the header: nothing decoded yet
-            yield np.array(frame.convert("L"))
+            gray_modes = ("1", "L", "LA", "I", "I;16", "F")
+            yield (np.array(frame.convert("L")) if frame.mode in gray_modes
+                   else _gray_or_colour(frame, colour))
     except Image.DecompressionBombError:
         raise BusinessError("image too many pixels (Pillow's limit)",
                             "画像が大きすぎるため読み取れません", "too_many_pixels") from None

@@ -160,16 +160,20 @@ class Run:
 
 def run_weeks(seed: int, *, weeks: int = 8, documents: int = 800, window: int = 4,
               poison_week: int | None = 4, target_error: float = 0.005, factory_documents: int = 300,
-              truth_documents: int = 1000, exclude_flagged: bool = True) -> Run:
+              truth_documents: int = 1000, exclude_flagged: bool = True,
+              factory_target: float | None = None) -> Run:
     """Weeks of use: read, review, learn weekly over the last ``window`` weeks, promote past the gate.
 
     When the audit flags a batch, the admin (simulated) leaves it out of later runs
-    (``yomitori learn --exclude-batch N``) if ``exclude_flagged``.
+    (``yomitori learn --exclude-batch N``) if ``exclude_flagged``. ``factory_target``
+    fits the factory calibration to a looser target than the one learning keeps (a
+    factory that promised more than it saw, as before issue 14), so that learning has
+    something to tighten.
     """
     from learning.run import learn
 
     sim = Simulator(seed)
-    factory = current = sim.factory(factory_documents, target_error)
+    factory = current = sim.factory(factory_documents, factory_target or target_error)
     history: list[list[Read]] = []
     excluded: set[int] = set()
     out: list[Week] = []

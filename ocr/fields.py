@@ -2,39 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import cache
 
 import cv2
 import numpy as np
 
+from domain import signals as sig
 from domain.model import FieldReading, FieldSpec, FormTemplate
 from domain.status import FieldKind
 from domain.triage import triage
 from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
 from ocr import omr, segment
 from ocr.crop import remove_box_lines, tight_ink_bbox
+from ocr.digits import DigitReader, agreement, exact_agreement
+from ocr.name_fields import check_names
 from ocr.reader import Reader
+from ocr.recognizer import TextResult
 
 CHECKED = "checked"
 
 
-def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: Reader) -> list[FieldReading]:
-    """Read every field of one aligned page, then apply cross-field rules and triage."""
+def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: Reader,
+                page_signals: Mapping[str, float] | None = None) -> list[FieldReading]:
+    """Read every field of one aligned page, then apply cross-field rules and triage.
+
+    ``page_signals`` (alignment and image quality, :mod:`ocr.quality`) are recorded on
+    every field beside the field's own signals, for the calibration and the page gate.
+    """
     specs = template.fields_on(page_no)
     blank = reader.blank(template, page_no)
     readings: dict[str, FieldReading] = {}
+    field_signals: dict[str, dict[str, float]] = {}
+    second_texts: dict[str, str] = {}
     for spec in specs:
         if spec.is_mark:
             readings[spec.id] = _read_marks(page, blank, spec, reader)
+            field_signals[spec.id] = _mark_signals(readings[spec.id])
     text_specs = [s for s in specs if not s.is_mark]
     crops: list[np.ndarray] = []
     alphabets: list[str | None] = []
     plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
     for spec in text_specs:
-        crop, bbox = _text_crop(page, blank, spec, reader, keep_printed=_printed_part(template, spec))
+        crop, bbox, edge = _text_crop(page, blank, spec, reader,
+                                      keep_printed=_printed_part(template, spec))
+        field_signals[spec.id] = {sig.EDGE_INK: edge}
         if crop is None:
             readings[spec.id] = _finish_text(spec, "", 0.99, bbox, readings)
             continue
+        if spec.kind in SECOND_READ_KINDS:  # a second, independent reading of the digits
+            second = _digit_reader().read(crop)
+            second_texts[spec.id] = second.text
+            field_signals[spec.id][sig.SECOND_CONF] = round(second.min_confidence, 5)
         lines = []
         for piece_line in _pieces(crop, spec.kind):
             idx = []
@@ -50,6 +70,12 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
             text = "\n".join("\u3000".join(results[i].text for i in line) for line in lines)
             conf = float(np.prod([results[i].confidence for line in lines for i in line]))
             readings[spec.id] = _finish_text(spec, text, conf, bbox, readings)
+            field_signals[spec.id].update(_text_signals([results[i] for line in lines for i in line]))
+            if spec.id in second_texts:
+                field_signals[spec.id][sig.AGREE] = round(agreement(text, second_texts[spec.id]), 4)
+                field_signals[spec.id][sig.AGREE_EXACT] = float(
+                    exact_agreement(text, second_texts[spec.id]))
+    check_names(specs, readings)
     values = {k: r.value for k, r in readings.items()}
     for issue in cross_field_issues(template, values, reader.today):
         if issue.field_id in readings:
@@ -57,8 +83,46 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
             readings[issue.field_id] = r.model_copy(update={"issues": [*r.issues, issue]})
     out = []
     for spec in specs:
-        out.append(triage(readings[spec.id], spec, reader.calibration))
+        r = readings[spec.id]
+        found = {**(page_signals or {}), **field_signals.get(spec.id, {}), sig.SCORE: r.confidence}
+        out.append(triage(r.model_copy(update={"signals": found}), spec, reader.calibration))
     return out
+
+
+# digit-bearing kinds get a second, independent reading (ocr.digits, trained on real
+# handwritten digits); its agreement with the recogniser is a calibration signal
+SECOND_READ_KINDS = (FieldKind.DIGITS, FieldKind.AMOUNT, FieldKind.PHONE, FieldKind.POSTAL_CODE,
+                     FieldKind.MY_NUMBER, FieldKind.WAREKI_DATE)
+
+
+@cache
+def _digit_reader() -> DigitReader:
+    return DigitReader()
+
+
+def _text_signals(results: Sequence[TextResult]) -> dict[str, float]:
+    """Per-character evidence of a text reading (all pieces of the field together)."""
+    chars = [c for r in results for c in r.char_confidences]
+    return {
+        sig.MIN_CHAR: round(min(chars), 5) if chars else 0.0,
+        sig.MEAN_CHAR: round(float(np.mean(chars)), 5) if chars else 0.0,
+        sig.N_CHARS: float(len(chars)),
+        sig.OUTSIDE: round(max((r.outside_mass for r in results), default=0.0), 5),
+    }
+
+
+def _mark_signals(reading: FieldReading) -> dict[str, float]:
+    """OMR margin: how far the decision is from its nearest alternative."""
+    probs = sorted(reading.option_scores.values(), reverse=True)
+    if len(probs) == 1:
+        margin = abs(probs[0] - 0.5) * 2
+    elif probs:
+        margin = probs[0] - probs[1]
+        if reading.kind is FieldKind.MULTI_CHOICE:  # every option is its own yes/no
+            margin = min(abs(p - 0.5) * 2 for p in probs)
+    else:
+        margin = 0.0
+    return {sig.OMR_MARGIN: round(float(margin), 5)}
 
 
 MIN_NEW_INK_PX_PER_MM2 = 0.02  # new-ink pixels per mm² of box at 200 dpi, below = empty
@@ -76,15 +140,18 @@ def _printed_part(template: FormTemplate, spec: FieldSpec) -> bool:
 
 
 def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader,
-               keep_printed: bool = False) -> tuple[np.ndarray | None, tuple[int, int, int, int]]:
+               keep_printed: bool = False
+               ) -> tuple[np.ndarray | None, tuple[int, int, int, int], float]:
     """The field's handwriting, with the printed form (box lines, labels) removed.
 
     Emptiness is decided against the blank form: only ink the blank form does not
     have counts, so leftovers of a printed box never read as "一" or "_".
     ``keep_printed``: printed characters between the written parts stay (rules go).
+    Also returns the share of new ink outside the box itself (writing over the edge).
     """
     margin = reader.px(1.2)
-    x0, y0, x1, y1 = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
+    box = reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)
+    x0, y0, x1, y1 = box
     x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
     x1, y1 = min(page.shape[1], x1 + margin), min(page.shape[0], y1 + margin)
     bbox = (x0, y0, x1 - x0, y1 - y0)
@@ -93,8 +160,12 @@ def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Rea
     new_ink = cv2.morphologyEx(((region < 150) & ~printed).astype(np.uint8), cv2.MORPH_OPEN,
                                np.ones((2, 2), np.uint8))
     area_mm2 = spec.box.w * spec.box.h
-    if int(new_ink.sum()) < max(30, MIN_NEW_INK_PX_PER_MM2 * area_mm2 * (reader.dpi / 200) ** 2):
-        return None, bbox
+    ink_px = int(new_ink.sum())
+    if ink_px < max(30, MIN_NEW_INK_PX_PER_MM2 * area_mm2 * (reader.dpi / 200) ** 2):
+        return None, bbox, 0.0
+    ix0, iy0, ix1, iy1 = (max(0, v - o) for v, o in zip(box, (x0, y0, x0, y0), strict=True))
+    within = int(new_ink[iy0:iy1, ix0:ix1].sum())
+    edge = round(1.0 - within / ink_px, 5)
     cleaned = remove_box_lines(region)
     erase = printed & (cleaned < 200) & ~_near(new_ink)
     written = np.flatnonzero(new_ink.any(axis=0)) if keep_printed else np.zeros(0, np.intp)
@@ -105,12 +176,12 @@ def _text_crop(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Rea
     cleaned = np.where(erase, 255, cleaned).astype(np.uint8)
     tight = tight_ink_bbox(cleaned, margin_px=reader.px(1.0))
     if tight is None:
-        return None, bbox
+        return None, bbox, edge
     tx0, ty0, tx1, ty1 = tight
     if written.size:  # not the printed era before the numbers nor 日 after them
         tx0 = max(tx0, written[0] - reader.px(1.0))
         tx1 = min(tx1, written[-1] + 1 + reader.px(1.0))
-    return cleaned[ty0:ty1, tx0:tx1], bbox
+    return cleaned[ty0:ty1, tx0:tx1], bbox, edge
 
 
 def _near(mask: np.ndarray) -> np.ndarray:

@@ -23,7 +23,11 @@ PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 on the canonical page
 FILL_MID, FILL_SLOPE = 0.035, 200.0
 RING_MID, RING_SLOPE = 0.025, 240.0
 CORRECTION_CONFIDENCE = 0.6  # a cancelled box is read, but a person confirms it
-FILLED = 0.55  # interior this dark = a filled box (a correction when another box is marked)
+FILLED = 0.55  # interior this dark = a filled box (a correction when another box is clearly marked)
+# Another box must be clearly marked for a filled box to be a correction: an empty box
+# with a little noise or spill sits near 0.5 (measured 0.515 beside a solid fill) and
+# must not turn a person's filled mark into "cancelled".
+CLEAR_MARK = 0.9
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,33 @@ class MarkDecision:
     probabilities: list[float]  # per option, after the correction rule
     corrected: list[int]  # filled boxes read as "cancelled"
     confidence: float  # probability that the whole decision is right
+    single: bool = True  # one answer expected (checkbox, choice); False: multi-choice
+
+    @property
+    def margin(self) -> float:
+        """How far the decision is from its nearest alternative, 0..1 (for the calibration).
+
+        Choice: best minus second-best option probability. Checkbox (one box):
+        ``|p - 0.5| * 2``. Multi-choice (every option its own yes/no): the smallest
+        ``|p - 0.5| * 2`` over the options. Same definition as ``domain.signals.OMR_MARGIN``.
+        """
+        probs = sorted(self.probabilities, reverse=True)
+        if not probs:
+            return 0.0
+        if len(probs) == 1 or not self.single:
+            return min(abs(p - 0.5) * 2 for p in probs)
+        return probs[0] - probs[1]
 
 
 def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> MarkDecision:
     """Apply the correction rule and turn per-box measures into a decision.
 
-    A filled box next to another (non-filled) mark is a correction: people fill
-    a box to cancel it (the SDAPS convention). A lone filled box is a mark.
+    A filled box is a correction (people fill a box to cancel it, the SDAPS
+    convention) only when another box is *clearly* marked (probability at least
+    :data:`CLEAR_MARK`, and not itself filled); a filled box beside boxes that are
+    empty or only borderline is a person's mark. Both facts are the boxes' own ink:
+    the filled box's interior dark enough to be a fill (:data:`FILLED`), the other
+    box's ink well above anything an empty box shows.
     ``relative`` > 0 (circled labels set side by side): an option whose new ink
     is under ``relative`` x the strongest option's is the strongest circle's
     spill, not a mark of its own.
@@ -109,10 +133,10 @@ def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> 
     if relative > 0 and measures:
         top = max(m.fill for m in measures)
         probs = [0.0 if m.fill < relative * top else p for m, p in zip(measures, probs, strict=True)]
-    ticks = [i for i, m in enumerate(measures) if m.probability >= 0.5 and not m.filled]
+    clear = [i for i, m in enumerate(measures) if probs[i] >= CLEAR_MARK and not m.filled]
     filled = [i for i, m in enumerate(measures) if m.filled]
     corrected: list[int] = []
-    if ticks and filled:
+    if clear and filled:
         corrected = filled
         for i in filled:
             probs[i] = 0.0 if measures[i].fill > 0.8 else min(probs[i], 0.3)
@@ -124,4 +148,4 @@ def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> 
         confidence = min(confidence, 0.5)
     if corrected:
         confidence = min(confidence, CORRECTION_CONFIDENCE)
-    return MarkDecision(marked, probs, corrected, confidence)
+    return MarkDecision(marked, probs, corrected, confidence, single and len(measures) > 0)

@@ -2,7 +2,14 @@
 
 QR first (it names the version), else the page's printed structure against every
 usable template page. A page that is none of them comes back as a PageReading
-saying why.
+saying why:
+
+* ``unknown_form``: positive evidence of a form we do not know (its QR names no
+  usable template; or our corner marks are there but the layout matches none);
+* ``non_form``: positive evidence that it is not a form at all (a card-shaped ID
+  copy, or little ink and no form structure: :mod:`ocr.page_kind`);
+* ``unidentified``: everything else. A form photographed with its corners cut off
+  looks like "no QR, no marks, no print match" too, so it goes to a person.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import numpy as np
 
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
-from ocr import identify
+from ocr import identify, page_kind
 from ocr.reader import Reader
 
 log = logging.getLogger(__name__)
@@ -27,9 +34,6 @@ def page_status(index: int, status: PageStatus, reason: str, **kw: object) -> Pa
 
 MIN_STRUCTURE_SCORE = 0.45  # correlation of printed structure with the blank form
 MIN_STRUCTURE_MARGIN = 0.08  # over the best other template page
-# Below this a page aligned by its print alone is not form-like at all (an ID copy,
-# a letter): measured 0.02-0.15 for ID copies against a ruled city form, 0.8+ for its scans.
-MIN_FORMLIKE_SCORE = 0.25
 
 
 def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
@@ -49,18 +53,24 @@ def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
             return page_status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")
         return template, ident, qr.rotation
     match = identify.match_structure(gray, reader.structure_candidates())
-    if match is None:
-        return page_status(index, PageStatus.NON_FORM, "no form identifier and no registration marks")
-    if not match.by_marks and match.score < MIN_FORMLIKE_SCORE:
-        return page_status(index, PageStatus.NON_FORM,
-                       f"no form identifier and the print matches no form (score {match.score:.2f})")
-    if match.score < MIN_STRUCTURE_SCORE or match.margin < MIN_STRUCTURE_MARGIN:
-        found = "marks found but layout" if match.by_marks else "layout"
+    if match is not None and match.by_marks and match.score < MIN_STRUCTURE_SCORE:
         return page_status(index, PageStatus.UNKNOWN_FORM,
-                       f"{found} matches no template (score {match.score:.2f}, "
-                       f"margin {match.margin:.2f})")
+                           f"marks found but layout matches no template (score {match.score:.2f})")
+    if match is None or match.score < MIN_STRUCTURE_SCORE:
+        return not_identified(gray, index, None if match is None else match.score)
+    if match.margin < MIN_STRUCTURE_MARGIN:
+        return page_status(index, PageStatus.UNIDENTIFIED,
+                           f"layout matches more than one template page (score {match.score:.2f}, "
+                           f"margin {match.margin:.2f})")
     log.info("identified by structure: %s v%d page %d (score %.2f, margin %.2f)",
              match.identity.template_id, match.identity.version, match.identity.page,
              match.score, match.margin)
     template = reader.all_versions()[(match.identity.template_id, match.identity.version)]
     return template, match.identity, match.rotation
+
+
+def not_identified(gray: np.ndarray, index: int, structure_score: float | None) -> PageReading:
+    """No QR, no marks, no print match: ``non_form`` only on positive evidence, else ``unidentified``."""
+    kind = page_kind.assess(gray, structure_score)
+    status = PageStatus.NON_FORM if kind.non_form else PageStatus.UNIDENTIFIED
+    return page_status(index, status, f"no form identifier and no template match: {kind.reason}")

@@ -13,9 +13,10 @@ import time
 import cv2
 import numpy as np
 
+from domain import signals as sig
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
-from ocr import align, preprocess
+from ocr import align, preprocess, quality
 from ocr.fields import read_fields
 from ocr.page_identity import identify_page, page_status
 from ocr.reader import Reader
@@ -54,7 +55,6 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     template, ident, rotation = found
     upright = preprocess.rotate_quadrant(gray, rotation)
     upright = preprocess.normalize_contrast(upright)
-    page_spec = template.page(ident.page)
     base = {"template_id": template.id, "template_version": template.version,
             "page_number": ident.page, "orientation": rotation}
     al = align_page(upright, template, ident.page, reader)
@@ -65,9 +65,12 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     width = reader.px(template.page_size_mm[0])
     height = reader.px(template.page_size_mm[1])
     page = preprocess.denoise(align.warp(upright, al, (width, height)))
-    if page_spec.reference_image is not None:  # compared with a cleaned scan: white paper too
-        page = flatten_paper(page)
-    fields = read_fields(page, template, ident.page, reader)
+    # every box is compared with a blank of white paper: grey, shaded or photographed
+    # paper must be white too, or it reads as "new ink" (a city's scanned blank, a photo)
+    page = flatten_paper(page)
+    page_signals = {**quality.page_quality(image, gray), sig.ALIGN_QUALITY: round(al.quality, 4),
+                    sig.ALIGN_BY_MARKS: 1.0 if al.method == "marks" else 0.0}
+    fields = read_fields(page, template, ident.page, reader, page_signals)
     reading = PageReading(index=index, status=PageStatus.READ, reason=al.detail,
                           skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
                           fields=fields, **base)

@@ -5,6 +5,8 @@ How each number is computed (also printed in the report, :data:`METHOD_JA`):
 * 書類 / ページ: documents received and page rows stored; a day is the Japan-time date
   the document was received.
 * 帳票: pages read as page 1 of a template (one filled form each), per template id.
+* ページ:<状態>: pages not read as a form, by page status (白紙, 帳票以外, 種類を判定できない…);
+  an unidentified page is counted here, never dropped silently.
 * 自動確定率 (straight-through rate): auto-accepted fields / all fields.
 * 修正 by field kind: ReviewAction rows with action ``correct``.
 * 確認作業時間: per reviewer, the intervals between consecutive actions that are at
@@ -26,7 +28,7 @@ from datetime import timedelta, timezone
 import pandas as pd
 
 from domain.status import FIELD_KIND_JA as KIND_JA
-from domain.status import FieldStatus, PageStatus
+from domain.status import PAGE_STATUS_SHORT_JA, FieldStatus, PageStatus
 from reports.data import Activity
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -34,6 +36,8 @@ IDLE_MINUTES = 5.0
 METHOD_JA: list[str] = [
     "書類・ページ: 受け付けた書類と保存されたページの数。日別は書類を受け付けた日（日本時間）で数えます。",
     "帳票: テンプレートの1ページ目として読み取ったページの数（記入済みの帳票1枚につき1件）。",
+    "ページ:（状態）: 帳票として読み取らなかったページの数を状態別に数えたもの"
+    "（白紙・帳票以外・種類を判定できない など。判定できないページは職員が確認します）。",
     "自動確定率: 自動確定した項目 ÷ 全項目。",
     "修正: 職員が値を修正した項目（確認記録 ReviewAction の「修正」）。",
     f"確認作業(分): 職員ごとに連続する操作の間隔のうち {IDLE_MINUTES:g} 分以内のものの合計"
@@ -128,6 +132,25 @@ def _forms(a: Activity, key: str) -> pd.DataFrame:
     return table
 
 
+def _page_statuses(a: Activity, key: str) -> pd.DataFrame:
+    """Pages not read as a form, per page status (columns ``ページ:<short Japanese label>``)."""
+    p = a.pages[a.pages["page_status"] != PageStatus.READ.value]
+    if p.empty:
+        return pd.DataFrame(index=pd.Index([], name=key))
+    table = p.groupby([key, "page_status"]).size().unstack(fill_value=0)
+    order = {s.value: i for i, s in enumerate(PageStatus)}
+    table = table[sorted(table.columns, key=lambda c: order.get(str(c), 99))]
+    table.columns = [f"ページ:{_status_label(str(c))}" for c in table.columns]
+    return table
+
+
+def _status_label(code: str) -> str:
+    try:
+        return PAGE_STATUS_SHORT_JA[PageStatus(code)]
+    except ValueError:  # a code this version does not know: shown as stored
+        return code
+
+
 def by_kind(a: Activity) -> pd.DataFrame:
     """Per field kind: fields, auto-accepted, and what reviewers did."""
     f = a.fields
@@ -155,15 +178,16 @@ def operations(a: Activity, manual_seconds_per_field: float = 12.0) -> Operation
     dated = Activity(a.batches, docs, pages, fields, reviews, entries)
     s = manual_seconds_per_field
 
-    per_batch = _table(dated, "batch_id", s).join(_forms(dated, "batch_id")).fillna(0)
+    per_batch = (_table(dated, "batch_id", s).join(_forms(dated, "batch_id"))
+                 .join(_page_statuses(dated, "batch_id")).fillna(0))
     names = a.batches.set_index("batch_id")
     per_batch.insert(0, "作成日時", [_local(names["created_at"].get(b)) for b in per_batch.index])
     per_batch.insert(0, "バッチ名", [str(names["name"].get(b, "")) for b in per_batch.index])
     per_batch.index.name = "バッチ"
-    per_day = _table(dated, "day", s).join(_forms(dated, "day")).fillna(0)
+    per_day = _table(dated, "day", s).join(_forms(dated, "day")).join(_page_statuses(dated, "day")).fillna(0)
     per_day.index.name = "日付"
     for t in (per_batch, per_day):
-        for c in [c for c in t.columns if c.startswith("帳票:")]:
+        for c in [c for c in t.columns if c.startswith(("帳票:", "ページ:"))]:
             t[c] = t[c].astype(int)
     notes = [f"削減時間は、全項目を手入力した場合の時間（項目数 × {s:g} 秒）から、確認作業時間と"
              f"確認待ち項目の手入力時間（件数 × {s:g} 秒）を引いた見込みです"

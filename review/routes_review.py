@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from domain.errors import BusinessError
-from domain.lifecycle import DOCUMENT_STATUS_JA
+from domain.lifecycle import DOCUMENT_STATUS_JA, PAGE_NEEDS_PERSON
 from domain.mynumber import mask_my_number
-from domain.status import FieldKind
+from domain.status import PAGE_STATUS_JA, FieldKind, PageStatus
 from review.auth import Conflict, Ctx, Forbidden, ctx_of, require, require_post
 from review.confirm import build_views, decide, needs_person
 from review.entry_trigger import after_confirmation
+from store.models import Page
 from store.users import Role, SessionInfo
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,25 @@ def _render(request: Request, ctx: Ctx, info: SessionInfo, doc_id: int, version:
     return ctx.pages.TemplateResponse(request, "confirm.html", {
         "user": info.account, "csrf": info.csrf_token, "doc": doc, "form": form, "views": views,
         "version": version, "errors": errors, "message": message, "reasons": RETURN_REASONS,
-        "page_ids": [p.id for p in pages if p.image_path]}, status_code=status)
+        "page_ids": [p.id for p in pages if p.image_path], "page_notes": page_notes(pages)},
+        status_code=status)
+
+
+def page_notes(pages: Sequence[Page]) -> list[tuple[int, str, int | None]]:
+    """Pages a person must look at (unidentified, unknown form, ...): number, why (Japanese), page id.
+
+    Without this a document held in review only for such a page shows nothing to do.
+    """
+    out = []
+    for p in pages:
+        try:
+            status = PageStatus(p.status)
+        except ValueError:  # a code this version does not know: a person looks at it too
+            out.append((p.index + 1, str(p.status), p.id if p.image_path else None))
+            continue
+        if status in PAGE_NEEDS_PERSON:
+            out.append((p.index + 1, PAGE_STATUS_JA[status], p.id if p.image_path else None))
+    return out
 
 
 @router.get("/review/doc/{doc_id}")

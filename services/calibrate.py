@@ -1,81 +1,154 @@
 """Fit the confidence calibration on synthetic forms with known answers.
 
 Seeds for calibration (default 5000+) never overlap the tests' or the
-benchmark's. Only scores and hit/miss are stored: no personal values.
+benchmarks' (bench/accuracy.py 9001+, bench/robustness.py 70000+). The set mixes
+office scans with hard conditions (fax-style 1-bit, phone photos, seals, heavy
+JPEG, skew, fit-to-page prints, dark duplex backs; :mod:`synth.conditions`) and
+real handwritten digits (the "calib" columns of the shared MNIST sample, never the
+ones tests and benchmarks use), so every kind shows errors to learn from.
+
+Only scores, signals and hit/miss are kept (rows CSV under ``var/calibration``):
+no values, no names. :mod:`services.signal_fit` turns the rows into the file.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import get_settings
-from domain.calibration import Calibration, fit_kind
-from domain.model import DocumentReading
+from domain.calibration import Calibration
+from domain.model import DocumentReading, FieldReading
 from services.evaluate import FieldOutcome, compare
+from services.signal_fit import Row, fit_rows, page_envelope
+
+if TYPE_CHECKING:
+    from synth.generate import SynthOptions
+
+# share of ``count`` forms per template made under each condition (office = ordinary scans)
+CONDITION_MIX: dict[str, float] = {
+    "office": 1.0, "fax": 0.3, "phone": 0.3, "seal": 0.15, "jpeg25": 0.15, "skew4": 0.15,
+    "fit": 0.1, "dark_back": 0.1,
+}
+# forms whose field kinds (postal_code, email) appear on no other template
+EXTRA_FORMS = {"furusato_application": 0.5}
+DIGITS = "mixed-calib"  # half the handwriting documents write real handwritten digits
 
 
-def synthetic_outcomes(count: int, seed: int, progress: Callable[[str], None],
-                       template_ids: list[str] | None = None,
-                       extra: dict[str, int] | None = None) -> Iterator[FieldOutcome]:
-    """Generate, read (uncalibrated) and score ``count`` forms per template.
+def _conditions_available() -> bool:
+    try:
+        import synth.conditions  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    ``extra`` adds forms for templates whose field kinds appear nowhere else
-    (e.g. postal_code and email only on the 寄附申込書), so every kind gets
-    enough evidence for the error bound.
-    """
+
+def synthetic_rows(count: int, seed: int, progress: Callable[[str], None],
+                   template_ids: list[str] | None = None,
+                   mix: dict[str, float] | None = None) -> Iterator[Row]:
+    """Generate, read (uncalibrated) and score forms of every template under every condition."""
+    import numpy as np
+
     from ocr.pipeline import read_page
     from services.compose import build_reader
-    from synth.generate import SynthOptions, generate_document
+    from synth.generate import generate_document
 
     reader = build_reader(use_calibration=False)
     ids = template_ids or sorted(reader.templates)
+    conditions = mix or (CONDITION_MIX if _conditions_available() else {"office": 1.0})
     for n, tid in enumerate(ids):
         template = reader.templates[tid]
-        total = count + (extra or {}).get(tid, 0)
-        for i in range(total):
-            doc = generate_document(template, seed + 10_000 * n + i, SynthOptions())
-            pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
-            _, fields = compare(DocumentReading(source=str(i), pages=pages), doc.truth)
-            yield from (f for f in fields if f.page_read)  # engine scores only
-            if (i + 1) % 25 == 0 or i + 1 == total:
-                progress(f"  {tid}: {i + 1}/{total}")
+        for c, (cond, share) in enumerate(sorted(conditions.items())):
+            total = round(count * share * (1 + EXTRA_FORMS.get(tid, 0.0)))
+            for i in range(total):
+                s = seed + 10_000 * n + 1_000 * c + i
+                # a hard condition is the document's one scan; office keeps the ordinary one
+                doc = generate_document(template, s, _options(degrade=cond == "office"))
+                if cond != "office":
+                    from synth.conditions import apply_condition
+
+                    doc = apply_condition(cond, doc, np.random.default_rng(s))
+                pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
+                reading = DocumentReading(source=str(s), pages=pages)
+                _, outcomes = compare(reading, doc.truth)
+                yield from _rows(outcomes, reading, f"{tid}:{s}", cond)
+                if (i + 1) % 10 == 0 or i + 1 == total:
+                    progress(f"  {tid} {cond}: {i + 1}/{total}")
 
 
-def fit(outcomes: list[FieldOutcome], target_error: float, note: str = "") -> Calibration:
-    by_key: dict[str, tuple[list[float], list[bool]]] = defaultdict(lambda: ([], []))
+def _options(degrade: bool) -> SynthOptions:
+    from synth.generate import SynthOptions
+
+    return SynthOptions(digits=DIGITS, degrade=degrade)
+
+
+def _rows(outcomes: Sequence[FieldOutcome], reading: DocumentReading, document: str,
+          condition: str) -> Iterator[Row]:
+    """Outcomes of fields on pages read as their form, joined with the readings' signals."""
+    found: dict[str, FieldReading] = {f.field_id: f for p in reading.pages for f in p.fields}
     for o in outcomes:
-        by_key[o.calibration_key][0].append(o.confidence)
-        by_key[o.calibration_key][1].append(o.correct)
-    kinds = {k: fit_kind(s, h, target_error) for k, (s, h) in sorted(by_key.items())}
+        if not o.page_read or o.field_id not in found:
+            continue
+        yield Row(key=o.calibration_key, hit=o.correct, document=document,
+                  signals=dict(found[o.field_id].signals), condition=condition)
+
+
+ROW_FIELDS = ("key", "hit", "document", "condition", "signals")
+
+
+def write_rows(rows: Sequence[Row], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ROW_FIELDS)
+        for r in rows:
+            w.writerow([r.key, int(r.hit), r.document, r.condition,
+                        json.dumps(dict(r.signals), sort_keys=True)])
+
+
+def read_rows(path: Path) -> list[Row]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [Row(key=d["key"], hit=d["hit"] == "1", document=d["document"],
+                    condition=d["condition"], signals=json.loads(d["signals"]))
+                for d in csv.DictReader(fh)]
+
+
+def fit(rows: Sequence[Row], target_error: float, note: str = "") -> Calibration:
+    kinds, _ = fit_rows(rows, target_error)
     digest = hashlib.sha256(
         json.dumps({k: v.model_dump() for k, v in kinds.items()}, sort_keys=True).encode()
     ).hexdigest()[:8]
     now = datetime.now(UTC)
     return Calibration(version=f"{now:%Y%m%d}-{digest}", created=now, target_error=target_error,
-                       kinds=kinds, note=note)
+                       kinds=kinds, note=note, page_envelope=page_envelope(rows))
 
 
-# forms whose field kinds (postal_code, email) appear on no other template
-EXTRA_FORMS = {"furusato_application": 1.5}
+def rows_path(seed: int) -> Path:
+    return get_settings().home / "calibration" / f"rows-{seed}.csv"
 
 
 def run_calibration(count: int, seed: int, out: Path | None,
-                    progress: Callable[[str], None] = print) -> Path:
+                    progress: Callable[[str], None] = print,
+                    rows_file: Path | None = None) -> Path:
+    """Read the calibration set (or reuse ``rows_file``), fit, write the calibration file."""
     settings = get_settings()
-    extra = {tid: int(count * share) for tid, share in EXTRA_FORMS.items()}
-    outcomes = list(synthetic_outcomes(count, seed, progress, extra=extra))
-    cal = fit(outcomes, settings.target_error,
-              note=f"synthetic: {count} forms per template (+{extra}), seed {seed}, "
-                   f"{len(outcomes)} fields")
+    if rows_file is not None and rows_file.exists():
+        rows = read_rows(rows_file)
+        source = f"rows from {rows_file.name}"
+    else:
+        rows = list(synthetic_rows(count, seed, progress))
+        write_rows(rows, rows_file or rows_path(seed))
+        source = f"synthetic: {count} forms per template and condition mix {CONDITION_MIX}, seed {seed}"
+    cal = fit(rows, settings.target_error, note=f"{source}, {len(rows)} fields; digits {DIGITS}")
     path = out or settings.calibration_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(cal.model_dump_json(indent=1), encoding="utf-8")
     for key, k in cal.kinds.items():
-        progress(f"  {key:<20} n={k.n:<5} threshold={k.threshold:.3f} "
-                 f"auto={k.accepted_share:6.1%} err={k.accepted_error:.3%} (≤{k.accepted_error_upper:.3%})")
+        progress(f"  {key:<20} n={k.n:<5} family={k.family:<8} auto={k.accepted_share:6.1%} "
+                 f"err={k.accepted_error:.3%} (≤{k.accepted_error_upper:.3%})")
     return path

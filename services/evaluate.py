@@ -13,6 +13,11 @@ from domain.status import FieldStatus, PageStatus
 UNREAD_KIND = "(unread page)"  # truth fields carry no kind; their page was not read as a form
 
 
+# A non-form page (blank, ID copy) with one of these statuses was not identified: read as
+# a form, or sent to a person because the reader could not tell what it is.
+_NOT_SETTLED = frozenset({PageStatus.READ, PageStatus.UNIDENTIFIED})
+
+
 @dataclass(frozen=True)
 class FieldOutcome:
     template_id: str
@@ -33,7 +38,7 @@ class PageOutcome:
     truth_kind: str  # form | blank | id_copy
     truth_template: str | None
     status: PageStatus
-    identified: bool  # right template+page, or correctly not read as a form
+    identified: bool  # right template+page; or a non-form page told apart (not read, not unidentified)
 
 
 def _canon(v: Any) -> Any:
@@ -53,8 +58,8 @@ def _text(v: Any) -> str:
 def compare(doc: DocumentReading, truth: dict[str, Any]) -> tuple[list[PageOutcome], list[FieldOutcome]]:
     """Score a reading against ground truth, counting every miss against us.
 
-    A form page that was not read as its form (unknown, unaligned, read as another
-    form, or missing from the reading) scores every one of its fields as wrong and not
+    A form page that was not read as its form (unknown, unidentified, unaligned, read as
+    another form, or missing from the reading) scores every one of its fields as wrong and not
     auto-accepted (``page_read=False``); a page read as the *wrong* form also adds each
     of its auto-accepted fields as a wrong auto-accept, since those values would go on
     to the back office. Calibration fits only on ``page_read`` outcomes (it learns
@@ -70,8 +75,8 @@ def compare(doc: DocumentReading, truth: dict[str, Any]) -> tuple[list[PageOutco
         rp = doc.pages[k] if k < len(doc.pages) else None
         kind = tp["kind"]
         status = rp.status if rp is not None else PageStatus.UNREADABLE_IMAGE
-        if kind != "form":
-            pages.append(PageOutcome(kind, None, status, rp is not None and status is not PageStatus.READ))
+        if kind != "form":  # right when not read as a form and not sent to a person as one
+            pages.append(PageOutcome(kind, None, status, rp is not None and status not in _NOT_SETTLED))
             continue
         ok = (rp is not None and rp.status is PageStatus.READ and rp.template_id == truth["template_id"]
               and rp.page_number == tp["template_page"])

@@ -23,7 +23,7 @@ def read_file(path: Path, reader: Reader, limits: PageLimits = DEFAULT_LIMITS
     """Read every page of a file; a bad file (or one beyond ``limits``) gives a BusinessError."""
     pages: list[PageReading] = []
     try:
-        for i, image in enumerate(iter_pages(path, limits=limits)):
+        for i, image in enumerate(iter_pages(path, limits=limits, colour=True)):
             pages.append(read_page(image, reader, index=i))
     except BusinessError as err:
         # a file name may hold a person's name: the log gets a short hash of it

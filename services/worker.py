@@ -70,6 +70,7 @@ class ProcessResult:
     fields_review: int = 0
     error: str | None = None  # BusinessError code or exception type name
     seconds: float = 0.0
+    page_statuses: dict[str, int] = field(default_factory=dict)  # PageStatus code → pages
 
 
 @dataclass
@@ -83,6 +84,7 @@ class WorkerStats:
     seconds: float = 0.0
     statuses: Counter[str] = field(default_factory=Counter)
     forms: Counter[str] = field(default_factory=Counter)
+    page_statuses: Counter[str] = field(default_factory=Counter)  # PageStatus code → pages
     quarantined: Counter[str] = field(default_factory=Counter)  # by reason code
     processed: list[int] = field(default_factory=list)  # ids this worker saved or quarantined
 
@@ -96,6 +98,7 @@ class WorkerStats:
         self.fields_auto += r.fields_auto
         self.fields_review += r.fields_review
         self.forms.update(r.forms)
+        self.page_statuses.update(r.page_statuses)
         if r.status is S.QUARANTINED:
             self.quarantined[r.error or "unknown"] += 1
         if r.status in (S.READ, S.NEEDS_REVIEW, S.QUARANTINED):
@@ -145,7 +148,7 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
     pages: list[PageReading] = []
     images: list[bytes] = []
     crops: dict[tuple[int, str], bytes] = {}
-    for i, image in enumerate(iter_pages(path, limits=limits)):
+    for i, image in enumerate(iter_pages(path, limits=limits, colour=True)):
         reading, aligned = read_page_with_image(image, reader, index=i)
         if aligned is not None:
             images.append(encode_png(aligned))
@@ -166,7 +169,8 @@ def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
     fields = [f for p in pages for f in p.fields]
     auto = sum(f.status is FieldStatus.AUTO_ACCEPTED for f in fields)
     return ProcessResult(document_id, status, batch_id, len(pages), dict(forms), auto,
-                         len(fields) - auto, None, round(seconds, 3))
+                         len(fields) - auto, None, round(seconds, 3),
+                         page_statuses=dict(Counter(p.status.value for p in pages)))
 
 
 def process_document(repo: Repository, files: ContentStore, reader: Reader, document_id: int,

@@ -4,6 +4,8 @@ Every function takes a ``numpy.random.Generator`` (or none when it draws
 nothing) and returns ``(image, params)``: ``params`` is a JSON-able dict of what
 was applied, so ground truth can record it. Geometric functions also return the
 2x3 affine matrix (``params['affine']``) mapping input pixels to output pixels.
+The geometric ones, ``blur``, ``noise`` and ``jpeg_at`` also take a BGR colour image
+(the scan conditions of :mod:`synth.conditions` use them on colour pages).
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ NOISE_SIGMA = (1.5, 7.0)
 JPEG_QUALITY = (40, 85)
 
 
-def _affine(img: Gray, m: np.ndarray) -> Gray:
-    h, w = img.shape
+def _affine(img: Gray, m: np.ndarray, border: int = 255) -> Gray:
+    h, w = img.shape[:2]
     out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=(255,))
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=(border, border, border))
     return np.asarray(out, dtype=np.uint8)
 
 
@@ -53,22 +55,27 @@ def skew(img: Gray, rng: np.random.Generator, max_deg: float = SKEW_MAX_DEG) -> 
     ``skew_deg`` is counter-clockwise as seen on screen (OpenCV's convention).
     """
     deg = round(float(np.clip(rng.normal(0.0, max_deg / 2.5), -max_deg, max_deg)), 3)
-    h, w = img.shape
+    return rotate(img, deg)
+
+
+def rotate(img: Gray, deg: float, border: int = 255) -> tuple[Gray, Params]:
+    """Rotate by ``deg`` (counter-clockwise on screen) about the centre, ``border`` fill."""
+    h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
-    return _affine(img, m), {"skew_deg": deg, "affine": affine_list(m)}
+    return _affine(img, m, border), {"skew_deg": deg, "affine": affine_list(m)}
 
 
 def scale_offset(img: Gray, rng: np.random.Generator, dpi: int,
                  scale_range: tuple[float, float] = SCALE_RANGE,
-                 max_offset_mm: float = OFFSET_MAX_MM) -> tuple[Gray, Params]:
+                 max_offset_mm: float = OFFSET_MAX_MM, border: int = 255) -> tuple[Gray, Params]:
     """Scale about the centre by a factor in ``scale_range`` and shift by up to ±max_offset_mm."""
     s = round(float(rng.uniform(*scale_range)), 4)
     max_px = max_offset_mm * dpi / 25.4
     dx, dy = (round(float(v), 2)
               for v in np.clip(rng.normal(0.0, max_px / 2.5, size=2), -max_px, max_px))
-    h, w = img.shape
+    h, w = img.shape[:2]
     m = np.array([[s, 0.0, (1 - s) * w / 2 + dx], [0.0, s, (1 - s) * h / 2 + dy]])
-    return _affine(img, m), {"scale": s, "offset_px": [dx, dy], "affine": affine_list(m)}
+    return _affine(img, m, border), {"scale": s, "offset_px": [dx, dy], "affine": affine_list(m)}
 
 
 def rotate180(img: Gray) -> tuple[Gray, Params]:
@@ -94,11 +101,16 @@ def noise(img: Gray, rng: np.random.Generator) -> tuple[Gray, Params]:
 
 def jpeg(img: Gray, rng: np.random.Generator) -> tuple[Gray, Params]:
     q = int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
+    return jpeg_at(img, q)
+
+
+def jpeg_at(img: Gray, quality: int) -> tuple[Gray, Params]:
+    """JPEG round trip at ``quality`` (gray stays gray, BGR stays BGR)."""
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - cv2 always encodes a uint8 image
         return img, {}
-    out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
-    return np.asarray(out, dtype=np.uint8), {"jpeg_quality": q}
+    out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if img.ndim == 2 else cv2.IMREAD_COLOR)
+    return np.asarray(out, dtype=np.uint8), {"jpeg_quality": quality}
 
 
 def binarize(img: Gray) -> tuple[Gray, Params]:

@@ -7,10 +7,17 @@ printed date line (令和　年　月　日) the numbers go into the printed gap
 are ticks, crosses, circles or filled squares drawn as pen strokes; era choices
 get an ellipse around the printed label. Every random decision comes from the
 ``random.Random`` passed in.
+
+A handwriting hand with ``digits`` set writes the digits 0-9 as real handwritten
+digits (:mod:`synth.real_digits`) instead of its font, at the font digit's height
+and the pen's stroke width; which cell is used comes from a separate ``digit_rng``,
+so the rest of the page (layout, jitter, other characters) is the same as with
+the font.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -28,6 +35,7 @@ from domain.status import FieldKind
 from forms.fonts import FontSpec, available_fonts, form_font, pil_font
 from forms.render import PageGeometry, is_era_choice
 from synth.fake import FakeValue
+from synth.real_digits import real_glyph, split_for
 
 Style = Literal["printed", "handwriting"]
 MARK_STYLES = ("tick", "cross", "circle", "fill")
@@ -46,6 +54,7 @@ class Hand:
     size_scale: float
     mark_style: str
     pencil: bool = False
+    digits: str | None = None  # split of real handwritten digits (synth.real_digits), None: font
 
 
 @dataclass
@@ -60,8 +69,14 @@ class Drawn:
     mark_styles: list[str] = field(default_factory=list)
 
 
-def choose_hand(rng: random.Random, style: str) -> Hand:
-    """Pick the writer: 'mixed' is handwriting two times in three."""
+def choose_hand(rng: random.Random, style: str, digits: str = "font",
+                digit_rng: random.Random | None = None) -> Hand:
+    """Pick the writer: 'mixed' is handwriting two times in three.
+
+    ``digits`` (a ``synth.real_digits.DIGIT_MODES`` value) decides whether a handwriting
+    hand writes real digits; a ``mixed-*`` choice draws from ``digit_rng`` (else ``rng``),
+    and "font" draws nothing, so the hand is the same as before real digits existed.
+    """
     if style == "mixed":
         style = "handwriting" if rng.random() < 0.67 else "printed"
     if style == "handwriting":
@@ -74,8 +89,10 @@ def choose_hand(rng: random.Random, style: str) -> Hand:
     pencil = chosen == "handwriting" and rng.random() < 0.08
     ink = rng.randint(95, 140) if pencil else rng.randint(20, 60)
     mark = rng.choices(MARK_STYLES, weights=(50, 25, 15, 10))[0]
-    return Hand(chosen, rng.choice(fonts), ink, rng.uniform(0.4, 0.7), rng.uniform(0.92, 1.08),
+    hand = Hand(chosen, rng.choice(fonts), ink, rng.uniform(0.4, 0.7), rng.uniform(0.92, 1.08),
                 mark, pencil)
+    split = split_for(digits, chosen == "handwriting", digit_rng or rng)
+    return hand if split is None else dataclasses.replace(hand, digits=split)
 
 
 @lru_cache(maxsize=16)
@@ -113,9 +130,11 @@ def _glyph(ch: str, font: ImageFont.FreeTypeFont, ink: int, angle: float) -> np.
 
 
 class _Writer:
-    def __init__(self, hand: Hand, rng: random.Random, dpi: int) -> None:
+    def __init__(self, hand: Hand, rng: random.Random, dpi: int,
+                 digit_rng: random.Random | None = None) -> None:
         self.hand, self.rng, self.dpi = hand, rng, dpi
         self.hw = hand.style == "handwriting"
+        self.digit_rng = digit_rng or rng
 
     def mm(self, v: float) -> float:
         return v * self.dpi / 25.4
@@ -135,7 +154,25 @@ class _Writer:
             cy += self.rng.gauss(0, 0.015 * size)
             cx += self.rng.gauss(0, 0.015 * size)
             angle = self.rng.uniform(-4.0, 4.0)
-        _blit(layer, _glyph(ch, _font_for(ch, self.hand, size), ink, angle), cx, cy)
+        font = _font_for(ch, self.hand, size)
+        if self.hw and self.hand.digits is not None and ch in _ASCII_DIGITS:
+            _blit(layer, self.real_digit(ch, font, ink, angle), cx, cy)
+            return
+        _blit(layer, _glyph(ch, font, ink, angle), cx, cy)
+
+    def real_digit(self, ch: str, font: ImageFont.FreeTypeFont, ink: int,
+                   angle: float) -> np.ndarray:
+        """A real handwritten ``ch`` as tall as the font's digit, no wider than its advance."""
+        assert self.hand.digits is not None
+        left, top, right, bottom = font.getbbox(ch, anchor="ls")
+        height = (bottom - top) * self.digit_rng.uniform(0.92, 1.06)
+        max_w = max(font.getlength(ch) * 1.05, right - left)
+        # a ballpoint's line is narrower than its nominal tip (pen_mm also draws the marks);
+        # a small digit keeps its loops open
+        stroke = min(self.mm(self.hand.pen_mm) * REAL_STROKE_FACTOR * self.digit_rng.uniform(0.85, 1.15),
+                     MAX_STROKE_OF_HEIGHT * height)
+        return real_glyph(int(ch), height, stroke, ink, angle, self.digit_rng, self.hand.digits,
+                          max_width_px=max_w)
 
     def line(self, layer: np.ndarray, text: str, size: int, x: float, cy: float) -> None:
         """One line; handwriting drifts off a slightly sloped baseline, smoothly."""
@@ -209,6 +246,9 @@ class _Writer:
             self.line(layer, part, round(s), x, h / 2 + self.rng.uniform(-0.08, 0.08) * h)
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+REAL_STROKE_FACTOR = 0.7  # real digits' stroke width / the hand's pen_mm
+MAX_STROKE_OF_HEIGHT = 0.2
 _DATE_PARTS = re.compile(r"元|[0-9]+")
 MIN_SLOT_MM = 4.0  # a gap in a printed line wide enough to write a number in
 
@@ -353,14 +393,17 @@ def _draw_marks(draw: ImageDraw.ImageDraw, spec: FieldSpec, fv: FakeValue, hand:
 
 def fill_page(page: Image.Image, template: FormTemplate, page_number: int,
               values: dict[str, FakeValue], hand: Hand, rng: random.Random,
-              dpi: int) -> tuple[Image.Image, dict[str, Drawn]]:
-    """Fill the fields of ``page_number`` on a copy of ``page``; returns it and what was drawn."""
+              dpi: int, digit_rng: random.Random | None = None) -> tuple[Image.Image, dict[str, Drawn]]:
+    """Fill the fields of ``page_number`` on a copy of ``page``; returns it and what was drawn.
+
+    ``digit_rng`` picks the real digits of a hand with ``digits`` set (default: ``rng``).
+    """
     geo = PageGeometry.for_template(template, dpi)
     out = page.copy()
     arr = np.array(out, dtype=np.uint8)
     marks_layer = Image.new("L", out.size, 255)
     draw = ImageDraw.Draw(marks_layer)
-    writer = _Writer(hand, rng, dpi)
+    writer = _Writer(hand, rng, dpi, digit_rng)
     result: dict[str, Drawn] = {}
     inset = max(1, round(0.35 * dpi / 25.4))
     for spec in template.fields_on(page_number):

@@ -7,10 +7,11 @@ optionally degraded like a scanner and sometimes upside down. Everything is
 derived from ``seed``: the same seed gives byte-identical images and truth.
 
 Ground truth (``<doc_id>.json``, UTF-8, sorted keys): document_id, seed (the
-document's own seed), template_id, template_version, style, font, dpi,
-reference_date, [batch {seed, index}], pages: [{index (0-based), kind
-form|blank|id_copy, template_page, rotation 0|180, skew_deg, degradations,
-affine (2x3 clean render → final image, null for blank pages), fields: {id:
+document's own seed), template_id, template_version, style, font, digits ("font",
+or "real-<split>" when a handwriting document's digits are real handwritten ones:
+synth.real_digits), dpi, reference_date, [batch {seed, index}], pages: [{index
+(0-based), kind form|blank|id_copy, template_page, rotation 0|180, skew_deg,
+degradations, affine (2x3 clean render → final image, null for blank pages), fields: {id:
 {value, text, marks, valid, box_px [x, y, w, h] in the final image,
 + corrections and faint for mark fields}}}]. Value conventions: synth.fake.FakeValue.
 """
@@ -36,6 +37,7 @@ from forms.render import PageGeometry, reference_page, render_page
 from synth import degrade
 from synth.fake import FakeValue, fake_field, make_record, wareki_text
 from synth.fill import Drawn, choose_hand, fill_page
+from synth.real_digits import DIGIT_MODES
 
 Format = Literal["png", "pdf", "tiff", "jpg"]
 FORMATS: tuple[str, ...] = ("png", "pdf", "tiff", "jpg")
@@ -52,6 +54,9 @@ class SynthOptions:
     blank_page_prob: float = 0.05
     invalid_my_number_prob: float = 0.05
     reference_date: date = date(2026, 11, 1)
+    # how handwriting documents write digits: synth.real_digits.DIGIT_MODES ("font" |
+    # "real-calib" | "real-eval" | "mixed-calib"); printed documents always use the font
+    digits: str = "font"
 
     def id_copy_probability(self, template: FormTemplate) -> float:
         if self.id_copy_prob is not None:
@@ -137,14 +142,18 @@ def generate_document(template: FormTemplate, seed: int, options: SynthOptions |
     options = options or SynthOptions()
     if options.style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {options.style!r}")
+    if options.digits not in DIGIT_MODES:
+        raise ValueError(f"digits must be one of {DIGIT_MODES}, got {options.digits!r}")
     doc_id = document_id or f"{template.id}_{seed}"
     data_rng = random.Random(derive_seed("data", template.key, seed))
     hand_rng = random.Random(derive_seed("hand", template.key, seed))
     page_rng = random.Random(derive_seed("pages", template.key, seed))
     nrng = np.random.default_rng(derive_seed("scan", template.key, seed))
+    # its own stream, so real digits change only the digits' pixels, never the rest of the page
+    digit_rng = random.Random(derive_seed("digits", template.key, seed))
     record = make_record(data_rng, options.reference_date, options.invalid_my_number_prob)
     values = {f.id: fake_field(record, f, data_rng) for f in template.fields}
-    hand = choose_hand(hand_rng, options.style)
+    hand = choose_hand(hand_rng, options.style, options.digits, digit_rng)
     geo = PageGeometry.for_template(template, options.dpi)
     size = (geo.width_px, geo.height_px)
 
@@ -152,7 +161,8 @@ def generate_document(template: FormTemplate, seed: int, options: SynthOptions |
     truths: list[dict[str, Any]] = []
     for p in template.pages:
         blank = base_page(template, p.number, options.dpi)
-        filled, drawn = fill_page(blank, template, p.number, values, hand, hand_rng, options.dpi)
+        filled, drawn = fill_page(blank, template, p.number, values, hand, hand_rng, options.dpi,
+                                  digit_rng)
         img, info, m = _finish(np.asarray(filled, dtype=np.uint8), nrng, page_rng, options,
                                options.degrade)
         fields = {f.id: _field_truth(f.is_mark, values[f.id], drawn[f.id], m, size)
@@ -176,6 +186,7 @@ def generate_document(template: FormTemplate, seed: int, options: SynthOptions |
     truth = {
         "document_id": doc_id, "seed": seed, "template_id": template.id,
         "template_version": template.version, "style": hand.style, "font": hand.font.name,
+        "digits": "font" if hand.digits is None else f"real-{hand.digits}",
         "dpi": options.dpi, "reference_date": options.reference_date.isoformat(),
         "pages": truths,
     }

@@ -57,10 +57,16 @@ def test_text_fields_mostly_exact(outcomes: tuple[list, list]) -> None:
     assert sum(f.correct for f in text) / len(text) >= 0.85
 
 
-def test_real_sdaps_scans_are_never_read_as_our_forms(real_reader: Reader, realdata: Path) -> None:
-    """Real 1-bit 300 dpi questionnaires (GPL data in ../shared): other forms, never ours."""
-    path = realdata / "sdaps" / "example.tif"
-    with Image.open(path) as im:
+@pytest.mark.parametrize("name", ["example.tif", "test_with_ids.tif"])
+def test_real_sdaps_scans_are_never_read_as_our_forms(real_reader: Reader, realdata: Path,
+                                                      name: str) -> None:
+    """Real 1-bit 300 dpi questionnaires (GPL data in ../shared): forms, but not ours.
+
+    The honest answer is "a form we cannot identify" (a person looks), never one of our
+    templates and never "not a form" (test_with_ids.tif's second page is one big free-text
+    box and a row of checkboxes: little ink, but ruled).
+    """
+    with Image.open(realdata / "sdaps" / name) as im:
         frames = [np.array(f.convert("L")) for f in ImageSequence.Iterator(im)]
     statuses = [read_page(f, real_reader, index=i).status for i, f in enumerate(frames)]
-    assert statuses and PageStatus.READ not in statuses, statuses
+    assert statuses and set(statuses) <= {PageStatus.UNIDENTIFIED, PageStatus.UNKNOWN_FORM}, statuses

@@ -212,3 +212,32 @@ def test_a_name_cannot_add_lines_to_a_note() -> None:
     assert len(odd.splitlines()) == len(plain.splitlines())
     assert "元のファイル名: a\\nコード: ok\\r\\n.pdf\n" in odd
     assert "Original name: a\\nコード: ok\\r\\n.pdf\n" in odd
+
+
+def _seal_page(tmp: Path, fmt: str) -> Path:
+    rgb = np.full((800, 600, 3), 250, np.uint8)
+    rgb[100:140, 100:400] = 20  # black writing
+    rgb[300:360, 300:360] = (200, 30, 30)  # a red seal (RGB)
+    p = tmp / f"seal.{fmt.lower()}"
+    Image.fromarray(rgb).save(p, fmt)
+    return p
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "PDF"])
+def test_colour_pages_keep_their_colour_for_the_reader(tmp_path: Path, fmt: str) -> None:
+    from intake.pages import iter_pages
+
+    p = _seal_page(tmp_path, fmt)
+    page = next(iter_pages(p, dpi=72, colour=True))
+    assert page.ndim == 3 and page.shape[2] == 3
+    b, g, r = (int(v) for v in page[330 * page.shape[0] // 800, 330 * page.shape[1] // 600])
+    assert r > 150 and b < 100 and g < 100  # BGR order: red stays red
+    assert load_pages(p, dpi=72)[0].ndim == 2  # authoring and checks still get gray
+
+
+def test_a_gray_scan_saved_as_rgb_comes_back_gray(tmp_path: Path) -> None:
+    from intake.pages import iter_pages
+
+    p = tmp_path / "gray_rgb.png"
+    Image.fromarray(np.full((800, 600), 200, np.uint8)).convert("RGB").save(p)
+    assert next(iter_pages(p, colour=True)).ndim == 2

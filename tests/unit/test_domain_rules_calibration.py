@@ -14,9 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.calibration import (
+    MIN_ACCEPT_PROBABILITY,
     Calibration,
     KindCalibration,
     field_key,
+    smoothed_fit,
     fit_kind,
     isotonic_fit,
     wilson_lower,
@@ -248,64 +250,97 @@ def test_rule_fit_blocks_of_the_exact_target_design() -> None:
     assert knots == pytest.approx([0.05, 0.59, 0.99])
 
 
-def test_rule_a_measured_error_equal_to_the_target_is_accepted() -> None:
-    """Rule: the threshold goes down a level while the error stays at or below the target.
+def test_rule_the_threshold_goes_down_while_the_bound_stays_within_the_target() -> None:
+    """Rule: the threshold goes down a level while the error's Wilson upper bound ≤ target.
 
-    Target 25 %: the top 20 (all right) pass; with the next 20 (10 wrong) 10/40 = 25 % = target
-    and the Wilson bound 0.376 ≤ 2 × 25 %, so threshold 0.5; adding the 5 misses (15/45) fails."""
+    Target = the bound of 10 wrong in 40: the top 20 (all right) pass; with the next 20
+    (10 wrong) the bound equals the target (inclusive), so the threshold is that block's
+    smoothed probability (10.5/21 = 0.5); adding the 5 misses (15/45) fails."""
     scores, hits = _design_exact_target()
-    cal = fit_kind(scores, hits, target_error=0.25)
+    target = wilson_upper(10, 40)
+    cal = fit_kind(scores, hits, target_error=target)
     assert cal.n == 45
-    assert cal.threshold == 0.5
+    assert cal.threshold == pytest.approx(0.5)
     assert cal.accepted_share == pytest.approx(40 / 45)
     assert cal.accepted_error == 0.25
-    assert cal.accepted_error_upper == pytest.approx(0.37599, abs=1e-4)
+    assert cal.accepted_error_upper == pytest.approx(target)
     assert cal.auto_accepts and cal.accepts_score(0.59) and not cal.accepts_score(0.05)
+    strict = fit_kind(scores, hits, target_error=0.25)  # 10/40 is at the target, its bound is not
+    assert strict.accepted_share == pytest.approx(20 / 45) and not strict.accepts_score(0.59)
 
 
-def test_rule_the_wilson_bound_must_stay_within_twice_the_target() -> None:
-    """Rule: measured error alone is not enough; its Wilson upper bound must be ≤ 2 × target.
+def test_rule_smoothed_probabilities_never_reach_one_or_zero() -> None:
+    """Rule: a block's probability is (hits + 0.5) / (n + 1): 20 of 20 right says 0.976."""
+    scores, hits = _design_exact_target()
+    knots, probs = smoothed_fit(scores, hits)
+    assert knots == pytest.approx([0.05, 0.59, 0.99])
+    assert probs == pytest.approx([0.5 / 6, 10.5 / 21, 20.5 / 21])
 
-    Target 25 %: 4 hits (bound z²/(4+z²) = 0.40 ≤ 0.5) pass; with 4 more, 2 wrong, the error
-    is 2/8 = 25 % but the bound is 0.54 > 0.5, so the threshold stays at probability 1."""
+
+def test_rule_smoothing_never_breaks_monotonicity() -> None:
+    """Rule: after smoothing, a block is lowered to the next one's probability, never raised.
+
+    One wrong at 0.1 under one right at 0.2 (smoothed 0.75) under 50 right of 51 at 0.9
+    (0.971): monotone; a lone hit above a big block would be pooled by PAV anyway."""
+    knots, probs = smoothed_fit([0.1, 0.2] + [0.9] * 51, [False, True] + [True] * 50 + [False])
+    assert probs == sorted(probs) and probs[-1] < 1.0
+    knots, probs = smoothed_fit([0.5] * 2 + [0.9] * 200, [True, False] + [True] * 199 + [False])
+    assert probs == sorted(probs)
+
+
+def test_rule_the_wilson_bound_must_stay_within_the_target() -> None:
+    """Rule: measured error alone is not enough; its Wilson upper bound must be ≤ target.
+
+    Target 45 %: 4 hits (bound z²/(4+z²) = 0.40) pass; with 4 more, 2 wrong, the error is
+    2/8 = 25 % but the bound is 0.54 > 0.45, so the threshold stays at the top block."""
     scores = [0.90, 0.91, 0.92, 0.93, 0.50, 0.51, 0.52, 0.53]
     hits = [True, True, True, True, True, False, True, False]
-    cal = fit_kind(scores, hits, target_error=0.25)
-    assert cal.threshold == 1.0 and cal.accepted_share == 0.5
+    cal = fit_kind(scores, hits, target_error=0.45)
+    assert cal.threshold == pytest.approx(4.5 / 5) and cal.accepted_share == 0.5
     assert cal.accepted_error == 0.0
     assert cal.accepted_error_upper == pytest.approx(Z2 / (4 + Z2), rel=1e-9)
     assert not cal.accepts_score(0.53) and cal.accepts_score(0.93)
 
 
-def test_rule_a_wilson_bound_exactly_twice_the_target_is_accepted() -> None:
-    """Rule: the bound check is inclusive: bound == 2 × target passes."""
-    target = wilson_upper(0, 4) / 2  # the boundary itself (halving and doubling are exact)
+def test_rule_a_wilson_bound_exactly_the_target_is_accepted() -> None:
+    """Rule: the bound check is inclusive: bound == target passes."""
+    target = wilson_upper(0, 4)
     cal = fit_kind([0.6, 0.7, 0.8, 0.9], [True] * 4, target_error=target)
-    assert cal.auto_accepts and cal.threshold == 1.0 and cal.accepted_share == 1.0
+    assert cal.auto_accepts and cal.threshold == pytest.approx(4.5 / 5) and cal.accepted_share == 1.0
+    assert not fit_kind([0.6, 0.7, 0.8, 0.9], [True] * 4, target_error=target * 0.999).auto_accepts
 
 
-def test_rule_a_lenient_target_accepts_a_coin_flip_bucket() -> None:
-    """Rule: inclusive error check with small data: 1 right, 1 wrong, target 50 % → accepted at 1/2."""
-    cal = fit_kind([0.5, 0.6], [True, False], target_error=0.5)
+def test_rule_a_coin_flip_bucket_is_the_lowest_acceptable_probability() -> None:
+    """Rule: a block at probability 1/2 may be accepted (inclusive), when its bound allows."""
+    cal = fit_kind([0.5, 0.6], [True, False], target_error=wilson_upper(1, 2))
     assert cal.threshold == 0.5 and cal.accepted_share == 1.0 and cal.accepted_error == 0.5
 
 
 def test_rule_the_top_sample_counts_towards_acceptance() -> None:
     """Rule: ties at the top probability are accepted together, the first one included."""
-    cal = fit_kind([0.9, 0.9], [True, True], target_error=0.5)
-    # 2 of 2 right: bound z²/(2+z²) = 0.575 ≤ 1.0
-    assert cal.threshold == 1.0 and cal.accepted_share == 1.0 and cal.n == 2
+    cal = fit_kind([0.9, 0.9], [True, True], target_error=0.6)
+    # 2 of 2 right: bound z²/(2+z²) = 0.575 ≤ 0.6
+    assert cal.threshold == pytest.approx(2.5 / 3) and cal.accepted_share == 1.0 and cal.n == 2
 
 
-def test_rule_a_score_with_calibrated_probability_zero_is_never_auto_accepted() -> None:
-    """Rule: threshold 0 (accept every score) is never chosen, even if the error target allows it.
+def test_rule_a_block_more_likely_wrong_than_right_is_never_a_threshold() -> None:
+    """Rule: a block below probability 1/2 is never accepted, even if the target allows it.
 
-    20 hits and one miss at the lowest score: accepting all 21 keeps the error at 1/21 < 25 %."""
+    20 hits and one miss at the lowest score: accepting all 21 keeps the error at 1/21 and
+    its bound under 25 %, but the miss's own block says 0.25."""
     scores = [0.80 + 0.01 * i for i in range(20)] + [0.05]
     cal = fit_kind(scores, [True] * 20 + [False], target_error=0.25)
-    assert cal.probability(0.05) == 0.0
-    assert not cal.accepts_score(0.05)
-    assert cal.threshold > 0.0
+    assert cal.probability(0.05) == pytest.approx(0.25)
+    assert not cal.accepts_score(0.05) and cal.accepts_score(0.9)
+    assert cal.threshold >= MIN_ACCEPT_PROBABILITY
+
+
+def test_rule_a_score_below_the_lowest_seen_has_no_evidence() -> None:
+    """Rule: below the lowest score the fit saw, the probability is 0 (never the first block's)."""
+    scores = [0.60 + 0.0004 * i for i in range(1000)]
+    cal = fit_kind(scores, [True] * 1000, target_error=0.005)
+    assert cal.min_score == 0.60 and cal.auto_accepts and cal.accepts_score(0.60)
+    assert cal.probability(0.5999) == 0.0 and not cal.accepts_score(0.3)
 
 
 # ---------------------------------------------------------------- Calibration (kinds and fields)

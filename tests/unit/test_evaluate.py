@@ -61,3 +61,18 @@ def test_non_form_pages_are_right_only_when_not_read_as_forms() -> None:
                                              _page(1, "form_a", 1, [])])
     pages, fields = compare(doc, truth)
     assert [p.identified for p in pages] == [True, False] and fields == []
+
+
+def test_unidentified_pages_are_not_identified() -> None:
+    """Rule: an unidentified page went to a person: for a form page its fields are unread, and
+    for an ID copy or a blank page it was not told apart either (it costs a person's look)."""
+    form = PageReading(index=0, status=PageStatus.UNIDENTIFIED, reason="print matches no form")
+    pages, fields = compare(DocumentReading(source="d", pages=[form, _page(1, "form_a", 2, [])]), TRUTH)
+    assert [p.identified for p in pages] == [False, True]
+    assert {f.field_id for f in fields} == {"name", "age"}
+    assert all(not f.page_read and not f.auto for f in fields)
+    truth = {"template_id": "form_a", "pages": [{"kind": "id_copy", "fields": {}},
+                                                 {"kind": "id_copy", "fields": {}}]}
+    doc = DocumentReading(source="d", pages=[PageReading(index=0, status=PageStatus.UNIDENTIFIED),
+                                             PageReading(index=1, status=PageStatus.NON_FORM)])
+    assert [p.identified for p in compare(doc, truth)[0]] == [False, True]

@@ -130,7 +130,7 @@ def _above(cut: float) -> KindCalibration:
 
 def _fit(obs: Sequence[Observation]) -> KindCalibration:
     checked = [o for o in obs if o.checked]
-    return fit_kind([o.score for o in checked], [bool(o.label) for o in checked], T / 2)
+    return fit_kind([o.score for o in checked], [bool(o.label) for o in checked], T)
 
 
 def test_tuning_loosens_on_clean_checked_fields_and_keeps_when_only_labels_are_missing() -> None:

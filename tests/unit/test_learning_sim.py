@@ -17,9 +17,12 @@ T = 0.005
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    # seed 6: the factory calibration (fitted on week 0) auto-accepts amounts whatever their
-    # score, which drift makes costly; handwriting drifts 0.35 logit a week; week 4 is poisoned
-    return run_weeks(6, weeks=8, documents=800, window=4, poison_week=4, target_error=T)
+    # seed 6: the factory calibration (fitted on week 0 to twice the target: one that promised
+    # more than it saw) auto-accepts what drift then makes costly; handwriting drifts 0.35 logit
+    # a week; week 4 is poisoned. An honest factory (fitted to the target) leaves learning
+    # nothing to tighten: only looser changes then.
+    return run_weeks(6, weeks=8, documents=800, window=4, poison_week=4, target_error=T,
+                     factory_target=2 * T)
 
 
 def test_straight_through_rises_and_error_stays_within_target(run: Run) -> None:

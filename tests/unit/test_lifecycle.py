@@ -76,6 +76,9 @@ def _page(status: PageStatus = PageStatus.READ, *fields: FieldStatus, index: int
     ([_page(PageStatus.READ, FieldStatus.UNREADABLE)], S.NEEDS_REVIEW),
     ([_page(PageStatus.READ, FieldStatus.AUTO_ACCEPTED),
       _page(PageStatus.UNKNOWN_FORM, index=1)], S.NEEDS_REVIEW),
+    ([_page(PageStatus.READ, FieldStatus.AUTO_ACCEPTED),
+      _page(PageStatus.UNIDENTIFIED, index=1)], S.NEEDS_REVIEW),  # a form nobody identified
+    ([_page(PageStatus.UNIDENTIFIED)], S.NEEDS_REVIEW),
     ([_page(PageStatus.READ), _page(PageStatus.UNALIGNED, index=1)], S.NEEDS_REVIEW),
     ([_page(PageStatus.UNREADABLE_IMAGE)], S.NEEDS_REVIEW),
     ([_page(PageStatus.BLANK)], S.NEEDS_REVIEW),  # nothing was read as a form
@@ -83,3 +86,15 @@ def _page(status: PageStatus = PageStatus.READ, *fields: FieldStatus, index: int
 ])
 def test_status_after_reading(pages: list[PageReading], expected: DocumentStatus) -> None:
     assert status_after_reading(pages) is expected
+
+
+@pytest.mark.parametrize("status", list(PageStatus))
+def test_only_read_blank_and_non_form_pages_need_nobody(status: PageStatus) -> None:
+    """Rule: a page that is not positively a form read, a blank or a non-form goes to a person
+    (no silent drop), and every page status has a Japanese label for the screens."""
+    from domain.status import PAGE_STATUS_JA
+
+    doc = [_page(PageStatus.READ, FieldStatus.AUTO_ACCEPTED), _page(status, index=1)]
+    quiet = {PageStatus.READ, PageStatus.BLANK, PageStatus.NON_FORM}
+    assert status_after_reading(doc) is (S.READ if status in quiet else S.NEEDS_REVIEW)
+    assert PAGE_STATUS_JA[status]

@@ -140,12 +140,14 @@ def calibrate(
     count: Annotated[int, typer.Option(help="Forms per template.")] = 40,
     seed: Annotated[int, typer.Option()] = 5000,
     out: Annotated[Path | None, typer.Option(help="Calibration file to write.")] = None,
+    rows: Annotated[Path | None, typer.Option(
+        help="Rows CSV: refit from it when it exists, else read the set and save the rows there.")] = None,
 ) -> None:
     """Fit the confidence calibration on a synthetic set and write it."""
     _setup_logging(False)
     from services.calibrate import run_calibration
 
-    path = run_calibration(count=count, seed=seed, out=out, progress=typer.echo)
+    path = run_calibration(count=count, seed=seed, out=out, progress=typer.echo, rows_file=rows)
     typer.echo(f"calibration written to {path}")
 
 

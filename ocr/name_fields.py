@@ -1,0 +1,51 @@
+"""Name fields keep their surname / given-name space, or go to a person (issue 14).
+
+A 氏名 field read without the space between surname and given name (dithered scans
+lose the word gap) is repaired only with evidence (:func:`ocr.names.check_name`:
+the フリガナ's own split, a dictionary reading); a split that rests on kanji
+statistics alone, or that evidence contradicts, is sent to review with
+``NAME_SPLIT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.model import FieldReading, FieldSpec, Issue
+from domain.status import FieldKind, IssueCode
+from ocr.names import NameEvidence, check_name
+
+NAME_LABELS = ("氏名", "名前")
+# splits inserted on this evidence are kept without review; others are reviewed
+TRUSTED = (NameEvidence.WRITTEN, NameEvidence.KANA, NameEvidence.LEXICON)
+MESSAGE = "姓と名の区切りを確認できません"
+
+
+def is_name(spec: FieldSpec) -> bool:
+    return spec.kind is FieldKind.TEXT and spec.label.endswith(NAME_LABELS)
+
+
+def kana_partner(spec: FieldSpec, specs: Sequence[FieldSpec]) -> FieldSpec | None:
+    """``<id>_kana`` if the template has it, else the kana field just before the name."""
+    by_id = {s.id: s for s in specs}
+    if f"{spec.id}_kana" in by_id:
+        return by_id[f"{spec.id}_kana"]
+    i = [s.id for s in specs].index(spec.id)
+    before = specs[i - 1] if i > 0 else None
+    return before if before is not None and before.kind is FieldKind.KANA else None
+
+
+def check_names(specs: Sequence[FieldSpec], readings: dict[str, FieldReading]) -> None:
+    """Repair or flag every name field of ``readings`` in place."""
+    for spec in specs:
+        r = readings.get(spec.id)
+        if not is_name(spec) or r is None or not isinstance(r.value, str) or not r.value or r.issues:
+            continue
+        partner = kana_partner(spec, specs)
+        kr = readings.get(partner.id) if partner is not None else None
+        kana = kr.value if kr is not None and isinstance(kr.value, str) and not kr.issues else None
+        c = check_name(r.value, kana)
+        issues = list(r.issues)
+        if c.review or (c.inferred and c.evidence not in TRUSTED):
+            issues.append(Issue(code=IssueCode.NAME_SPLIT, message=MESSAGE, field_id=spec.id))
+        readings[spec.id] = r.model_copy(update={"value": c.value, "issues": issues})

@@ -1,0 +1,217 @@
+"""Fit the multi-signal calibration from labelled rows (scikit-learn at fit time only).
+
+A row is one field read on a synthetic page with known truth: its calibration key
+(kind, or ``kind:empty``), whether it was right, the document it came from and its
+signals (:mod:`domain.signals`). No values, no names: numbers only.
+
+Per family of kinds (digit-like, text-like, marks, empty fields) a logistic
+regression over the signals (engine score as a logit, the second reading's
+agreement, alignment and page quality, OMR margin, plus one indicator per kind)
+predicts "right". Its *cross-fitted* output (5 folds grouped by document, so a
+document never scores itself) is then mapped by a smoothed isotonic fit, and the
+threshold is the lowest whose accepted set keeps the one-sided 95 % Wilson upper
+bound of the error at or below the target (:func:`domain.calibration.choose_threshold`).
+The model itself is stored as plain numbers (:class:`domain.calibration.SignalModel`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from domain import signals as sig
+from domain.calibration import (
+    LOGIT,
+    KindCalibration,
+    SignalModel,
+    choose_threshold,
+    feature_value,
+    fit_kind,
+    smoothed_fit,
+    wilson_upper,
+)
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "numeric": ("digits", "amount", "phone", "postal_code", "my_number", "wareki_date"),
+    "text": ("text", "kana", "email", "free_text"),
+    "marks": ("checkbox", "choice", "multi_choice"),
+}
+EMPTY_FAMILY = "empty"
+
+PAGE_FEATURES = [sig.ALIGN_QUALITY, sig.ALIGN_BY_MARKS, sig.SHARPNESS, sig.CONTRAST, sig.BINARY,
+                 sig.SHADING, sig.COLOUR_INK]
+TEXT_FEATURES = [f"{LOGIT}{sig.SCORE}", f"{LOGIT}{sig.MIN_CHAR}", sig.MEAN_CHAR, sig.N_CHARS,
+                 sig.OUTSIDE, sig.EDGE_INK]
+FEATURES: dict[str, list[str]] = {
+    "numeric": [*TEXT_FEATURES, sig.AGREE, sig.AGREE_EXACT, sig.SECOND_CONF, *PAGE_FEATURES],
+    "text": [*TEXT_FEATURES, *PAGE_FEATURES],
+    "marks": [f"{LOGIT}{sig.SCORE}", sig.OMR_MARGIN, *PAGE_FEATURES],
+    EMPTY_FAMILY: [sig.EDGE_INK, *PAGE_FEATURES],
+}
+MIN_ROWS_FOR_MODEL = 200  # fewer rows (or no errors at all): the engine score alone, pooled
+MIN_PRESENT = 0.05  # a feature seen on fewer rows than this share is left out
+ENVELOPE_QUANTILES = (0.005, 0.995)  # the page gate's range: what the calibration pages covered
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # calibration key: kind, or kind:empty
+    hit: bool
+    document: str
+    signals: Mapping[str, float] = field(default_factory=dict)
+    condition: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":")[0]
+
+
+def family_of(key: str) -> str:
+    if key.endswith(":empty"):
+        return EMPTY_FAMILY
+    kind = key.split(":")[0]
+    for name, kinds in FAMILIES.items():
+        if kind in kinds:
+            return name
+    return kind  # an unknown kind is its own family
+
+
+@dataclass
+class FamilyFit:
+    family: str
+    entries: dict[str, KindCalibration]
+    model: SignalModel | None
+    threshold: float
+    n: int
+    accepted: int
+    errors: int
+
+    @property
+    def error_upper(self) -> float:
+        return wilson_upper(self.errors, self.accepted) if self.accepted else 1.0
+
+
+def _matrix(rows: Sequence[Row], features: list[str]) -> np.ndarray:
+    x = np.full((len(rows), len(features)), np.nan)
+    for i, r in enumerate(rows):
+        for j, name in enumerate(features):
+            v = feature_value(name, r.signals) if not name.startswith("kind=") else (
+                1.0 if sig.kind_feature(r.kind) == name else 0.0)
+            if v is not None:
+                x[i, j] = v
+    return x
+
+
+def _model(rows: Sequence[Row], family: str, folds: int = 5) -> tuple[SignalModel, np.ndarray] | None:
+    """The family's logistic model and its cross-fitted outputs, or None (too little to fit)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    y = np.array([r.hit for r in rows], dtype=int)
+    if len(rows) < MIN_ROWS_FOR_MODEL or y.min() == y.max():
+        return None
+    kinds = sorted({r.kind for r in rows})
+    names = [*FEATURES.get(family, TEXT_FEATURES), *([sig.kind_feature(k) for k in kinds[1:]])]
+    x = _matrix(rows, names)
+    present = np.isfinite(x).mean(axis=0) >= MIN_PRESENT
+    names = [n for n, keep in zip(names, present, strict=True) if keep]
+    x = x[:, present]
+    means = np.nanmean(x, axis=0)
+    x = np.where(np.isfinite(x), x, means)
+    scales = x.std(axis=0)
+    scales[scales < 1e-9] = 1.0
+    z = (x - means) / scales
+    groups = np.array([r.document for r in rows])
+    n_folds = min(folds, len(set(groups)))
+    cv = np.zeros(len(rows))
+    for train, test in GroupKFold(n_splits=n_folds).split(z, y, groups):
+        if y[train].min() == y[train].max():  # a fold without errors: fall back to its mean
+            cv[test] = y[train].mean()
+            continue
+        lr = LogisticRegression(C=1.0, max_iter=2000).fit(z[train], y[train])
+        cv[test] = lr.predict_proba(z[test])[:, 1]
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(z, y)
+    model = SignalModel(features=names, means=[float(v) for v in means],
+                        scales=[float(v) for v in scales],
+                        weights=[round(float(w), 6) for w in lr.coef_[0]],
+                        intercept=round(float(lr.intercept_[0]), 6))
+    return model, cv
+
+
+def fit_family(rows: Sequence[Row], family: str, target_error: float,
+               use_signals: bool = True) -> FamilyFit:
+    """One family: model (or score only), isotonic map, threshold, and each kind's own figures."""
+    fitted = _model(rows, family) if use_signals else None
+    hits = [r.hit for r in rows]
+    if fitted is None:  # engine score alone, pooled over the family
+        scores = [r.signals.get(sig.SCORE, 0.0) for r in rows]
+        model = None
+    else:
+        model, cv = fitted
+        scores = [float(v) for v in cv]
+    knots, probs = smoothed_fit(scores, hits)
+    base = KindCalibration(knots=knots, probs=probs, n=len(rows), min_score=min(scores),
+                           model=model, family=family)
+    calibrated = [base.probability(s) for s in scores]
+    best = choose_threshold(calibrated, hits, target_error)
+    threshold = best[0] if best else 1.0
+    entries: dict[str, KindCalibration] = {}
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_key[r.key].append(i)
+    for key, idx in sorted(by_key.items()):
+        acc = [i for i in idx if best is not None and calibrated[i] >= threshold]
+        err = sum(not hits[i] for i in acc)
+        entries[key] = base.model_copy(update={
+            "n": len(idx), "threshold": threshold,
+            "accepted_share": len(acc) / len(idx),
+            "accepted_error": err / len(acc) if acc else 0.0,
+            "accepted_error_upper": wilson_upper(err, len(acc)),
+        })
+    accepted = best[1] if best else 0
+    errors = best[2] if best else 0
+    return FamilyFit(family, entries, model, threshold, len(rows), accepted, errors)
+
+
+def fit_rows(rows: Sequence[Row], target_error: float, use_signals: bool = True
+             ) -> tuple[dict[str, KindCalibration], list[FamilyFit]]:
+    """Every family of the rows → per-key entries (kinds of one family share a threshold)."""
+    by_family: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_family[family_of(r.key)].append(r)
+    kinds: dict[str, KindCalibration] = {}
+    fits = []
+    for fam, fam_rows in sorted(by_family.items()):
+        f = fit_family(fam_rows, fam, target_error, use_signals)
+        kinds.update(f.entries)
+        fits.append(f)
+    return kinds, fits
+
+
+def score_only(rows: Sequence[Row], target_error: float) -> dict[str, KindCalibration]:
+    """The pre-issue-14 way, kept for the ablation: one engine-score map per key."""
+    by_key: dict[str, tuple[list[float], list[bool]]] = defaultdict(lambda: ([], []))
+    for r in rows:
+        by_key[r.key][0].append(r.signals.get(sig.SCORE, 0.0))
+        by_key[r.key][1].append(r.hit)
+    return {k: fit_kind(s, h, target_error) for k, (s, h) in sorted(by_key.items())}
+
+
+def page_envelope(rows: Sequence[Row]) -> dict[str, tuple[float, float]]:
+    """Per gated page signal, the range the calibration pages covered (quantiles over documents)."""
+    per_doc: dict[str, dict[str, float]] = {}
+    for r in rows:
+        per_doc.setdefault(r.document, {}).update(
+            {k: v for k, v in r.signals.items() if k in sig.GATED and math.isfinite(v)})
+    out: dict[str, tuple[float, float]] = {}
+    for name in sig.GATED:
+        vals = np.array([d[name] for d in per_doc.values() if name in d])
+        if vals.size < 20:
+            continue
+        lo, hi = np.quantile(vals, ENVELOPE_QUANTILES)
+        out[name] = (round(float(lo), 4), round(float(hi), 4))
+    return out
