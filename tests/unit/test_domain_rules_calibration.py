@@ -18,9 +18,9 @@ from domain.calibration import (
     Calibration,
     KindCalibration,
     field_key,
-    smoothed_fit,
     fit_kind,
     isotonic_fit,
+    smoothed_fit,
     wilson_lower,
     wilson_upper,
 )
@@ -282,9 +282,9 @@ def test_rule_smoothing_never_breaks_monotonicity() -> None:
 
     One wrong at 0.1 under one right at 0.2 (smoothed 0.75) under 50 right of 51 at 0.9
     (0.971): monotone; a lone hit above a big block would be pooled by PAV anyway."""
-    knots, probs = smoothed_fit([0.1, 0.2] + [0.9] * 51, [False, True] + [True] * 50 + [False])
+    _, probs = smoothed_fit([0.1, 0.2] + [0.9] * 51, [False, True] + [True] * 50 + [False])
     assert probs == sorted(probs) and probs[-1] < 1.0
-    knots, probs = smoothed_fit([0.5] * 2 + [0.9] * 200, [True, False] + [True] * 199 + [False])
+    _, probs = smoothed_fit([0.5] * 2 + [0.9] * 200, [True, False] + [True] * 199 + [False])
     assert probs == sorted(probs)
 
 
