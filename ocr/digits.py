@@ -58,6 +58,7 @@ MERGE_WIDTH = 1.0  # ... when the bridged piece is at most this wide
 MAX_MERGE = 3  # pieces bridged into one at most
 SLIVER = 0.5  # a piece too low to classify, made by a cut or a bridge
 MAX_SEGMENTATIONS = 200  # cut sequences tried per wide piece
+RULE_TALL = 1.3  # a thin piece this much taller than the digits is a box line's remnant
 WIDEST = 1.5  # one character up to this wide (x digit height) is as likely as a narrow one
 # Class priors: a digit field holds digits, so "not a digit" must be clearly so, and
 # "several touching" is never a reading (its probability only makes the cuts win).
@@ -289,6 +290,12 @@ def _digit_height(pieces: list[_Piece]) -> float:
     return float(np.median(hs[hs >= 0.5 * hs.max()]))
 
 
+def _is_rule(piece: _Piece, ref_h: float) -> bool:
+    """A thin stroke much taller than the line's characters: what is left of a printed
+    box line (a cell divider, the field's edge), not a written '1'."""
+    return piece.h > RULE_TALL * ref_h and piece.w < 0.25 * piece.h
+
+
 def _cut_candidates(piece: _Piece, ref_h: float) -> list[int]:
     """Columns (relative to the piece) where touching characters may be cut: the local
     minima of the (lightly smoothed) ink profile, lowest first, at most a dozen."""
@@ -370,6 +377,13 @@ class DigitReader:
         atoms = _pieces(ink_mask(gray))
         if not atoms:
             return EMPTY
+        hs = np.array([a.h for a in atoms], float)
+        line_h = float(np.median(hs[hs >= 0.25 * hs.max()]))  # robust to one tall stroke
+        rules = [a for a in atoms if _is_rule(a, line_h)]
+        if rules and len(rules) < len(atoms):  # a box line's remnant is no '1'
+            atoms = [a for a in atoms if not _is_rule(a, line_h)]
+        else:
+            rules = []
         ref_h = _digit_height(atoms)
         cands = _candidates(atoms, ref_h, self._segmentations)
         tall = {id(q): q for c in cands for q in c.parts if q.h >= SMALL * ref_h}
@@ -397,7 +411,10 @@ class DigitReader:
             assert step is not None  # every atom alone is a candidate
             chosen.append(step)
             j = step.start
-        text, confs, boxes, others = [], [], [], []
+        text: list[str] = []
+        confs: list[float] = []
+        boxes: list[BBox] = []
+        others = [r.box for r in rules]
         for c in reversed(chosen):
             for q in c.parts:
                 k, pk = label.get(id(q), (len(DIGITS), 1.0))
@@ -407,7 +424,7 @@ class DigitReader:
                     boxes.append(q.box)
                 else:
                     others.append(q.box)
-        return DigitReading("".join(text), tuple(confs), tuple(boxes), tuple(others))
+        return DigitReading("".join(text), tuple(confs), tuple(boxes), tuple(sorted(others)))
 
     def _segmentations(self, piece: _Piece, ref_h: float) -> list[tuple[_Piece, ...]]:
         """Ways to cut a wide piece at its low-ink columns into parts of plausible width

@@ -17,6 +17,7 @@ The model itself is stored as plain numbers (:class:`domain.calibration.SignalMo
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,9 @@ FEATURES: dict[str, list[str]] = {
     EMPTY_FAMILY: [sig.EDGE_INK, *PAGE_FEATURES],
 }
 MIN_ROWS_FOR_MODEL = 200  # fewer rows (or no errors at all): the engine score alone, pooled
+MIN_ERRORS_FOR_MODEL = 10  # fewer wrong rows: nothing to learn from, the engine score alone
 MIN_PRESENT = 0.05  # a feature seen on fewer rows than this share is left out
+C_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]  # inverse regularisation strengths tried
 ENVELOPE_QUANTILES = (0.005, 0.995)  # the page gate's range: what the calibration pages covered
 
 
@@ -108,11 +111,11 @@ def _matrix(rows: Sequence[Row], features: list[str]) -> np.ndarray:
 
 def _model(rows: Sequence[Row], family: str, folds: int = 5) -> tuple[SignalModel, np.ndarray] | None:
     """The family's logistic model and its cross-fitted outputs, or None (too little to fit)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedGroupKFold
 
     y = np.array([r.hit for r in rows], dtype=int)
-    if len(rows) < MIN_ROWS_FOR_MODEL or y.min() == y.max():
+    if len(rows) < MIN_ROWS_FOR_MODEL or y.min() == y.max() or (1 - y).sum() < MIN_ERRORS_FOR_MODEL:
         return None
     kinds = sorted({r.kind for r in rows})
     names = [*FEATURES.get(family, TEXT_FEATURES), *([sig.kind_feature(k) for k in kinds[1:]])]
@@ -126,15 +129,21 @@ def _model(rows: Sequence[Row], family: str, folds: int = 5) -> tuple[SignalMode
     scales[scales < 1e-9] = 1.0
     z = (x - means) / scales
     groups = np.array([r.document for r in rows])
-    n_folds = min(folds, len(set(groups)))
+    n_folds = max(2, min(folds, int((1 - y).sum()), len(set(groups))))
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=0)
+    # regularisation chosen by cross-validated log loss: few errors must not buy many weights
+    with warnings.catch_warnings():  # scikit-learn 1.8 announces API changes we do not use
+        warnings.simplefilter("ignore", FutureWarning)
+        chosen = LogisticRegressionCV(Cs=C_GRID, cv=list(splitter.split(z, y, groups)),
+                                      scoring="neg_log_loss", max_iter=2000).fit(z, y)
+    c = float(chosen.C_[0])
     cv = np.zeros(len(rows))
-    for train, test in GroupKFold(n_splits=n_folds).split(z, y, groups):
-        if y[train].min() == y[train].max():  # a fold without errors: fall back to its mean
+    for train, test in splitter.split(z, y, groups):  # outputs for the map: never a row's own fit
+        if y[train].min() == y[train].max():
             cv[test] = y[train].mean()
             continue
-        lr = LogisticRegression(C=1.0, max_iter=2000).fit(z[train], y[train])
-        cv[test] = lr.predict_proba(z[test])[:, 1]
-    lr = LogisticRegression(C=1.0, max_iter=2000).fit(z, y)
+        cv[test] = LogisticRegression(C=c, max_iter=2000).fit(z[train], y[train]).predict_proba(z[test])[:, 1]
+    lr = LogisticRegression(C=c, max_iter=2000).fit(z, y)
     model = SignalModel(features=names, means=[float(v) for v in means],
                         scales=[float(v) for v in scales],
                         weights=[round(float(w), 6) for w in lr.coef_[0]],
@@ -144,15 +153,27 @@ def _model(rows: Sequence[Row], family: str, folds: int = 5) -> tuple[SignalMode
 
 def fit_family(rows: Sequence[Row], family: str, target_error: float,
                use_signals: bool = True) -> FamilyFit:
-    """One family: model (or score only), isotonic map, threshold, and each kind's own figures."""
+    """One family: model (or score only), isotonic map, threshold, and each kind's own figures.
+
+    With ``use_signals`` the signal model is kept only where it lets more fields through
+    at the target than the engine score alone, both measured on held-out outputs: a
+    family whose extra signals add noise rather than evidence (few errors, or errors
+    the score already ranks well) keeps the score.
+    """
     fitted = _model(rows, family) if use_signals else None
-    hits = [r.hit for r in rows]
-    if fitted is None:  # engine score alone, pooled over the family
-        scores = [r.signals.get(sig.SCORE, 0.0) for r in rows]
-        model = None
-    else:
+    raw = [r.signals.get(sig.SCORE, 0.0) for r in rows]
+    best = _fit_scores(rows, raw, None, family, target_error)
+    if fitted is not None:
         model, cv = fitted
-        scores = [float(v) for v in cv]
+        with_model = _fit_scores(rows, [float(v) for v in cv], model, family, target_error)
+        if with_model.accepted > best.accepted:
+            best = with_model
+    return best
+
+
+def _fit_scores(rows: Sequence[Row], scores: Sequence[float], model: SignalModel | None,
+                family: str, target_error: float) -> FamilyFit:
+    hits = [r.hit for r in rows]
     knots, probs = smoothed_fit(scores, hits)
     base = KindCalibration(knots=knots, probs=probs, n=len(rows), min_score=min(scores),
                            model=model, family=family)
@@ -163,18 +184,35 @@ def fit_family(rows: Sequence[Row], family: str, target_error: float,
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_key[r.key].append(i)
+    accepted = errors = 0
     for key, idx in sorted(by_key.items()):
-        acc = [i for i in idx if best is not None and calibrated[i] >= threshold]
+        own = _kind_threshold(idx, calibrated, hits, threshold, target_error) if best else 1.0
+        acc = [i for i in idx if best is not None and calibrated[i] >= own]
         err = sum(not hits[i] for i in acc)
+        accepted += len(acc)
+        errors += err
         entries[key] = base.model_copy(update={
-            "n": len(idx), "threshold": threshold,
+            "n": len(idx), "threshold": own,
             "accepted_share": len(acc) / len(idx),
             "accepted_error": err / len(acc) if acc else 0.0,
             "accepted_error_upper": wilson_upper(err, len(acc)),
         })
-    accepted = best[1] if best else 0
-    errors = best[2] if best else 0
     return FamilyFit(family, entries, model, threshold, len(rows), accepted, errors)
+
+
+def _kind_threshold(idx: Sequence[int], calibrated: Sequence[float], hits: Sequence[bool],
+                    family_threshold: float, target_error: float) -> float:
+    """The family's threshold, raised for a kind whose own measured error there exceeds the target.
+
+    The family's bound covers the family; a kind that erred more than the target on its
+    own share is held to the lowest threshold at which its own error is within it.
+    """
+    levels = sorted({calibrated[i] for i in idx if calibrated[i] >= family_threshold})
+    for level in levels:
+        acc = [i for i in idx if calibrated[i] >= level]
+        if sum(not hits[i] for i in acc) <= target_error * len(acc):
+            return level
+    return 1.0
 
 
 def fit_rows(rows: Sequence[Row], target_error: float, use_signals: bool = True

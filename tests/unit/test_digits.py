@@ -96,7 +96,7 @@ def test_model_file_is_small_and_loads_without_pickle() -> None:
 
 
 def test_single_digits_of_the_test_columns(reader: DigitReader, sheet: tuple[np.ndarray, np.ndarray]) -> None:
-    """600 real digits never trained on; measured 0.xx (scripts/train_digits.py --eval)."""
+    """600 real digits never trained on, scanned-thick at 3x: measured 0.965 (floor 0.95)."""
     cells, labels = sheet
     glyphs, truth = [], []
     for r in range(50):
@@ -111,7 +111,9 @@ def test_single_digits_of_the_test_columns(reader: DigitReader, sheet: tuple[np.
 
 
 def test_strings_of_real_digits(reader: DigitReader, sheet: tuple[np.ndarray, np.ndarray]) -> None:
-    """Phone-number-like strings of test-column digits with gaps and dashes."""
+    """Phone-number-like strings of test-column digits with gaps and dashes: 29/40 right
+    (0.725; 0.75-0.80 with other seeds), floor 0.6. PP-OCR is no better than ~0.9 on such
+    strings: this reader is a second opinion, not a replacement."""
     rng = np.random.default_rng(14)
     patterns = ["070-1282-5662", "03-5555-0192", "2024", "1234567890", "9876-54"]
     patterns += ["".join(str(int(d)) for d in rng.integers(0, 10, int(rng.integers(4, 13))))

@@ -41,12 +41,12 @@ def test_an_accepting_kind_met_the_target_on_its_family(key: str) -> None:
 @pytest.mark.parametrize("kind", [k for k in FieldKind])
 def test_a_field_read_at_engine_score_0_3_is_flagged(kind: FieldKind) -> None:
     spec = FieldSpec(id="f", label="項目", kind=kind, box=Box(x=0, y=0, w=50, h=10),
-                     options=[{"value": "a", "box": {"x": 0, "y": 0, "w": 5, "h": 5}},
-                              {"value": "b", "box": {"x": 10, "y": 0, "w": 5, "h": 5}}]
+                     options=[{"value": "a", "label": "あ", "box": {"x": 0, "y": 0, "w": 5, "h": 5}},
+                              {"value": "b", "label": "い", "box": {"x": 10, "y": 0, "w": 5, "h": 5}}]
                      if kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) else [])
     value: object = ["a"] if kind is FieldKind.MULTI_CHOICE else "a" if kind is FieldKind.CHOICE else (
         True if kind is FieldKind.CHECKBOX else "1234")
-    reading = FieldReading(field_id="f", kind=kind, value=value, raw="a" if kind.is_mark else "1234",  # type: ignore[arg-type]
+    reading = FieldReading(field_id="f", kind=kind, value=value, raw="a" if kind.is_mark else "1234",
                            confidence=0.3, signals={**PERFECT, sig.SCORE: 0.3})
     out = triage(reading, spec, CAL)
     assert out.status is FieldStatus.NEEDS_REVIEW, (kind, out.probability)
