@@ -189,7 +189,11 @@ class KindCalibration(BaseModel):
         return self.auto_accepts and self.probability(score) >= self.threshold
 
     def accepts_above(self) -> float | None:
-        """Engine scores above this are auto-accepted (0.0: every score; None: none)."""
+        """Scores above this are auto-accepted (0.0: every score; None: none).
+
+        With a ``model`` the score is the model's output over the signals, not the
+        engine score.
+        """
         if not self.auto_accepts:
             return None
         for i, p in enumerate(self.probs):

@@ -63,7 +63,11 @@ def _threshold(cal: Calibration | None, key: str, kind: str) -> str:
     if entry is None:
         return "未較正"
     above = entry.accepts_above()
-    return f"スコア>{above:.6g} ({level})" if above is not None else f"自動確定なし ({level})"
+    if above is None:
+        return f"自動確定なし ({level})"
+    if entry.model is not None:  # the cut is on the model's output, not the engine score
+        return f"複合スコア>{above:.6g} ({level})"
+    return f"スコア>{above:.6g} ({level})"
 
 
 def _most_corrected(lines: list[str], obs: Sequence[Observation], cal: Calibration | None, n: int) -> None:

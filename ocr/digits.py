@@ -1,33 +1,46 @@
 """An independent second reader for digit strings (issue 14): segment, normalise, classify.
 
-PP-OCR reads a field as a whole line with a CTC model; this reader knows nothing of it.
-It cuts the crop into characters, normalises each MNIST-style and classifies it with a
-small numpy MLP (pixels + HOG, 10 digits and an "other" class for separators, kanji,
-letters). Whether the two readers agree is a calibration signal: they err differently.
+PP-OCR reads a field as a whole line with a CTC model; this reader shares nothing with
+it. It cuts the crop into characters, normalises each MNIST-style and classifies it with
+a small numpy MLP ensemble (pixels + HOG -> the digits, "other" for separators, kanji and
+letters, and "several touching"). Whether the two readers agree is a calibration signal:
+they err differently.
 
 Input: the crop ``ocr/fields.py`` gives the recogniser (gray uint8, dark ink on white,
 box lines removed, one line). Steps:
 
-1. ink (:func:`ocr.crop.ink_mask`), 8-connected components; specks are dropped;
-2. components overlapping strongly in x are merged (broken strokes, '5' with a loose bar,
-   the parts of 月 or 'i');
-3. the line's digit height is the median height of the tall pieces; pieces under
-   :data:`SMALL` of it ('.', ',', '-', dust) are not digits;
-4. a piece wider than :data:`WIDE` times that height may be touching characters: cut
-   candidates are the low-ink columns, and the cut (or none) that maximises the product
-   of the classifier's probabilities wins (so a wide 年 stays whole, '12' touching splits);
-5. each piece is scaled to fit 20x20 inside 28x28 (aspect kept), centred by mass, and
-   classified; non-digits ('-', '/', 年月日, letters) are dropped from the text.
+1. ink (:func:`ocr.crop.ink_mask`), 8-connected components; specks are dropped, and so
+   is a sliver on the crop's left/right border (a box line's remnant, not a '1');
+2. components overlapping strongly in x are merged (broken strokes, a '5' with a loose
+   bar, the parts of 月 or 'i');
+3. the line's digit height is the median height of the tall pieces; pieces lower than
+   :data:`SMALL` of it ('.', ',', '-', dust) are not digits and are not classified;
+4. a segmentation is chosen by a small DP over the pieces that maximises the product of
+   per-character scores (class probability x class prior x width prior) times a cost
+   per edit: a piece wider than :data:`WIDE` x the digit height may be cut (touching
+   digits; the cut columns come from a DP over low-ink and evenly spaced columns), close
+   neighbours may be bridged (a digit broken in two). A cut counts only as much as the
+   whole looks like "several touching" (a class never read out), so a wide 年 stays whole
+   and touching '12' or '000' is cut;
+5. each character is scaled to fit 20x20 inside 28x28 (aspect kept), centred by mass,
+   and classified; non-digits ('-', '/', 年月日, letters) are dropped from the text.
 
-The model (``ocr/data/digit_model.npz``, built by ``scripts/train_digits.py``, no pickle)
-is loaded once per :class:`DigitReader`; reading is pure numpy + OpenCV (~1 ms a field).
+The model (``ocr/data/digit_model.npz``, built by ``scripts/train_digits.py``, plain
+arrays, no pickle) is loaded once per :class:`DigitReader`; reading is numpy + OpenCV,
+about 2-8 ms a field, single-threaded on purpose (see :meth:`DigitReader.probabilities`).
+A reader is immutable after loading and may be shared between threads.
+
+Use::
+
+    reader = DigitReader()                  # or default_reader()
+    r = reader.read(crop)                   # DigitReading(text="07012825662", confidences=(...))
+    agreement(ocr_text, r.text)             # 1.0: same digits; else 1 - normalised edit distance
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +70,9 @@ MERGE_GAP = 0.15  # bridge gaps up to this share of the digit height ...
 MERGE_WIDTH = 1.0  # ... when the bridged piece is at most this wide
 MAX_MERGE = 3  # pieces bridged into one at most
 SLIVER = 0.5  # a piece too low to classify, made by a cut or a bridge
-MAX_SEGMENTATIONS = 200  # cut sequences tried per wide piece
-RULE_TALL = 1.3  # a thin piece this much taller than the digits is a box line's remnant
+MULTI_FLOOR = 0.1  # a cut counts at least this when the whole does not look like several
+MIN_EVEN = 0.4  # a wide piece is also cut evenly into parts down to this wide (x digit height)
+EDGE_SLIVER = 0.12  # a piece this narrow (x digit height) on the crop's left/right border is a line
 WIDEST = 1.5  # one character up to this wide (x digit height) is as likely as a narrow one
 # Class priors: a digit field holds digits, so "not a digit" must be clearly so, and
 # "several touching" is never a reading (its probability only makes the cuts win).
@@ -290,10 +304,15 @@ def _digit_height(pieces: list[_Piece]) -> float:
     return float(np.median(hs[hs >= 0.5 * hs.max()]))
 
 
-def _is_rule(piece: _Piece, ref_h: float) -> bool:
-    """A thin stroke much taller than the line's characters: what is left of a printed
-    box line (a cell divider, the field's edge), not a written '1'."""
-    return piece.h > RULE_TALL * ref_h and piece.w < 0.25 * piece.h
+def _is_rule(piece: _Piece, ref_h: float, width: int) -> bool:
+    """What is left of a printed box line (the field's edge), not a written '1': a sliver
+    on the crop's left or right border (written ink never touches it: the crop keeps a
+    margin around the ink, so ink there was cut by the box region).
+
+    Height alone cannot tell a line from a '1': real digits squeezed to a font's width
+    leave a '1' up to 1.6 times as tall as its neighbours.
+    """
+    return (piece.x0 == 0 or piece.x1 == width) and piece.w <= max(2.0, EDGE_SLIVER * ref_h)
 
 
 def _cut_candidates(piece: _Piece, ref_h: float) -> list[int]:
@@ -350,7 +369,9 @@ class DigitReader:
         for net in self.nets:
             x = feats
             for i, (w, b) in enumerate(net):
-                x = x @ w + b
+                # einsum's own loops, not BLAS: a threaded GEMM on these small matrices
+                # stalls for tens of ms when the cores are busy (the OCR, other workers)
+                x = np.einsum("ij,jk->ik", x, w, optimize=False) + b
                 if i < len(net) - 1:
                     x = np.maximum(x, 0.0)
             x = x / self.temperature
@@ -378,22 +399,35 @@ class DigitReader:
         if not atoms:
             return EMPTY
         hs = np.array([a.h for a in atoms], float)
-        line_h = float(np.median(hs[hs >= 0.25 * hs.max()]))  # robust to one tall stroke
-        rules = [a for a in atoms if _is_rule(a, line_h)]
+        line_h = float(np.median(hs[hs >= 0.25 * hs.max()]))
+        width = gray.shape[1]
+        rules = [a for a in atoms if _is_rule(a, line_h, width)]
         if rules and len(rules) < len(atoms):  # a box line's remnant is no '1'
-            atoms = [a for a in atoms if not _is_rule(a, line_h)]
+            atoms = [a for a in atoms if not _is_rule(a, line_h, width)]
         else:
             rules = []
         ref_h = _digit_height(atoms)
-        cands = _candidates(atoms, ref_h, self._segmentations)
-        tall = {id(q): q for c in cands for q in c.parts if q.h >= SMALL * ref_h}
-        pieces = list(tall.values())
-        probs = self.probabilities(np.stack([normalise(q.mask) for q in pieces])) if pieces \
+        # Every piece any segmentation may use: atoms, parts of wide atoms, bridged atoms.
+        cuts = {i: _Cuts(a, ref_h) for i, a in enumerate(atoms)
+                if a.w > WIDE * ref_h and a.h >= SMALL * ref_h}
+        merges = _merges(atoms, ref_h)
+        pieces = {id(q): q for q in [*atoms, *(q for cut in cuts.values() for q in cut.parts.values()),
+                                     *(m.parts[0] for m in merges)]}
+        tall = [q for q in pieces.values() if q.h >= SMALL * ref_h]
+        probs = self.probabilities(np.stack([normalise(q.mask) for q in tall])) if tall \
             else np.zeros((0, len(CLASSES)), np.float32)
         label: dict[int, tuple[int, float]] = {}
-        for q, pr in zip(pieces, probs, strict=True):
+        several: dict[int, float] = {}
+        for q, pr in zip(tall, probs, strict=True):
             k = int((pr * PRIOR).argmax())
             label[id(q)] = (k, float(pr[k]))
+            several[id(q)] = float(pr[-1])
+        cands = [_Candidate(i, i + 1, (a,)) for i, a in enumerate(atoms)] + merges
+        for i, cut in cuts.items():
+            parts = cut.best(label, ref_h)
+            if len(parts) > 1:  # cut as much as the whole looks like several characters
+                touching = max(several.get(id(atoms[i]), 0.0), MULTI_FLOOR)
+                cands.append(_Candidate(i, i + 1, parts, touching * CUT_COST ** (len(parts) - 1)))
         # Best segmentation: a DP over the atoms, maximising the summed log scores.
         best: list[tuple[float, _Candidate | None]] = [(0.0, None)]
         best += [(-math.inf, None)] * len(atoms)
@@ -426,43 +460,59 @@ class DigitReader:
                     others.append(q.box)
         return DigitReading("".join(text), tuple(confs), tuple(boxes), tuple(sorted(others)))
 
-    def _segmentations(self, piece: _Piece, ref_h: float) -> list[tuple[_Piece, ...]]:
-        """Ways to cut a wide piece at its low-ink columns into parts of plausible width
-        (each between MIN_PIECE and MAX_PIECE of the digit height), two parts or more."""
-        cuts = _cut_candidates(piece, ref_h)
-        if not cuts:
-            return []
+
+class _Cuts:
+    """A wide piece and its parts between candidate cut columns (touching characters).
+
+    Candidates: the local minima of the ink profile (a thin join) and the columns that
+    divide the piece evenly into 2, 3, ... parts of plausible width (where two '0's
+    touch, the join is a thick vertical stroke and the minima are inside the loops).
+    Parts are MIN_PIECE..MAX_PIECE of the digit height wide.
+    """
+
+    def __init__(self, piece: _Piece, ref_h: float) -> None:
+        self.piece = piece
+        cols = set(_cut_candidates(piece, ref_h))
+        most = max(2, math.ceil(piece.w / (MIN_EVEN * ref_h)))
+        for k in range(2, most + 1):
+            cols.update(round(i * piece.w / k) for i in range(1, k))
+        edge = max(2, int(MIN_PIECE * ref_h))
+        kept: list[int] = []
+        for c in sorted(cols):
+            if edge <= c <= piece.w - edge and (not kept or c - kept[-1] >= 2):
+                kept.append(c)
+        self.bounds = [0, *kept, piece.w]
         lo, hi = MIN_PIECE * ref_h, MAX_PIECE * ref_h
-        bounds = [0, *cuts, piece.w]
-        part_cache: dict[tuple[int, int], _Piece | None] = {}
-
-        def part(a: int, b: int) -> _Piece | None:
-            if (a, b) not in part_cache:
-                part_cache[(a, b)] = _trim(piece.mask[:, a:b], piece.x0 + a, piece.y0)
-            return part_cache[(a, b)]
-
-        out: list[tuple[_Piece, ...]] = []
-
-        def walk(i: int, acc: list[_Piece]) -> None:
-            for j in range(i + 1, len(bounds)):
-                if len(out) >= MAX_SEGMENTATIONS:
-                    return
-                a, b = bounds[i], bounds[j]
+        self.parts: dict[tuple[int, int], _Piece] = {}
+        for i, a in enumerate(self.bounds):
+            for b in self.bounds[i + 1:]:
                 if b - a > hi:
                     break
-                if b - a < lo:
-                    continue
-                q = part(a, b)
-                if q is None:
-                    continue
-                if j == len(bounds) - 1:
-                    if acc:
-                        out.append((*acc, q))
-                else:
-                    walk(j, [*acc, q])
+                if b - a >= lo and (q := _trim(piece.mask[:, a:b], piece.x0 + a, piece.y0)) is not None:
+                    self.parts[(a, b)] = q
 
-        walk(0, [])
-        return out
+    def best(self, label: dict[int, tuple[int, float]], ref_h: float) -> tuple[_Piece, ...]:
+        """The best-scoring sequence of parts covering the piece (a DP over the columns)."""
+        n = len(self.bounds)
+        score = [0.0] + [-math.inf] * (n - 1)
+        back: list[int] = [-1] * n
+        for j in range(1, n):
+            for i in range(j):
+                q = self.parts.get((self.bounds[i], self.bounds[j]))
+                if q is None or score[i] == -math.inf:
+                    continue
+                s = score[i] + _score(q, label, ref_h, True) + (math.log(CUT_COST) if i else 0.0)
+                if s > score[j]:
+                    score[j], back[j] = s, i
+        if back[n - 1] < 0:
+            return ()
+        parts: list[_Piece] = []
+        j = n - 1
+        while j > 0:
+            i = back[j]
+            parts.append(self.parts[(self.bounds[i], self.bounds[j])])
+            j = i
+        return tuple(reversed(parts))
 
 
 @dataclass(frozen=True)
@@ -501,15 +551,10 @@ def _merge(atoms: list[_Piece]) -> _Piece:
     return _Piece(x0, y0, x1, y1, mask)
 
 
-def _candidates(atoms: list[_Piece], ref_h: float,
-                segmentations: Callable[[_Piece, float], list[tuple[_Piece, ...]]]) -> list[_Candidate]:
-    """Every atom alone; the cuts of wide atoms; close neighbours bridged (broken strokes)."""
+def _merges(atoms: list[_Piece], ref_h: float) -> list[_Candidate]:
+    """Close neighbours bridged into one character (a digit broken in two or three)."""
     out = []
     for i, a in enumerate(atoms):
-        out.append(_Candidate(i, i + 1, (a,)))
-        if a.w > WIDE * ref_h and a.h >= SMALL * ref_h:
-            out += [_Candidate(i, i + 1, parts, CUT_COST ** (len(parts) - 1))
-                    for parts in segmentations(a, ref_h)]
         right = a.x1
         for j in range(i + 1, min(len(atoms), i + MAX_MERGE)):
             b = atoms[j]

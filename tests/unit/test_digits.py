@@ -151,6 +151,27 @@ def test_date_with_kanji_keeps_only_the_digits(reader: DigitReader) -> None:
     assert len(got.others) == 3  # 年 月 日
 
 
+def test_touching_digits_are_cut(reader: DigitReader) -> None:
+    """Squeezed so neighbours touch ('000' of an amount: the joins are thick strokes)."""
+    spec = next(f for f in available_fonts("printed") if f.name == "IPAexGothic")
+    font = pil_font(spec, 40)
+    for text in ("000", "1200", "3456"):
+        im = Image.new("L", (40 * len(text) + 60, 80), 255)
+        draw, x = ImageDraw.Draw(im), 20.0
+        for ch in text:
+            draw.text((x, 40), ch, font=font, fill=30, anchor="lm", stroke_width=2, stroke_fill=30)
+            x += font.getlength(ch) * 0.8
+        assert reader.read(np.asarray(im, np.uint8)).text == text, text
+
+
+def test_a_box_line_sliver_on_the_border_is_no_one(reader: DigitReader) -> None:
+    crop = _render("842", "KleeOne").copy()
+    crop[20:60, 0] = 40  # what is left of the box's edge, cut by the crop
+    got = reader.read(crop)
+    assert got.text == "842"
+    assert got.others and got.others[0][0] == 0
+
+
 # ---------------------------------------------------------------- not digits
 
 
