@@ -185,7 +185,11 @@ class KindCalibration(BaseModel):
         return p, self.auto_accepts and p >= self.threshold
 
     def accepts_score(self, score: float) -> bool:
-        """Would a field of this bucket with this engine score be auto-accepted?"""
+        """Would a field of this bucket with this score be auto-accepted?
+
+        The score is what the isotonic map reads: the engine score, or with a ``model``
+        the model's output (see :meth:`assess` for engine score plus signals).
+        """
         return self.auto_accepts and self.probability(score) >= self.threshold
 
     def accepts_above(self) -> float | None:
@@ -238,9 +242,13 @@ class Calibration(BaseModel):
     # spec fingerprint → template ids, for callers that do not pass the template (see bind)
     _spec_templates: dict[tuple[object, ...], tuple[str, ...]] = PrivateAttr(default_factory=dict)
 
-    def probability(self, kind: str, score: float) -> float | None:
+    def probability(self, kind: str, score: float, signals: Mapping[str, float] | None = None
+                    ) -> float | None:
+        """The kind's calibrated probability (through its model, when it has one)."""
         cal = self.kinds.get(kind)
-        return None if cal is None else cal.probability(score)
+        if cal is None:
+            return None
+        return cal.assess(score, {**(signals or {}), kind_feature(kind.split(":")[0]): 1.0})[0]
 
     def accepts(self, kind: str, probability: float | None) -> bool:
         cal = self.kinds.get(kind)

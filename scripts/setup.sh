@@ -31,7 +31,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (first time takes a few minutes)"
   .venv/bin/pip install -q --upgrade pip >/dev/null
   .venv/bin/pip install -q -e ".[dev]" 2>&1 | grep -vE "^WARNING: Location .file:" || true
-  .venv/bin/python -c "import yomitori, cv2, paddleocr" || { echo "setup: Python install failed" >&2; exit 1; }
+  .venv/bin/python -c "import yomitori, cv2, paddleocr, sklearn, fugashi, ipadic, namedivider" || { echo "setup: Python install failed" >&2; exit 1; }
   touch "$stamp"
 fi
 
