@@ -137,7 +137,7 @@ def templates_render(
 
 @app.command()
 def calibrate(
-    count: Annotated[int, typer.Option(help="Forms per template.")] = 40,
+    count: Annotated[int, typer.Option(help="Forms per template (times the condition mix).")] = 50,
     seed: Annotated[int, typer.Option()] = 5000,
     out: Annotated[Path | None, typer.Option(help="Calibration file to write.")] = None,
     rows: Annotated[Path | None, typer.Option(
