@@ -26,7 +26,7 @@ from ocr.digits import (
     digits_of,
     exact_agreement,
 )
-from tests.conftest import realdata_dir
+from synth.real_digits import digits_png
 
 EVAL_COLS = range(38, 50)  # test/benchmark columns of digits_dev.png
 
@@ -39,7 +39,7 @@ def reader() -> DigitReader:
 @pytest.fixture(scope="module")
 def sheet() -> tuple[np.ndarray, np.ndarray]:
     """(50, 50, 20, 20) cells, white ink on black, and the label of each row."""
-    path = realdata_dir() / "handwritten-digits" / "digits_dev.png"
+    path = digits_png()
     im = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     assert im is not None and im.shape == (1000, 1000), path
     return im.reshape(50, 20, 50, 20).transpose(0, 2, 1, 3), np.arange(50) // 5
