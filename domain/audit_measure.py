@@ -1,0 +1,121 @@
+"""The measured error among auto-accepted fields, from blind audits, and when to raise the alarm (pure).
+
+An audit is a random sample of auto-accepted fields (:mod:`domain.audit_sampling`), so
+``disagreements / audited`` is an unbiased estimate of the error among auto-accepted
+fields of that kind, on this city's paper, scanners and handwriting. Its one-sided 95 %
+Wilson bounds (:func:`domain.calibration.wilson_upper` / ``wilson_lower``) say how far
+the truth can be from it.
+
+Three states per kind (or template, or overall), against the target error:
+
+* **verified** — the upper bound is at or below the target: the promise is shown to hold.
+* **unproven** — the upper bound is above the target, but the audits are consistent
+  with it. With no disagreement at all, the upper bound falls below 0.5 % only after
+  about 540 audits, so at a 2 % share most kinds stay here for months. That is not a
+  reason to alarm: an "upper bound above target" alarm would fire for every honest kind.
+* **alarm** — enough audits say the target is broken: at least
+  :data:`MIN_ALARM_AUDITS` audits, at least :data:`MIN_ALARM_DISAGREEMENTS`
+  disagreements, and even the *lower* bound above the target (the error exceeds the
+  target with 95 % confidence). "Enough audits" is defined this way because it is the
+  only reading that keeps false alarms rare while still firing within about two weeks
+  when a kind's error rises to a few times the target (measured by ``bench/audit.py``).
+
+The alarm looks at a trailing window (:data:`ALARM_WINDOW_DAYS`), so a kind whose
+error was fixed (its threshold tightened) stops alarming once the window has moved on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from domain.calibration import wilson_lower, wilson_upper
+
+MIN_ALARM_AUDITS = 20
+MIN_ALARM_DISAGREEMENTS = 2
+ALARM_WINDOW_DAYS = 14
+
+
+class AuditState(StrEnum):
+    VERIFIED = "verified"
+    UNPROVEN = "unproven"
+    ALARM = "alarm"
+
+
+AUDIT_STATE_JA: dict[AuditState, str] = {
+    AuditState.VERIFIED: "目標内を確認",
+    AuditState.UNPROVEN: "検査数が不足（目標内とはまだ言えない）",
+    AuditState.ALARM: "警告: 目標を超えています",
+}
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    """One decided audit (codes, ids and times only)."""
+
+    kind: str
+    template_id: str
+    batch_id: int
+    at: datetime  # when it was decided
+    agreed: bool
+
+
+@dataclass(frozen=True)
+class Measured:
+    key: str
+    audited: int
+    disagreements: int
+
+    @property
+    def error(self) -> float:
+        return self.disagreements / self.audited if self.audited else 0.0
+
+    @property
+    def upper(self) -> float:
+        return wilson_upper(self.disagreements, self.audited)
+
+    @property
+    def lower(self) -> float:
+        return wilson_lower(self.disagreements, self.audited) if self.audited else 0.0
+
+    def state(self, target_error: float) -> AuditState:
+        if is_alarm(self.audited, self.disagreements, target_error):
+            return AuditState.ALARM
+        if self.audited and self.upper <= target_error:
+            return AuditState.VERIFIED
+        return AuditState.UNPROVEN
+
+
+def is_alarm(audited: int, disagreements: int, target_error: float) -> bool:
+    """Enough audits, enough disagreements, and the lower bound above the target."""
+    return (audited >= MIN_ALARM_AUDITS and disagreements >= MIN_ALARM_DISAGREEMENTS
+            and wilson_lower(disagreements, audited) > target_error)
+
+
+def measure(outcomes: Iterable[AuditOutcome], key: Callable[[AuditOutcome], str]) -> list[Measured]:
+    """One row per key, sorted by key."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for o in outcomes:
+        c = counts[key(o)]
+        c[0] += 1
+        c[1] += not o.agreed
+    return [Measured(k, n, d) for k, (n, d) in sorted(counts.items())]
+
+
+def overall(outcomes: Iterable[AuditOutcome]) -> Measured:
+    rows = measure(outcomes, lambda o: "all")
+    return rows[0] if rows else Measured("all", 0, 0)
+
+
+def since(outcomes: Iterable[AuditOutcome], start: datetime) -> list[AuditOutcome]:
+    return [o for o in outcomes if o.at >= start]
+
+
+def alarms(outcomes: Iterable[AuditOutcome], now: datetime, target_error: float,
+           window_days: int = ALARM_WINDOW_DAYS) -> list[Measured]:
+    """Kinds in alarm over the trailing window ending at ``now``."""
+    recent = [o for o in outcomes if now - timedelta(days=window_days) <= o.at <= now]
+    return [m for m in measure(recent, lambda o: o.kind) if m.state(target_error) is AuditState.ALARM]
