@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.audit_sampling import AuditPolicy, parse_everything
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     max_name_bytes: int = 180  # longer file names are shortened (keeping the extension) when received
     upload_max_files: int = 200  # files per upload in the review app
     upload_max_mb: float = 100.0  # bytes per uploaded file, enforced while streaming
+    # Audit sampling of auto-accepted fields (issue 15; docs/operations.md「抜き取り検査」).
+    audit_share: float = 0.02  # share of each document's auto-accepted fields drawn for a blind audit
+    audit_weekly_minimum: int = 5  # per field kind per ISO week, drawn even where the share gives fewer
+    audit_everything: str = ""  # "KEY:YYYY-MM-DD,...": audit every field of a kind or template until then
+    audit_lease_minutes: float = 30.0  # an abandoned audit task goes back to the others after this
     manual_seconds_per_field: float = 12.0  # reports: hand-typing time per field (hours-saved baseline)
     # Review app (review/): staff sessions, lock-out, leases.
     review_cookie_secure: bool = True  # Secure cookies (browsers accept them on http://127.0.0.1 too)
@@ -73,6 +80,11 @@ class Settings(BaseSettings):
     bot_timeout_ms: int = 10000
     bot_max_retries: int = 4  # retries per record on ApplicationError (timeouts, 5xx, lost session)
     bot_circuit_breaker: int = 5  # consecutive failed tries that stop the run
+
+    def audit_policy(self) -> AuditPolicy:
+        """The audit draw's policy (a bad ``audit_everything`` entry raises ValueError)."""
+        return AuditPolicy(share=self.audit_share, weekly_minimum=self.audit_weekly_minimum,
+                           everything=parse_everything(self.audit_everything))
 
     @property
     def sandbox_root(self) -> Path:

@@ -61,7 +61,7 @@ class AuditPolicy:
         if not isinstance(every, Mapping):
             raise ValueError("everything must be a mapping of key to last day")
         share, minimum = data.get("share", DEFAULT_SHARE), data.get("weekly_minimum", DEFAULT_WEEKLY_MINIMUM)
-        return cls(share=float(share), weekly_minimum=int(minimum),  # type: ignore[arg-type]
+        return cls(share=float(str(share)), weekly_minimum=int(str(minimum)),
                    everything={str(k): date.fromisoformat(str(v)) for k, v in every.items()})
 
 

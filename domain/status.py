@@ -71,6 +71,7 @@ class ReviewReason(StrEnum):
     IMAGE_QUALITY = "image_quality"  # the page is outside the image quality the calibration covered
     ALIGNMENT = "alignment"  # the page was aligned worse than any calibration page
     NAME_SPLIT = "name_split"  # the surname / given-name space could not be confirmed
+    AUDIT_MISMATCH = "audit_mismatch"  # auto-accepted, but a blind audit typed another value
 
 
 REVIEW_REASON_JA: dict[ReviewReason, str] = {
@@ -86,6 +87,7 @@ REVIEW_REASON_JA: dict[ReviewReason, str] = {
     ReviewReason.IMAGE_QUALITY: "画像の品質（ぼけ・濃淡・印影など）が想定の範囲外のため確認が必要です",
     ReviewReason.ALIGNMENT: "用紙の位置合わせの精度が低いため確認が必要です",
     ReviewReason.NAME_SPLIT: "氏名の姓と名の区切り（空白）を確認してください",
+    ReviewReason.AUDIT_MISMATCH: "抜き取り検査で不一致: 自動確定した値と検査の入力が違います",
 }
 
 

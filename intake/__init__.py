@@ -38,4 +38,4 @@ def build_repository(settings: Settings) -> Repository:
     url = database_url(settings)
     upgrade(url)
     return Repository(session_factory(make_engine(url)), ContentStore(settings.home / "files"),
-                      max_attempts=settings.max_read_attempts)
+                      max_attempts=settings.max_read_attempts, audit_policy=settings.audit_policy())

@@ -189,6 +189,7 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits)
         status = repo.save_reading(document_id, worker, pages, images, crops)
+        draw_audit(repo, document_id)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)
     except LeaseLost:
         log.warning("document %d: lease lost by %s, result dropped", document_id, worker)
@@ -211,6 +212,22 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         log.error("document %d: unexpected %s\n%s", document_id, type(exc).__name__,
                   "".join(traceback.format_tb(exc.__traceback__)))
         return release_document(repo, document_id, worker, type(exc).__name__, batch_id, started)
+
+
+def draw_audit(repo: Repository, document_id: int) -> None:
+    """Draw the saved document's audit sample (issue 15), if the repository has a policy.
+
+    Auditing never blocks entry: the reading is already saved and the document's status
+    stays as it is; a failed draw is logged (type name only) and the document goes on.
+    """
+    if repo.audit_policy is None:
+        return
+    from store.audits import AuditStore
+
+    try:
+        AuditStore(repo.sessions).draw(document_id, repo.audit_policy)
+    except Exception as exc:
+        log.warning("document %d: audit draw failed (%s)", document_id, type(exc).__name__)
 
 
 def release_document(repo: Repository, document_id: int, worker: str, error: str,

@@ -79,10 +79,12 @@ def _sqlite_setup(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit; ReviewAction rows guarded."""
+    from store.audit_models import guard_audit_tables
     from store.models import guard_append_only
 
     factory = sessionmaker(engine, expire_on_commit=False)
     guard_append_only(factory)
+    guard_audit_tables(factory)
     return factory
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.audit_sampling import AuditPolicy
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus, ReviewActionKind, status_after_reading, transition
 from domain.model import PageReading
@@ -74,11 +75,17 @@ class LeaseLost(ApplicationError):
 
 class Repository:
     def __init__(self, session_factory: sessionmaker[Session], files: ContentStore, *,
-                 max_attempts: int = 3, clock: Callable[[], datetime] = utcnow) -> None:
+                 max_attempts: int = 3, clock: Callable[[], datetime] = utcnow,
+                 audit_policy: AuditPolicy | None = None) -> None:
         self._sf = session_factory
         self.files = files
         self.max_attempts = max_attempts
         self._clock = clock
+        self.audit_policy = audit_policy  # None: no audit draw after a reading (issue 15)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sf
 
     def _write(self) -> AbstractContextManager[Session]:
         return write_transaction(self._sf)
