@@ -13,6 +13,11 @@ Labels come from staff decisions, and only from those:
   the error among auto-accepted fields.
 * only **eligible** fields are fitted: those triage could auto-accept (no rule issue,
   template policy ``auto``). The others go to a person whatever their score.
+* an auto-accepted field drawn for a **blind audit** (issue 15, :mod:`store.audits`) is a
+  label above the threshold: the draw is random among auto-accepted fields, so its hit or
+  miss is an unbiased sample at its score, like a field sent to a person below it. It
+  counts as checked (fitted, and evidence against a threshold); a later staff decision on
+  it (the correction task of a disagreement) is the final word on its label.
 
 Held-back split: a document goes wholly to training or to the held-back part, decided
 by a hash of its id, so a rerun on the same data splits the same way.
@@ -48,6 +53,7 @@ class Observation:
     calibration: str | None = None  # version used when it was read
     personal: bool = False  # template marks it personal (or it is a My Number)
     alignment_quality: float | None = None  # of its page
+    audited: bool = False  # drawn for a blind audit of auto-accepted fields and decided
 
     @property
     def field_key(self) -> str | None:
@@ -61,13 +67,13 @@ class Observation:
 
     @property
     def checked(self) -> bool:
-        """A label from a field sent to a person: an unbiased sample at its score."""
-        return self.eligible and self.label is not None and not self.was_auto
+        """A label from a field sent to a person or audited: an unbiased sample at its score."""
+        return self.eligible and self.label is not None and (not self.was_auto or self.audited)
 
     @property
     def escaped(self) -> bool:
-        """An auto-accepted field that staff corrected anyway."""
-        return self.was_auto and self.label is False
+        """An auto-accepted field that staff corrected anyway (not drawn for an audit)."""
+        return self.was_auto and self.label is False and not self.audited
 
 
 def is_heldback(document_id: int, share: float | None = None) -> bool:
@@ -96,6 +102,7 @@ class Counts:
     misses: int  # among checked
     escaped: int
     auto: int  # auto-accepted when read
+    audited: int = 0  # auto-accepted fields checked by a blind audit
 
     @classmethod
     def of(cls, observations: Sequence[Observation]) -> Counts:
@@ -105,4 +112,5 @@ class Counts:
             checked=sum(o.checked for o in observations),
             misses=sum(o.checked and o.label is False for o in observations),
             escaped=sum(o.escaped for o in observations),
-            auto=sum(o.was_auto for o in observations))
+            auto=sum(o.was_auto for o in observations),
+            audited=sum(o.audited and o.label is not None for o in observations))

@@ -92,9 +92,12 @@ def extract(sf: sessionmaker[Session], templates: Mapping[str, FormTemplate], *,
 
     Columns only (no ORM objects), so eight weeks of a busy office fit in memory.
     """
+    from store.audits import AuditStore
+
     excluded = list(exclude_batches)
     out = Extracted()
     personal: dict[tuple[str, str, str], bool] = {}
+    audited = AuditStore(sf).audited_labels()  # field result id → the auto-accepted value was right
     with sf() as s, s.begin():
         decided: dict[int, _Decided] = {}
         stmt = (select(ReviewAction.field_result_id, ReviewAction.old_value_json,
@@ -120,14 +123,19 @@ def extract(sf: sessionmaker[Session], templates: Mapping[str, FormTemplate], *,
             kind_key = kind if FieldKind(kind).is_mark or has_raw else f"{kind}:empty"
             d = decided.get(fr_id)
             label = None if d is None else _label(d)
+            was_audited = fr_id in audited  # auto-accepted when drawn, whatever its reason now
+            if was_audited and label is None:
+                label = audited[fr_id]
             if d is not None and label is False and not personal[key] and not is_empty_key(kind_key):
                 out.confusions.extend(_confusions(d, f"{tid}:{field_id}", kind))
             out.observations.append(Observation(
                 document_id=doc_id, batch_id=batch, template_id=tid, field_id=field_id, kind=kind,
-                kind_key=kind_key, score=score, eligible=bool(clean) and reason in ELIGIBLE_REASONS,
-                was_auto=bool(clean) and reason is None, label=label,
+                kind_key=kind_key, score=score,
+                eligible=was_audited or (bool(clean) and reason in ELIGIBLE_REASONS),
+                was_auto=was_audited or (bool(clean) and reason is None), label=label,
                 actor=d.actor if d else None, reviewed_on=d.at.date() if d else None,
-                calibration=version, personal=personal[key], alignment_quality=quality))
+                calibration=version, personal=personal[key], alignment_quality=quality,
+                audited=was_audited))
         page_rows = s.execute(_scope(
             select(Page.document_id, Page.template_id, Page.status, Page.alignment_quality)
             .join(Document, Page.document_id == Document.id).where(Page.template_id.is_not(None)),

@@ -16,7 +16,8 @@ Figures, for the current and the candidate calibration, on the held-back documen
   on all documents. A lower share is accepted only when the known error there (staff
   corrections of auto-accepted fields, checked fields that were wrong; unchecked ones
   count as right, so it is a lower bound) is above the target, or the current one is
-  above it overall.
+  above it overall, or blind audits of what it auto-accepts measured an error whose
+  lower confidence bound is above the target (issue 15).
 
 Refusal reasons (each an English code with counts): too little data, suspicious labels
 (:mod:`learning.audit`), newly accepted fields not safe, error above target, share
@@ -32,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from domain.calibration import Calibration, wilson_upper
+from domain.calibration import Calibration, wilson_lower, wilson_upper
 from learning.audit import GroupCheck
 from learning.dataset import HELDBACK_SHARE, Observation
 
@@ -127,6 +128,14 @@ def region(only: Calibration | None, other: Calibration | None, heldback: Sequen
     return Region(fields, checked, errors, escaped)
 
 
+def audited_errors(calibration: Calibration | None, observations: Sequence[Observation]) -> tuple[int, int]:
+    """(wrong, audited) among blind-audited fields ``calibration`` accepts: a random sample of
+    what it auto-accepts, so their share wrong measures its error (issue 15)."""
+    audited = [o for o in observations if o.audited and o.checked and calibration is not None
+               and calibration.assess(o.kind_key, o.score, o.field_keys)[1]]
+    return sum(o.label is False for o in audited), len(audited)
+
+
 @dataclass(frozen=True)
 class GateResult:
     passed: bool
@@ -180,10 +189,13 @@ def gate(current: Calibration | None, candidate: Calibration, heldback: Sequence
     if after.error > target_error:
         reasons.append(f"{Refusal.ERROR_ABOVE_TARGET}: {after.errors} of {after.accepted} "
                        f"({after.error:.4f} > {target_error:.4f})")
-    # a lower share is safety, not a loss, where staff keep correcting what is auto-accepted
+    # a lower share is safety, not a loss, where staff keep correcting what is auto-accepted,
+    # or where blind audits measured the current calibration's error above the target
     wrong = dropped.errors + dropped.escaped
+    audit_misses, audit_n = audited_errors(current, [*heldback, *train])
     justified = before.error > target_error or (
-        wrong >= MIN_DROPPED_ERRORS and dropped.known_error > target_error)
+        wrong >= MIN_DROPPED_ERRORS and dropped.known_error > target_error) or (
+        audit_misses >= MIN_DROPPED_ERRORS and wilson_lower(audit_misses, audit_n) > target_error)
     if after.share < before.share and not justified:
         reasons.append(f"{Refusal.SHARE_WOULD_FALL}: {before.share:.4f} -> {after.share:.4f} "
                        f"({dropped.errors + dropped.escaped} known wrong among the {dropped.fields} fields "

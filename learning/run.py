@@ -60,6 +60,14 @@ class RunResult:
     extracted: Extracted | None = field(default=None, repr=False)
 
 
+def changes_json(learnt: Learnt) -> list[dict[str, object]]:
+    """What the candidate changes and why (keys, thresholds, counts; never a value), stored with
+    the version so the operations report can say what changed and why."""
+    return [{"level": c.level, "key": c.key, "change": c.change.value, "checked": c.checked,
+             "misses": c.misses, "above_before": c.above_before, "above_after": c.above_after,
+             "detail": c.detail} for c in learnt.candidate.changed]
+
+
 def shipped_calibration(settings: Settings) -> Calibration | None:
     path = settings.calibration_path
     if not path.exists():
@@ -94,7 +102,8 @@ def run_learning(settings: Settings, *, dry_run: bool = False, days: int | None 
                            list(learnt.gate.reasons), data)
         if not dry_run:
             saved = store.record(learnt.candidate.calibration, parent_version=result.parent_version,
-                                 actor=actor, promote=learnt.gate.passed, gate=learnt.gate.figures(),
+                                 actor=actor, promote=learnt.gate.passed,
+                                 gate={**learnt.gate.figures(), "changes": changes_json(learnt)},
                                  reasons=learnt.gate.reasons)
             result.version, result.reasons = saved.version, saved.reasons
             result.promoted = saved.state == "promoted"

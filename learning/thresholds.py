@@ -11,7 +11,8 @@ a fit on staff labels knows little about that region. Hence the asymmetry:
   accepts that were wrong, or staff corrections of fields it auto-accepted, the lower
   confidence bound of their share above the target. A fit that is stricter merely
   for lack of labels above the current threshold is not evidence, and the entry in
-  force is kept.
+  force is kept. Blind audits of auto-accepted fields (issue 15) are exactly such
+  checked fields above the threshold: wrong audits tighten the key through this rule.
 * staff corrections concentrated among the *lowest-scored* auto-accepted fields (a
   lower confidence bound above the target) cut that low end off, even when too few
   fields were checked to fit anything (e.g. a kind the factory calibration accepts
@@ -71,7 +72,10 @@ def evidence_against(entry: KindCalibration | None, observations: Sequence[Obser
     checked = [o for o in observations if accepts(entry, o) and o.checked]
     misses = sum(o.label is False for o in checked)
     if misses >= MIN_EVIDENCE_ERRORS and wilson_lower(misses, len(checked)) > target_error:
-        return f"{misses} of {len(checked)} checked fields it accepts were wrong"
+        audits = [o for o in checked if o.audited]
+        wrong = sum(o.label is False for o in audits)
+        via = f" (blind audits of auto-accepted fields: {wrong} of {len(audits)} wrong)" if audits else ""
+        return f"{misses} of {len(checked)} checked fields it accepts were wrong{via}"
     return None
 
 

@@ -92,6 +92,7 @@ def operations_html(result: OperationsResult, method: list[str]) -> str:
     sections = [{"title": "バッチ別", "table": table_view(result.per_batch)},
                 {"title": "日別", "table": table_view(result.per_day)},
                 {"title": "項目の種類別（職員の確認・修正）", "table": table_view(result.by_kind)}]
+    sections += [{"title": title, "table": table_view(frame)} for title, frame in result.extra]
     return _env().get_template("operations.html").render(
         title="業務実績レポート", totals=shown, notes=result.notes, sections=sections, method=method,
         created=_now())

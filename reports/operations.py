@@ -57,6 +57,7 @@ class OperationsResult:
     by_kind: pd.DataFrame
     manual_seconds_per_field: float
     notes: list[str] = field(default_factory=list)
+    extra: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # e.g. audit sampling (issue 15)
 
     @property
     def totals(self) -> dict[str, float]:

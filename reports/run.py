@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -191,12 +191,19 @@ class OperationsRun:
 
 def run_operations_report(settings: Settings, out_dir: Path | None = None,
                           sf: sessionmaker[Session] | None = None) -> OperationsRun:
-    result = operations.operations(load_activity(sf or open_store(settings)),
-                                   settings.manual_seconds_per_field)
+    from reports.audit_error import report_sections
+
+    sf = sf or open_store(settings)
+    result = operations.operations(load_activity(sf), settings.manual_seconds_per_field)
+    audit_sections, audit_notes = report_sections(sf, settings.target_error, datetime.now(UTC))
+    result.extra.extend(audit_sections)
+    result.notes.extend(audit_notes)
     out = out_dir or default_out(settings, "operations")
     out.mkdir(parents=True, exist_ok=True)
     page = out / "operations_report.html"
     page.write_text(html.operations_html(result, operations.METHOD_JA), encoding="utf-8")
     xlsx = export.write_excel([("バッチ別", result.per_batch), ("日別", result.per_day),
-                               ("項目の種類別", result.by_kind)], out / "operations.xlsx")
+                               ("項目の種類別", result.by_kind),
+                               *[(f"抜き取り検査{i}", f) for i, (_, f) in enumerate(audit_sections, 1)]],
+                              out / "operations.xlsx")
     return OperationsRun(page, xlsx, result)

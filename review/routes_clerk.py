@@ -42,14 +42,17 @@ Clerk = Annotated[SessionInfo, Depends(require(Role.CLERK))]  # POST /upload che
 
 
 @router.get("/status")
-def status_page(request: Request, info: Clerk) -> Response:
+def status_page(request: Request, info: Clerk, window: str = "week", batch: str = "") -> Response:
+    from review.audit_panel import audit_panel
+
     ctx = ctx_of(request)
     counts = ctx.repo.counts_by_status()
     rows = [(DOCUMENT_STATUS_JA[s], counts.get(s.value, 0)) for s in DocumentStatus]
     returns = ctx.queue.open_return_count() if info.account.role is Role.ADMIN else None
     return ctx.pages.TemplateResponse(request, "status.html", {
         "user": info.account, "csrf": info.csrf_token, "rows": rows, "returns": returns,
-        "total": sum(counts.values()), "queue": ctx.queue.counts(), **_dashboard(ctx)})
+        "total": sum(counts.values()), "queue": ctx.queue.counts(), **_dashboard(ctx),
+        **audit_panel(ctx, info, window, int(batch) if batch.isdigit() else None)})
 
 
 def _dashboard(ctx: Ctx) -> dict[str, object]:

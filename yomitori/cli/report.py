@@ -93,4 +93,7 @@ def report_command(
         t = ops.result.totals
         typer.echo(f"業務実績: 項目 {int(t.get('項目', 0))}、自動確定率 {t.get('自動確定率(%)', 0.0):.1f} %、"
                    f"削減時間（見込み） {t.get('削減時間(時間)', 0.0):.2f} 時間")
+        for note in ops.result.notes:
+            if note.startswith("警告"):
+                typer.echo(note)  # an audit alarm (issue 15): kind and counts, no value
         typer.echo(f"  HTML: {ops.html}")
