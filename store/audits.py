@@ -161,6 +161,11 @@ class AuditStore:
                 q = q.where(AuditDraw.document_id == document_id)
             return list(s.scalars(q))
 
+    def samples_of(self, document_id: int) -> list[int]:
+        with self._sf() as s:
+            return list(s.scalars(select(AuditSample.id).where(AuditSample.document_id == document_id)
+                                  .order_by(AuditSample.id)))
+
     # --- tasks -----------------------------------------------------------------------------
     def _open(self, now: datetime, user_id: int | None) -> list[object]:
         decided = (exists().where(AuditCheck.sample_id == AuditSample.id, AuditCheck.outcome.in_(DECIDED))
