@@ -101,7 +101,8 @@ def test_replay_of_every_draw(tmp_path: Path, templates: dict[str, FormTemplate]
     upgrade(url)
     sf = session_factory(make_engine(url))
     repo = Repository(sf, ContentStore(tmp_path / "files"))
-    fill(repo, templates, shipped_calibration(Settings(home=tmp_path)), tmp_path / "scans", onestop=30, seed=5)
+    fill(repo, templates, shipped_calibration(Settings(home=tmp_path)), tmp_path / "scans", onestop=30,
+         seed=5)
     audits = AuditStore(sf)
     policy = AuditPolicy(share=share, weekly_minimum=3)
     for doc_id, _, _ in repo.list_documents():
