@@ -193,10 +193,19 @@ class AuditStore:
                             .order_by(AuditLease.sample_id).limit(1))
             if mine is not None:
                 return int(mine)
-            sample_id = s.scalar(select(AuditSample.id).where(*self._open(now, user_id))  # type: ignore[arg-type]
-                                 .order_by(AuditSample.id).limit(1).with_for_update(skip_locked=True))
-            if sample_id is None:
-                return None
+            taken: list[int] = []
+            while True:
+                sample_id = s.scalar(select(AuditSample.id)
+                                     .where(*self._open(now, user_id), AuditSample.id.not_in(taken))  # type: ignore[arg-type]
+                                     .order_by(AuditSample.id).limit(1).with_for_update(skip_locked=True))
+                if sample_id is None:
+                    return None
+                # as ReviewQueue.claim_next: on PostgreSQL the locking select's snapshot may predate
+                # a lease committed just before the lock was free; look again with a new snapshot
+                if s.scalar(select(AuditSample.id).where(AuditSample.id == sample_id,
+                                                         *self._open(now, user_id))) is not None:  # type: ignore[arg-type]
+                    break
+                taken.append(sample_id)
             old = s.get(AuditLease, sample_id)
             if old is None:
                 s.add(AuditLease(sample_id=sample_id, user_id=user_id, expires_at=now + self.lease))

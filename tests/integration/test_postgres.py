@@ -182,6 +182,7 @@ def _together(n: int, work: Callable[[int], Any]) -> list[Any]:
 def test_migrations_match_the_models_and_round_trip(pg_cluster: PgCluster, pg_url: str) -> None:
     from alembic import command
 
+    import store.audit_models
     import store.review_models  # noqa: F401  (the review app's tables live on the same Base)
 
     upgrade(pg_url)
@@ -549,3 +550,32 @@ def test_utc_datetimes_round_trip(store_url: str, sf: sessionmaker[Session], eng
     naive = _repo(sf, tmp_path, lambda: datetime(2026, 4, 1, 9, 0))
     with pytest.raises(StatementError, match="naive datetime"):
         naive.create_batch("b", "test")
+
+
+# --- audit sampling (issue 15) ---------------------------------------------------------------
+def test_audit_draw_checks_and_append_only_on_postgresql(sf: sessionmaker[Session], tmp_path: Path) -> None:
+    from domain.audit_sampling import AuditPolicy
+    from store.audits import AuditStore, Outcome
+    from store.models import dumps
+
+    clock = Clock()
+    repo = _repo(sf, tmp_path, clock)
+    audits = AuditStore(sf, clock=clock)
+    batch = repo.create_batch("audit", "inbox")
+    path = _file(tmp_path, "a.pdf", b"%PDF audit")
+    doc = repo.receive(batch, path.name, path).document_id
+    assert repo.claim("w1", 1, 600) == [doc]
+    repo.save_reading(doc, "w1", _reading(review=False))
+    drawn = audits.draw(doc, AuditPolicy(share=0.0, weekly_minimum=1))
+    assert len(drawn) == 3  # one per kind: text, wareki_date, my_number
+    (draw_id,) = audits.draw_ids(doc)
+    assert audits.replay(draw_id)[0] == audits.replay(draw_id)[1] == drawn
+    users = UserStore(sf, clock=clock)
+    a, b = (users.add_user(n, PASSWORD, "reviewer", n) for n in ("ra", "rb"))
+    with ThreadPoolExecutor(2) as pool:  # two reviewers at once never get the same task
+        got = list(pool.map(audits.claim_next, [a, b]))
+    assert None not in got and got[0] != got[1]
+    assert audits.record(got[0], a, "ra", dumps("not what it says")) in (Outcome.DISAGREE, Outcome.PENDING)
+    with sf() as s, pytest.raises(Exception, match="append-only"):
+        s.execute(text("UPDATE audit_checks SET outcome = 'agree'"))
+        s.commit()

@@ -168,3 +168,17 @@ def test_measure_by_key_and_alarm_window() -> None:
     assert overall([]).audited == 0
     assert [m.key for m in alarms(rows, NOW, 0.005)] == ["digits"]  # kana's are older than the window
     assert [m.key for m in alarms(rows, NOW, 0.005, window_days=30)] == ["digits", "kana"]
+
+
+def test_settings_give_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings import Settings
+
+    assert Settings().audit_policy() == AuditPolicy(share=0.02, weekly_minimum=5)
+    monkeypatch.setenv("YOMITORI_AUDIT_SHARE", "0.05")
+    monkeypatch.setenv("YOMITORI_AUDIT_WEEKLY_MINIMUM", "8")
+    monkeypatch.setenv("YOMITORI_AUDIT_EVERYTHING", "city_kifu:2027-01-31")
+    assert Settings().audit_policy() == AuditPolicy(share=0.05, weekly_minimum=8,
+                                                    everything={"city_kifu": date(2027, 1, 31)})
+    monkeypatch.setenv("YOMITORI_AUDIT_SHARE", "2")  # 200 %: refused, not silently capped
+    with pytest.raises(ValueError):
+        Settings().audit_policy()
