@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from domain.audit_measure import AuditOutcome, alarms
+from domain.audit_measure import ALARM_WINDOW_DAYS, MIN_ALARM_DISAGREEMENTS, AuditOutcome, alarms
 from domain.audit_sampling import AuditPolicy, Candidate, draw
 from learning.simulate import FIELDS, MU_RIGHT, START, Simulator
 
@@ -85,16 +85,18 @@ class CityRun:
     audits: int
     reviewed: int
     forms: int
+    real: dict[int, float] | None = None  # week → real error of the drifting kind's auto-accepted fields
 
 
 def simulate(seed: int, weeks: int, documents: int, shares: list[float], drift: bool, slope: float,
-             target: float, minimum: int, kinds: list[str]) -> dict[float, CityRun]:
+             target: float, minimum: int, kinds: list[str], window: int = ALARM_WINDOW_DAYS,
+             min_d: int = MIN_ALARM_DISAGREEMENTS) -> dict[float, CityRun]:
     sim = Simulator(seed, drift=0.0, error_growth=0.0)  # the city's reads; the drift is injected below
     cal = sim.factory(3000, target)
     rng = random.Random(seed * 7919 + drift)
     drift_kind = kinds[seed % len(kinds)] if drift else None
     onset = rng.randint(2, 5)
-    runs = {s: CityRun(None, None, False, 0, 0, 0) for s in shares}
+    runs = {s: CityRun(None, None, False, 0, 0, 0, {}) for s in shares}
     outcomes: dict[float, list[AuditOutcome]] = {s: [] for s in shares}
     counter = 0
     for w in range(1, weeks + 1):
@@ -107,6 +109,8 @@ def simulate(seed: int, weeks: int, documents: int, shares: list[float], drift: 
             run = runs[share]
             if drift_kind and run.crossed is None and real[drift_kind] > target:
                 run.crossed = w
+            if drift_kind and run.real is not None:
+                run.real[w] = real[drift_kind]
             policy = AuditPolicy(share=share, weekly_minimum=minimum)
             week_counts: dict[str, int] = {}
             for d, form in enumerate(forms):
@@ -126,7 +130,7 @@ def simulate(seed: int, weeks: int, documents: int, shares: list[float], drift: 
             run.reviewed += sum(not f.auto for form in forms for f in form)
             run.forms += len(forms)
             end = datetime.combine(monday + timedelta(days=6), datetime.max.time(), UTC)
-            for m in alarms(outcomes[share], end, target):
+            for m in alarms(outcomes[share], end, target, window_days=window, min_disagreements=min_d):
                 if m.key == drift_kind and run.crossed is not None:
                     run.fired = run.fired or w
                 elif real.get(m.key, 0.0) <= target:
@@ -154,14 +158,26 @@ def main() -> int:
     ap.add_argument("--slope", type=float, default=0.0025, help="drift: more wrong reads per week")
     ap.add_argument("--minimum", type=int, default=5, help="weekly minimum per kind")
     ap.add_argument("--target", type=float, default=0.005)
+    ap.add_argument("--window", type=int, default=ALARM_WINDOW_DAYS, help="alarm window (days)")
+    ap.add_argument("--min-disagreements", type=int, default=MIN_ALARM_DISAGREEMENTS)
     args = ap.parse_args()
     t0 = time.perf_counter()
     kinds = auto_kinds(args.target)
+    rule = (args.window, args.min_disagreements)
     drift = [simulate(s, args.weeks, args.documents, args.shares, True, args.slope, args.target,
-                      args.minimum, kinds) for s in range(1, args.seeds + 1)]
+                      args.minimum, kinds, *rule) for s in range(1, args.seeds + 1)]
     steady = [simulate(s, args.weeks, args.documents, args.shares, False, args.slope, args.target,
-                       args.minimum, kinds) for s in range(1, args.seeds + 1)]
+                       args.minimum, kinds, *rule) for s in range(1, args.seeds + 1)]
     print(f"kinds auto-accepted by the simulated factory calibration: {', '.join(kinds)}")
+    first = args.shares[0]
+    at = [r[first].real.get(r[first].crossed, 0.0) for r in drift if r[first].crossed and r[first].real]
+    plus2 = [r[first].real.get(r[first].crossed + 2, 0.0) for r in drift
+             if r[first].crossed and r[first].real and r[first].crossed + 2 in r[first].real]
+    if at:
+        print(f"drifting kind's real error among its auto-accepted fields: {statistics.mean(at):.2%} in the "
+              f"week it crossed the target, {statistics.mean(plus2) if plus2 else float('nan'):.2%} "
+              f"two weeks later (mean over cities); alarm rule: window {args.window} days, "
+              f">= {args.min_disagreements} disagreements, lower 95 % bound above target")
     rows = {}
     for share in args.shares:
         lags = [r[share].fired - r[share].crossed if r[share].fired else None

@@ -89,9 +89,10 @@ class Measured:
         return AuditState.UNPROVEN
 
 
-def is_alarm(audited: int, disagreements: int, target_error: float) -> bool:
+def is_alarm(audited: int, disagreements: int, target_error: float,
+             min_disagreements: int = MIN_ALARM_DISAGREEMENTS) -> bool:
     """Enough audits, enough disagreements, and the lower bound above the target."""
-    return (audited >= MIN_ALARM_AUDITS and disagreements >= MIN_ALARM_DISAGREEMENTS
+    return (audited >= MIN_ALARM_AUDITS and disagreements >= min_disagreements
             and wilson_lower(disagreements, audited) > target_error)
 
 
@@ -115,7 +116,9 @@ def since(outcomes: Iterable[AuditOutcome], start: datetime) -> list[AuditOutcom
 
 
 def alarms(outcomes: Iterable[AuditOutcome], now: datetime, target_error: float,
-           window_days: int = ALARM_WINDOW_DAYS) -> list[Measured]:
+           window_days: int = ALARM_WINDOW_DAYS,
+           min_disagreements: int = MIN_ALARM_DISAGREEMENTS) -> list[Measured]:
     """Kinds in alarm over the trailing window ending at ``now``."""
     recent = [o for o in outcomes if now - timedelta(days=window_days) <= o.at <= now]
-    return [m for m in measure(recent, lambda o: o.kind) if m.state(target_error) is AuditState.ALARM]
+    return [m for m in measure(recent, lambda o: o.kind)
+            if is_alarm(m.audited, m.disagreements, target_error, min_disagreements)]
