@@ -13,6 +13,7 @@ from domain.audit_measure import (
     AuditState,
     Measured,
     alarms,
+    binomial_tail,
     is_alarm,
     measure,
     overall,
@@ -153,18 +154,31 @@ def test_alarm_needs_enough_audits_and_disagreements() -> None:
     assert not is_alarm(MIN_ALARM_AUDITS - 1, 5, target)  # too few audits, however bad
     assert is_alarm(MIN_ALARM_AUDITS, 5, target)
     assert not is_alarm(40, 1, target)  # one disagreement is not enough
-    assert is_alarm(40, 2, target)
+    assert not is_alarm(33, 2, target)  # 1.2 % chance at the target: not enough evidence
+    assert is_alarm(33, 3, target)  # 0.06 %
+    assert not is_alarm(40, 3, target)  # 0.11 %: just above the 0.1 % a look may risk
+    assert is_alarm(40, 3, target, alpha=0.002)
+    assert not is_alarm(33, 3, target, min_disagreements=4)
     assert not is_alarm(2000, 12, target)  # 0.6 %: lower bound 0.38 %, could be chance
+    assert not is_alarm(2000, 19, target)  # lower bound above, but 0.5 % gives 19 often enough
+    assert is_alarm(2000, 24, target)
+
+
+def test_binomial_tail() -> None:
+    assert binomial_tail(0, 10, 0.1) == 1.0 and binomial_tail(11, 10, 0.1) == 0.0
+    assert binomial_tail(1, 10, 0.1) == pytest.approx(1 - 0.9**10)
+    assert binomial_tail(2, 40, 0.005) == pytest.approx(1 - 0.995**40 - 40 * 0.005 * 0.995**39)
+    assert binomial_tail(10, 10, 0.5) == pytest.approx(0.5**10)
 
 
 def test_measure_by_key_and_alarm_window() -> None:
-    rows = [outcome("digits", False, 1), outcome("digits", False, 2), outcome("digits", True, 3)]
+    rows = [outcome("digits", False, 1), outcome("digits", False, 2), outcome("digits", False, 3)]
     rows += [outcome("digits", True, 2) for _ in range(30)]
     rows += [outcome("text", True, 1) for _ in range(30)]
     rows += [outcome("kana", False, 20) for _ in range(5)] + [outcome("kana", True, 20) for _ in range(30)]
     by_kind = {m.key: m for m in measure(rows, lambda o: o.kind)}
-    assert (by_kind["digits"].audited, by_kind["digits"].disagreements) == (33, 2)
-    assert overall(rows).audited == len(rows) and overall(rows).disagreements == 7
+    assert (by_kind["digits"].audited, by_kind["digits"].disagreements) == (33, 3)
+    assert overall(rows).audited == len(rows) and overall(rows).disagreements == 8
     assert overall([]).audited == 0
     assert [m.key for m in alarms(rows, NOW, 0.005)] == ["digits"]  # kana's are older than the window
     assert [m.key for m in alarms(rows, NOW, 0.005, window_days=30)] == ["digits", "kana"]
