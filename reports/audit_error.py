@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.audit_measure import (
+    ALARM_ALPHA,
     ALARM_WINDOW_DAYS,
     AUDIT_STATE_JA,
     MIN_ALARM_AUDITS,
@@ -39,8 +40,9 @@ METHOD_JA = [
     "測定誤り率 = 不一致 ÷ 検査数。自動確定した項目のうち実際に誤っていた割合の推定です。",
     "上限95%: 測定誤り率の片側 95 % 信頼上限（Wilson）。目標以下なら、目標を守れていることが確認できます。",
     f"警告: 直近 {ALARM_WINDOW_DAYS} 日の検査が {MIN_ALARM_AUDITS} 件以上・不一致が "
-    f"{MIN_ALARM_DISAGREEMENTS} 件以上で、信頼下限までもが目標を超えた種類"
-    "（目標超過が 95 % の確からしさで言える）。",
+    f"{MIN_ALARM_DISAGREEMENTS} 件以上で、信頼下限までもが目標を超え、さらに誤り率がちょうど目標なら"
+    f"これだけの不一致が出る確率が {ALARM_ALPHA:.1%} 未満の種類（毎週すべての種類を見るため、"
+    "1回ごとの判定を厳しくして誤警報を抑えています）。",
 ]
 
 
