@@ -44,7 +44,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from domain.audit_measure import ALARM_WINDOW_DAYS, MIN_ALARM_DISAGREEMENTS, AuditOutcome, alarms
+from domain.audit_measure import (
+    ALARM_ALPHA,
+    ALARM_WINDOW_DAYS,
+    MIN_ALARM_DISAGREEMENTS,
+    AuditOutcome,
+    alarms,
+)
 from domain.audit_sampling import AuditPolicy, Candidate, draw
 from learning.simulate import FIELDS, MU_RIGHT, START, Simulator
 
@@ -90,7 +96,7 @@ class CityRun:
 
 def simulate(seed: int, weeks: int, documents: int, shares: list[float], drift: bool, slope: float,
              target: float, minimum: int, kinds: list[str], window: int = ALARM_WINDOW_DAYS,
-             min_d: int = MIN_ALARM_DISAGREEMENTS) -> dict[float, CityRun]:
+             min_d: int = MIN_ALARM_DISAGREEMENTS, alpha: float = ALARM_ALPHA) -> dict[float, CityRun]:
     sim = Simulator(seed, drift=0.0, error_growth=0.0)  # the city's reads; the drift is injected below
     cal = sim.factory(3000, target)
     rng = random.Random(seed * 7919 + drift)
@@ -130,7 +136,8 @@ def simulate(seed: int, weeks: int, documents: int, shares: list[float], drift: 
             run.reviewed += sum(not f.auto for form in forms for f in form)
             run.forms += len(forms)
             end = datetime.combine(monday + timedelta(days=6), datetime.max.time(), UTC)
-            for m in alarms(outcomes[share], end, target, window_days=window, min_disagreements=min_d):
+            for m in alarms(outcomes[share], end, target, window_days=window, min_disagreements=min_d,
+                            alpha=alpha):
                 if m.key == drift_kind and run.crossed is not None:
                     run.fired = run.fired or w
                 elif real.get(m.key, 0.0) <= target:
@@ -160,10 +167,11 @@ def main() -> int:
     ap.add_argument("--target", type=float, default=0.005)
     ap.add_argument("--window", type=int, default=ALARM_WINDOW_DAYS, help="alarm window (days)")
     ap.add_argument("--min-disagreements", type=int, default=MIN_ALARM_DISAGREEMENTS)
+    ap.add_argument("--alpha", type=float, default=ALARM_ALPHA, help="alarm: binomial test level per look")
     args = ap.parse_args()
     t0 = time.perf_counter()
     kinds = auto_kinds(args.target)
-    rule = (args.window, args.min_disagreements)
+    rule = (args.window, args.min_disagreements, args.alpha)
     drift = [simulate(s, args.weeks, args.documents, args.shares, True, args.slope, args.target,
                       args.minimum, kinds, *rule) for s in range(1, args.seeds + 1)]
     steady = [simulate(s, args.weeks, args.documents, args.shares, False, args.slope, args.target,
@@ -177,7 +185,8 @@ def main() -> int:
         print(f"drifting kind's real error among its auto-accepted fields: {statistics.mean(at):.2%} in the "
               f"week it crossed the target, {statistics.mean(plus2) if plus2 else float('nan'):.2%} "
               f"two weeks later (mean over cities); alarm rule: window {args.window} days, "
-              f">= {args.min_disagreements} disagreements, lower 95 % bound above target")
+              f">= {args.min_disagreements} disagreements, lower 95 % bound above target, "
+              f"binomial test at {args.alpha:g}")
     rows = {}
     for share in args.shares:
         lags = [r[share].fired - r[share].crossed if r[share].fired else None
