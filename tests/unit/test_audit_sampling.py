@@ -156,12 +156,14 @@ def test_alarm_needs_enough_audits_and_disagreements() -> None:
     assert not is_alarm(40, 1, target)  # one disagreement is not enough
     assert not is_alarm(33, 2, target)  # 1.2 % chance at the target: not enough evidence
     assert is_alarm(33, 3, target)  # 0.06 %
-    assert not is_alarm(40, 3, target)  # 0.11 %: just above the 0.1 % a look may risk
-    assert is_alarm(40, 3, target, alpha=0.002)
+    assert is_alarm(40, 3, target)  # 0.11 %
+    assert not is_alarm(40, 3, target, alpha=0.001)
     assert not is_alarm(33, 3, target, min_disagreements=4)
+    assert not is_alarm(60, 2, target)  # 3.7 %: above the 1 % a look may risk
+    assert is_alarm(60, 2, target, alpha=0.05)
     assert not is_alarm(2000, 12, target)  # 0.6 %: lower bound 0.38 %, could be chance
-    assert not is_alarm(2000, 19, target)  # lower bound above, but 0.5 % gives 19 often enough
-    assert is_alarm(2000, 24, target)
+    assert not is_alarm(2000, 17, target)  # lower bound 0.57 %, but 0.5 % gives 17 in 2.7 % of weeks
+    assert is_alarm(2000, 19, target)  # 0.7 %
 
 
 def test_binomial_tail() -> None:
