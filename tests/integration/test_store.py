@@ -123,6 +123,7 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
     migrated, created = _url(tmp_path / "migrated.db"), _url(tmp_path / "created.db")
     upgrade(migrated)
     upgrade(migrated)  # second run is a no-op
+    import store.page_decisions  # noqa: F401  (page decisions live on the same Base)
     import store.review_models  # noqa: F401  (the review app's tables live on the same Base)
 
     Base.metadata.create_all(create_engine(created))
@@ -130,7 +131,7 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
     assert set(expected) == {"batches", "documents", "pages", "field_results", "review_actions",
                              "entry_attempts", "review_users", "review_sessions", "review_leases",
                              "review_returns", "review_blind_entries", "review_sensitive_views",
-                             "calibrations"}
+                             "calibrations", "page_decisions"}
     assert _schema(create_engine(migrated)) == expected
     from alembic import command
 
