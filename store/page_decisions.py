@@ -168,11 +168,21 @@ class PageDecisionStore:
 
     # --- the worker ----------------------------------------------------------------------
     def forced_pages(self, document_id: int) -> dict[int, Forced]:
-        """Pages whose latest decision asks for a forced reading (page index → what to force)."""
+        """Pages to read with a template a person chose (page index → what to force).
+
+        A ``read_as`` holds until a person decides otherwise (attachment / blank) or a
+        forced reading fails (then a person must choose again); a successful forced
+        reading keeps it, so a later re-read of the document reads the page the same way.
+        """
+        found: dict[int, Forced] = {}
         with self._sf() as s:
-            latest = _latest(s, document_id)
-        return {idx: Forced(d.template_id or "", d.template_version or 0, d.page_number)
-                for (_, idx), d in latest.items() if d.kind == K.READ_AS.value}
+            for d in s.scalars(select(PageDecision).where(PageDecision.document_id == document_id)
+                               .order_by(PageDecision.id)):
+                if d.kind == K.READ_AS.value:
+                    found[d.page_index] = Forced(d.template_id or "", d.template_version or 0, d.page_number)
+                elif d.kind != K.READ_DONE.value:
+                    found.pop(d.page_index, None)
+        return found
 
     def record_outcomes(self, document_id: int, outcomes: dict[int, str | None], actor: str) -> None:
         """The worker's result per forced page: None → ``read_done``, a reason code → ``read_failed``."""
