@@ -93,4 +93,9 @@ def report_command(
         t = ops.result.totals
         typer.echo(f"業務実績: 項目 {int(t.get('項目', 0))}、自動確定率 {t.get('自動確定率(%)', 0.0):.1f} %、"
                    f"削減時間（見込み） {t.get('削減時間(時間)', 0.0):.2f} 時間")
+        batches = ops.result.per_batch
+        if "状態" in batches.columns:  # pages not read as a form that still wait for a person (issue 15)
+            bad = batches[batches["状態"] == "未完了"]
+            typer.echo(f"受付単位: {len(batches)} 件、未完了 {len(bad)} 件"
+                       f"（未判断のページ {int(bad['未判断ページ'].sum())}）")
         typer.echo(f"  HTML: {ops.html}")
