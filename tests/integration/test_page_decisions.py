@@ -1,0 +1,291 @@
+"""No unread page unseen (issue 15): thumbnails, decisions, forced reading and batch completeness.
+
+Real SQLite, real content store, the real pipeline and worker, the review app over HTTP
+(TestClient); the recogniser is scripted for speed (tests/integration/test_unread_pages_browser.py
+does the same end to end with the real OCR models in Chromium).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from config.settings import Settings
+from domain.lifecycle import DocumentStatus
+from domain.model import FormTemplate
+from domain.page_review import FORCED_FAILURE_JA, ForcedFailure
+from domain.status import PageStatus
+from ocr.engines.fake import FakeRecognizer
+from ocr.reader import Reader
+from review.app import create_app
+from review.routes_pages import UNRESOLVED_JA
+from services.compose import render_blank
+from services.worker import run_worker
+from store import ContentStore, Repository, make_engine, session_factory, upgrade
+from store.models import AuditTrailViolation
+from store.page_decisions import PageDecision, PageDecisionStore
+from synth import degrade
+from synth.generate import generate_document
+
+from review_data import PASSWORD, add_users  # isort: skip
+from test_unidentified import A4, DPI, OPTS, _id_copy, photograph, without_identity  # isort: skip
+
+XSS = "<script>alert(1)</script>"
+
+
+@dataclass
+class World:
+    home: Path
+    repo: Repository
+    reader: Reader
+    store: PageDecisionStore
+    a: int  # unidentified form, ID copy, blank page
+    b: int  # one unidentified form page
+    users: dict[str, int]
+
+    def work(self) -> None:
+        run_worker(self.repo, self.repo.files, self.reader, lease_seconds=60)
+
+    def pages(self, doc: int) -> list[tuple[int, str]]:
+        return [(p.id, p.status) for p in self.repo.pages(doc)]
+
+
+def _tiff(path: Path, images: list[np.ndarray]) -> Path:
+    frames = [Image.fromarray(p) for p in images]
+    frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate",
+                   dpi=(DPI, DPI))
+    return path
+
+
+@pytest.fixture
+def world(tmp_path: Path, templates: dict[str, FormTemplate]) -> World:
+    t = templates["onestop_2022"]
+    form_a = photograph(without_identity(generate_document(t, 1450, OPTS).pages[0], t, 1), seed=7)
+    form_b = photograph(without_identity(generate_document(t, 1451, OPTS).pages[0], t, 1), seed=8)
+    blank, _ = degrade.blank_page(A4, np.random.default_rng(4), DPI)
+    url = f"sqlite:///{tmp_path / 'yomitori.db'}"
+    upgrade(url)
+    sf = session_factory(make_engine(url))
+    repo = Repository(sf, ContentStore(tmp_path / "files"), max_attempts=3)
+    batch = repo.create_batch("test", "test")
+    a = repo.receive(batch, "a.tiff", _tiff(tmp_path / "a.tiff", [form_a, _id_copy(2), blank])).document_id
+    b = repo.receive(batch, "b.tiff", _tiff(tmp_path / "b.tiff", [form_b])).document_id
+    reader = Reader(templates=templates, recognizer=FakeRecognizer(lambda i, crop, alphabet: ("1", 0.5)),
+                    blank_renderer=render_blank, today=date(2026, 11, 20))
+    w = World(tmp_path, repo, reader, PageDecisionStore(sf), a, b, add_users(url))
+    w.work()
+    assert [s for _, s in w.pages(a)] == ["unidentified", "non_form", "blank"]
+    assert [s for _, s in w.pages(b)] == ["unidentified"]
+    return w
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found[1]
+
+
+def client(w: World) -> TestClient:
+    app = create_app(Settings(home=w.home))
+    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+
+def login(w: World, user: str) -> tuple[TestClient, str]:
+    c = client(w)
+    r = c.post("/login", data={"username": user, "password": PASSWORD,
+                               "csrf_token": _csrf(c.get("/login").text)})
+    assert r.status_code == 303
+    token = _csrf(c.get("/status" if user == "clerk1" else "/review").text)
+    return c, token
+
+
+def lease_next(c: TestClient, token: str) -> int:
+    r = c.post("/review/next", data={"csrf_token": token})
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+def test_every_unread_page_is_listed_with_a_thumbnail_under_the_image_rules(world: World) -> None:
+    w = world
+    rev1, t1 = login(w, "rev1")
+    assert lease_next(rev1, t1) == w.a
+    html = rev1.get(f"/review/doc/{w.a}").text
+    (p0, _), (p1, _), (p2, _) = w.pages(w.a)
+    for n, pid in enumerate((p0, p1, p2), 1):
+        assert f'id="unread-{n}"' in html and f"/pages/{pid}/thumb?doc={w.a}" in html
+    assert "判断が必要です" in html.split('id="unread-1"')[1].split('id="unread-2"')[0]
+    assert "判断が必要です" not in html.split('id="unread-2"')[1]  # ID copy and blank need nobody
+    thumb = rev1.get(f"/pages/{p0}/thumb?doc={w.a}")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/png"
+    img = cv2.imdecode(np.frombuffer(thumb.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert img.shape[1] == 240 and img.shape[0] > 300  # a portrait page, shrunk
+    # a page of another document, named with this document's lease: refused
+    (pb, _), = w.pages(w.b)
+    assert rev1.get(f"/pages/{pb}/thumb?doc={w.a}").status_code == 403
+    assert rev1.get(f"/pages/{pb}/thumb?doc={w.b}").status_code == 403  # no lease on b
+    rev2, _ = login(w, "rev2")
+    assert rev2.get(f"/pages/{p0}/thumb?doc={w.a}").status_code == 403  # rev1 holds a
+    clerk, _ = login(w, "clerk1")
+    assert clerk.get(f"/pages/{p0}/thumb?doc={w.a}").status_code == 403
+    admin, _ = login(w, "admin1")
+    assert admin.get(f"/pages/{pb}/thumb?doc={w.b}").status_code == 200  # admins see any page
+    r = client(w).get(f"/pages/{p0}/thumb?doc={w.a}")
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_decisions_refuse_wrong_roles_forged_templates_and_other_documents_pages(world: World) -> None:
+    w = world
+    (p0, _), _, _ = w.pages(w.a)
+    (pb, _), = w.pages(w.b)
+    rev1, t1 = login(w, "rev1")
+    assert lease_next(rev1, t1) == w.a
+    url = f"/review/doc/{w.a}/pages/{p0}"
+    assert rev1.post(url, data={"action": "attachment"}).status_code == 403  # no CSRF token
+    assert rev1.post(url, data={"action": "attachment", "csrf_token": "x" * 40}).status_code == 403
+    clerk, tc = login(w, "clerk1")
+    assert clerk.post(url, data={"action": "attachment", "csrf_token": tc}).status_code == 403
+    rev2, t2 = login(w, "rev2")
+    assert rev2.post(url, data={"action": "attachment", "csrf_token": t2}).status_code == 409  # no lease
+    for forged in (f"{XSS}:1:1", "onestop_2022:99:1", "onestop_2022:1:7", "", "onestop_2022"):
+        r = rev1.post(url, data={"action": "read_as", "template": forged, "csrf_token": t1})
+        assert r.status_code == 422 and XSS not in r.text, forged
+    r = rev1.post(url, data={"action": XSS, "csrf_token": t1})
+    assert r.status_code == 422 and XSS not in r.text
+    # a page of another document under this document's id (and lease)
+    r = rev1.post(f"/review/doc/{w.a}/pages/{pb}", data={"action": "attachment", "csrf_token": t1})
+    assert r.status_code == 403
+    r = rev1.post(f"/review/doc/{w.a}/pages/{pb}",
+                  data={"action": "read_as", "template": "onestop_2022:1:1", "csrf_token": t1})
+    assert r.status_code == 403
+    assert w.store.count() == 0  # nothing recorded by any refused request
+    assert w.repo.document(w.a).status == "needs_review"  # type: ignore[union-attr]
+    assert w.repo.document(w.b).status == "needs_review"  # type: ignore[union-attr]
+
+
+def test_confirming_pages_is_audited_append_only_and_completes_the_batch(world: World) -> None:
+    w = world
+    (p0, _), (p1, _), (p2, _) = w.pages(w.a)
+    admin, _ = login(w, "admin1")
+    status = admin.get("/status").text
+    assert "未完了" in status and re.search(r'id="incomplete-batches">[^<]*<b>1</b>', status)
+    rev1, t1 = login(w, "rev1")
+    assert lease_next(rev1, t1) == w.a
+    r = rev1.post(f"/review/doc/{w.a}", data={"csrf_token": t1, "version": "0"})
+    assert r.status_code == 409 and UNRESOLVED_JA in r.text  # the unidentified page comes first
+    assert w.repo.document(w.a).status == "needs_review"  # type: ignore[union-attr]
+    for pid, action in ((p0, "attachment"), (p1, "attachment"), (p2, "blank")):
+        r = rev1.post(f"/review/doc/{w.a}/pages/{pid}", data={"action": action, "csrf_token": t1})
+        assert r.status_code == 303 and r.headers["location"].startswith(f"/review/doc/{w.a}")
+    html = rev1.get(f"/review/doc/{w.a}").text
+    assert "判断が必要です" not in html and "rev1: 添付書類として確認" in html and "白紙として確認" in html
+    hist = w.store.history(w.a)
+    assert [(i, d.kind, d.actor) for i, d in hist] == [(0, "attachment", "rev1"), (1, "attachment", "rev1"),
+                                                       (2, "blank", "rev1")]
+    assert all(d.at is not None for _, d in hist)
+    assert rev1.post(f"/review/doc/{w.a}", data={"csrf_token": t1, "version": "0"}).status_code == 303
+    assert w.repo.document(w.a).status == "reviewed"  # type: ignore[union-attr]
+    # b still has its unidentified page: the batch stays 未完了 ...
+    assert re.search(r'class="unresolved">1<', admin.get("/status").text)
+    # ... and so says the operations report
+    from reports.data import load_activity
+    from reports.operations import operations
+
+    row = operations(load_activity(w.repo.sessions)).per_batch.iloc[0]
+    assert (row["未判断ページ"], row["状態"]) == (1, "未完了")
+    rev2, t2 = login(w, "rev2")
+    assert lease_next(rev2, t2) == w.b
+    (pb, _), = w.pages(w.b)
+    assert rev2.post(f"/review/doc/{w.b}/pages/{pb}", data={"action": "attachment", "csrf_token": t2}
+                     ).status_code == 303
+    status = admin.get("/status").text
+    assert re.search(r'id="incomplete-batches">[^<]*<b>0</b>', status) and "完了" in status
+    assert operations(load_activity(w.repo.sessions)).per_batch.iloc[0]["状態"] == "完了"
+    # a decided page cannot be decided again once the document left review
+    r = rev1.post(f"/review/doc/{w.a}/pages/{p0}", data={"action": "blank", "csrf_token": t1})
+    assert r.status_code == 409
+    # the trail is append-only: in the ORM and in the database
+    sessions = w.repo.sessions
+    with sessions() as s:
+        row_ = s.query(PageDecision).first()
+        assert row_ is not None
+        row_.actor = "someone else"
+        with pytest.raises(AuditTrailViolation):
+            s.commit()
+    with sessions() as s:
+        s.delete(s.query(PageDecision).first())
+        with pytest.raises(AuditTrailViolation):
+            s.commit()
+    engine = make_engine(f"sqlite:///{w.home / 'yomitori.db'}")
+    for sql in ("UPDATE page_decisions SET actor = 'x'", "DELETE FROM page_decisions"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+    assert [d.actor for _, d in w.store.history(w.a)] == ["rev1"] * 3
+
+
+def test_read_as_a_chosen_form_goes_back_to_reading_and_its_fields_come_back(world: World) -> None:
+    w = world
+    (p0, _), _, _ = w.pages(w.a)
+    rev1, t1 = login(w, "rev1")
+    assert lease_next(rev1, t1) == w.a
+    html = rev1.get(f"/review/doc/{w.a}").text
+    assert 'value="onestop_2022:1:1"' in html and 'value="citizen_survey:1:2"' in html
+    r = rev1.post(f"/review/doc/{w.a}/pages/{p0}",
+                  data={"action": "read_as", "template": "onestop_2022:1:1", "csrf_token": t1})
+    assert r.status_code == 303 and r.headers["location"] == f"/review/pages/sent?doc={w.a}"
+    assert "読み取り直しを依頼しました" in rev1.get(r.headers["location"]).text
+    assert w.repo.document(w.a).status == "processing"  # type: ignore[union-attr]
+    assert rev1.get(f"/review/doc/{w.a}").status_code == 403  # the lease ended with the review
+    admin, _ = login(w, "admin1")
+    assert re.search(r'class="state">未完了<', admin.get("/status").text)  # waiting to be read
+    w.work()
+    doc = w.repo.document(w.a)
+    assert doc is not None and doc.template_id == "onestop_2022"
+    assert [s for _, s in w.pages(w.a)] == ["read", "non_form", "blank"]
+    fields = w.repo.fields(w.a)
+    assert len(fields) >= 10 and all(f.crop_path for f in fields if f.bbox)
+    first = w.store.history(w.a)[0][1]
+    assert (first.kind, first.actor, first.template_id) == ("read_as", "rev1", "onestop_2022")
+    assert w.store.history(w.a)[-1][1].kind == "read_done"
+    # the fields wait for a person like any other reading, and the page is no longer unread
+    assert lease_next(rev1, t1) == w.a
+    html = rev1.get(f"/review/doc/{w.a}").text
+    assert 'id="unread-1"' not in html and 'class="field flagged' in html
+    r = rev1.post(f"/review/doc/{w.a}/pages/{p0}", data={"action": "attachment", "csrf_token": t1})
+    assert r.status_code == 409 and "既に帳票として読み取られています" in r.text  # read pages stay read
+    # a later re-read of the document keeps reading the page as the chosen form
+    assert w.store.forced_pages(w.a)[0].template_id == "onestop_2022"
+    w.repo.set_status(w.a, DocumentStatus.PROCESSING)  # as an admin's 「読み取り直す」 does
+    w.work()
+    assert w.pages(w.a)[0][1] == "read"
+
+
+def test_a_forced_reading_that_cannot_align_comes_back_unidentified_with_a_japanese_reason(
+        world: World) -> None:
+    w = world
+    (pb, _), = w.pages(w.b)
+    rev1, t1 = login(w, "rev1")
+    lease_next(rev1, t1)  # a
+    rev2, t2 = login(w, "rev2")
+    assert lease_next(rev2, t2) == w.b
+    r = rev2.post(f"/review/doc/{w.b}/pages/{pb}",
+                  data={"action": "read_as", "template": "citizen_survey:1:1", "csrf_token": t2})
+    assert r.status_code == 303
+    w.work()
+    assert w.pages(w.b) == [(pb, PageStatus.UNIDENTIFIED.value)]
+    last = w.store.history(w.b)[-1][1]
+    assert (last.kind, last.reason) == ("read_failed", ForcedFailure.NOT_ALIGNED.value)
+    assert w.store.forced_pages(w.b) == {}  # a person must choose again
+    assert lease_next(rev2, t2) == w.b
+    html = rev2.get(f"/review/doc/{w.b}").text
+    assert FORCED_FAILURE_JA[ForcedFailure.NOT_ALIGNED] in html and "判断が必要です" in html
+    admin, _ = login(w, "admin1")
+    assert re.search(r'class="state">未完了<', admin.get("/status").text)
