@@ -76,7 +76,7 @@ def _title(ctx: Ctx, tid: str | None, ver: int | None) -> str:
     return f"{t.title}（{tid} 第{ver}版）" if t else f"{tid}（第{ver}版）"
 
 
-def _decision_text(ctx: Ctx, kind: str, tid: str | None, ver: int | None, reason: str | None) -> str:
+def decision_text(ctx: Ctx, kind: str, tid: str | None, ver: int | None, reason: str | None) -> str:
     try:
         k = PageDecisionKind(kind)
     except ValueError:
@@ -93,7 +93,7 @@ def unread_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
     store = decisions(ctx)
     history: dict[int, list[dict[str, Any]]] = {}
     for idx, d in store.history(doc_id):
-        history.setdefault(idx, []).append({"at": d.at, "actor": d.actor, "text": _decision_text(
+        history.setdefault(idx, []).append({"at": d.at, "actor": d.actor, "text": decision_text(
             ctx, d.kind, d.template_id, d.template_version, d.reason)})
     pages = []
     for p in store.unread_pages(doc_id):

@@ -96,6 +96,14 @@ class UnreadPage:
 
 
 @dataclass(frozen=True)
+class OverviewRow:
+    page: UnreadPage
+    document_id: int
+    batch_id: int
+    document_status: str
+
+
+@dataclass(frozen=True)
 class BatchRow:
     created_at: datetime
     pages: BatchPages
@@ -120,27 +128,33 @@ class PageDecisionStore:
         self._clock = clock
 
     # --- reviewers -----------------------------------------------------------------------
-    def _checked(self, s: Session, document_id: int, page_id: int) -> tuple[Document, Page]:
+    def _checked(self, s: Session, document_id: int, page_id: int,
+                 in_status: DocumentStatus) -> tuple[Document, Page]:
         doc = s.get(Document, document_id, with_for_update=True)
         page = s.get(Page, page_id)
         if doc is None or page is None or page.document_id != document_id:
             raise BusinessError(f"page {page_id} is not a page of document {document_id}",
                                 "このページはこの書類のページではありません", "wrong_page")
-        if doc.status != DocumentStatus.NEEDS_REVIEW.value:
-            raise BusinessError(f"document {document_id} is not waiting for review ({doc.status})",
-                                "この書類は確認待ちではありません", "not_in_review")
+        if doc.status != in_status.value:
+            raise BusinessError(f"document {document_id} is {doc.status}, not {in_status.value}",
+                                "この書類は今この操作ができる状態ではありません（画面を開き直してください）",
+                                "wrong_status")
         if page.status == PageStatus.READ.value:
             raise BusinessError(f"page {page_id} was read as a form",
                                 "このページは既に帳票として読み取られています", "already_read")
         return doc, page
 
     def confirm(self, document_id: int, page_id: int, kind: PageDecisionKind, actor: str,
-                user_id: int | None) -> int:
-        """Record ``attachment`` or ``blank`` for a page; the decision's id."""
+                user_id: int | None, in_status: DocumentStatus = DocumentStatus.NEEDS_REVIEW) -> int:
+        """Record ``attachment`` or ``blank`` for a page; the decision's id.
+
+        ``in_status``: the status the document must be in (``needs_review`` from the
+        confirmation screen; ``read`` from the admins' overview of documents nobody reviews).
+        """
         if kind not in (K.ATTACHMENT, K.BLANK):
             raise ValueError(f"not a confirming decision: {kind}")
         with write_transaction(self._sf) as s:
-            _, page = self._checked(s, document_id, page_id)
+            _, page = self._checked(s, document_id, page_id, in_status)
             d = PageDecision(document_id=document_id, page_index=page.index, kind=kind.value,
                              actor=actor[:100], user_id=user_id, at=self._clock())
             s.add(d)
@@ -149,10 +163,10 @@ class PageDecisionStore:
             return d.id
 
     def request_read_as(self, document_id: int, page_id: int, forced: Forced, actor: str,
-                        user_id: int | None) -> int:
+                        user_id: int | None, in_status: DocumentStatus = DocumentStatus.NEEDS_REVIEW) -> int:
         """Record ``read_as`` and send the document back to reading (processing, no lease)."""
         with write_transaction(self._sf) as s:
-            doc, page = self._checked(s, document_id, page_id)
+            doc, page = self._checked(s, document_id, page_id, in_status)
             d = PageDecision(document_id=document_id, page_index=page.index, kind=K.READ_AS.value,
                              template_id=forced.template_id, template_version=forced.version,
                              page_number=forced.page_number, actor=actor[:100], user_id=user_id,
@@ -241,10 +255,26 @@ class PageDecisionStore:
                                                    page_rows)))
         return out
 
+    def overview(self, batch_id: int | None = None, limit: int = 200) -> list[OverviewRow]:
+        """Pages not read as a form across documents, newest document first (admins' overview)."""
+        q = (select(Page.id, Page.index, Page.status, Page.image_path, Document.id, Document.batch_id,
+                    Document.status)
+             .join(Document, Document.id == Page.document_id)
+             .where(Page.status != PageStatus.READ.value)
+             .order_by(Document.id.desc(), Page.index).limit(limit))
+        if batch_id is not None:
+            q = q.where(Document.batch_id == batch_id)
+        with self._sf() as s:
+            rows = s.execute(q).all()
+            latest = _latest(s) if rows else {}
+        return [OverviewRow(UnreadPage(pid, idx, st, bool(img),
+                                       _row(latest[(d, idx)]) if (d, idx) in latest else None), d, b, ds)
+                for pid, idx, st, img, d, b, ds in rows]
+
     def count(self) -> int:
         with self._sf() as s:
             return s.scalar(select(func.count(PageDecision.id))) or 0
 
 
-__all__ = ["PERSON_KINDS", "BatchRow", "DecisionRow", "Forced", "PageDecision", "PageDecisionStore",
-           "UnreadPage"]
+__all__ = ["PERSON_KINDS", "BatchRow", "DecisionRow", "Forced", "OverviewRow", "PageDecision",
+           "PageDecisionStore", "UnreadPage"]

@@ -289,3 +289,53 @@ def test_a_forced_reading_that_cannot_align_comes_back_unidentified_with_a_japan
     assert FORCED_FAILURE_JA[ForcedFailure.NOT_ALIGNED] in html and "判断が必要です" in html
     admin, _ = login(w, "admin1")
     assert re.search(r'class="state">未完了<', admin.get("/status").text)
+
+
+def _read_document_with_an_id_copy(w: World) -> int:
+    """A document every field of which was auto-accepted (status read): a form page and an ID copy."""
+    from domain.model import PageReading
+
+    path = w.home / "c.png"
+    cv2.imwrite(str(path), _id_copy(5))
+    doc = w.repo.receive(w.repo.document(w.a).batch_id, path.name, path).document_id  # type: ignore[union-attr]
+    assert w.repo.claim("w", 1, 60) == [doc]
+    png = cv2.imencode(".png", _id_copy(5))[1].tobytes()
+    status = w.repo.save_reading(doc, "w", [
+        PageReading(index=0, status=PageStatus.READ, template_id="onestop_2022", template_version=1,
+                    page_number=1),
+        PageReading(index=1, status=PageStatus.NON_FORM)], [png, png])
+    assert status == "read"
+    return doc
+
+
+def test_admins_see_unread_pages_of_documents_nobody_reviews_and_decide_them(world: World) -> None:
+    w = world
+    c = _read_document_with_an_id_copy(w)
+    (_, _), (pc, _) = w.pages(c)
+    (p0, _), _, _ = w.pages(w.a)
+    for user in ("clerk1", "rev1"):
+        cl, tok = login(w, user)
+        assert cl.get("/admin/pages").status_code == 403
+        assert cl.post(f"/admin/pages/{c}/{pc}", data={"action": "attachment", "csrf_token": tok}
+                       ).status_code == 403
+    admin, ta = login(w, "admin1")
+    html = admin.get("/admin/pages").text
+    assert f'id="page-{pc}"' in html and f'action="/admin/pages/{c}/{pc}"' in html
+    assert f'id="page-{p0}"' in html and f'action="/admin/pages/{w.a}/{p0}"' not in html  # in review
+    assert "確認待ち一覧の確認画面で判断します" in html
+    assert admin.post(f"/admin/pages/{c}/{pc}", data={"action": "attachment"}).status_code == 403  # no CSRF
+    r = admin.post(f"/admin/pages/{c}/{pc}", data={"action": "read_as", "template": XSS, "csrf_token": ta})
+    assert r.status_code == 422 and XSS not in r.text
+    r = admin.post(f"/admin/pages/{c}/{p0}", data={"action": "attachment", "csrf_token": ta})
+    assert r.status_code == 403  # a page of another document
+    r = admin.post(f"/admin/pages/{w.a}/{p0}", data={"action": "attachment", "csrf_token": ta})
+    assert r.status_code == 409  # in review: decided on its confirmation screen
+    assert w.store.count() == 0
+    r = admin.post(f"/admin/pages/{c}/{pc}", data={"action": "attachment", "csrf_token": ta})
+    assert r.status_code == 303
+    assert [(i, d.kind, d.actor) for i, d in w.store.history(c)] == [(1, "attachment", "admin1")]
+    assert f'id="page-{pc}"' not in admin.get("/admin/pages").text  # confirmed: hidden by default
+    assert "admin1: 添付書類として確認" in admin.get("/admin/pages?all=1").text
+    r = admin.post(f"/admin/pages/{c}/{pc}", data={"action": "read_as", "template": "onestop_2022:1:1",
+                                                  "csrf_token": ta})
+    assert r.status_code == 303 and w.repo.document(c).status == "processing"  # type: ignore[union-attr]
