@@ -21,9 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from config.settings import Settings
+from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import FormTemplate
-from domain.page_review import FORCED_FAILURE_JA, ForcedFailure
+from domain.page_review import FORCED_FAILURE_JA, ForcedFailure, PageDecisionKind
 from domain.status import PageStatus
 from ocr.engines.fake import FakeRecognizer
 from ocr.reader import Reader
@@ -33,14 +34,16 @@ from services.compose import render_blank
 from services.worker import run_worker
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.models import AuditTrailViolation
-from store.page_decisions import PageDecision, PageDecisionStore
+from store.page_decisions import Forced, PageDecision, PageDecisionStore
 from synth import degrade
 from synth.generate import generate_document
 
+from pg import PgCluster, pg_cluster  # isort: skip
 from review_data import PASSWORD, add_users  # isort: skip
 from test_unidentified import A4, DPI, OPTS, _id_copy, photograph, without_identity  # isort: skip
 
 XSS = "<script>alert(1)</script>"
+FIXTURES = (pg_cluster,)  # imported from pg.py
 
 
 @dataclass
@@ -339,3 +342,36 @@ def test_admins_see_unread_pages_of_documents_nobody_reviews_and_decide_them(wor
     r = admin.post(f"/admin/pages/{c}/{pc}", data={"action": "read_as", "template": "onestop_2022:1:1",
                                                   "csrf_token": ta})
     assert r.status_code == 303 and w.repo.document(c).status == "processing"  # type: ignore[union-attr]
+
+
+def test_page_decisions_are_append_only_and_checked_on_postgresql(pg_cluster: PgCluster,
+                                                                   tmp_path: Path) -> None:
+    """The same store on PostgreSQL: the trigger of migration 0005, and the status / page checks."""
+    url = pg_cluster.new_database()
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        repo = Repository(session_factory(engine), ContentStore(tmp_path / "files"))
+        path = tmp_path / "x.png"
+        cv2.imwrite(str(path), _id_copy(3))
+        doc = repo.receive(repo.create_batch("pg", "test"), path.name, path).document_id
+        assert repo.claim("w", 1, 60) == [doc]
+        from domain.model import PageReading
+
+        repo.save_reading(doc, "w", [PageReading(index=0, status=PageStatus.UNIDENTIFIED)])
+        store = PageDecisionStore(repo.sessions)
+        (page,) = repo.pages(doc)
+        with pytest.raises(BusinessError, match="not a page"):
+            store.confirm(doc, page.id + 1000, PageDecisionKind.ATTACHMENT, "rev", None)
+        store.request_read_as(doc, page.id, Forced("onestop_2022", 1, 1), "rev", None)
+        assert repo.document(doc).status == "processing"  # type: ignore[union-attr]
+        assert store.forced_pages(doc) == {0: Forced("onestop_2022", 1, 1)}
+        with pytest.raises(BusinessError):  # no longer in review: a second decision is refused
+            store.confirm(doc, page.id, PageDecisionKind.BLANK, "rev", None)
+        for sql in ("UPDATE page_decisions SET actor = 'x'", "DELETE FROM page_decisions"):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text(sql))
+        assert [d.actor for _, d in store.history(doc)] == ["rev"]
+        engine.dispose()
+    finally:
+        pg_cluster.drop_database(url)
