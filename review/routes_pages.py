@@ -107,6 +107,13 @@ def unread_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
             "unresolved_pages": sum(1 for p in pages if not p["resolved"])}
 
 
+def page_history(ctx: Ctx, doc_id: int) -> list[dict[str, Any]]:
+    """Every page decision on a document, oldest first, for its history page."""
+    return [{"at": d.at, "actor": d.actor, "number": idx + 1,
+             "text": decision_text(ctx, d.kind, d.template_id, d.template_version, d.reason)}
+            for idx, d in decisions(ctx).history(doc_id)]
+
+
 def unresolved_pages(ctx: Ctx, doc_id: int) -> int:
     """Pages of a document that need a person and have no confirming decision yet."""
     return sum(1 for p in decisions(ctx).unread_pages(doc_id)

@@ -23,7 +23,7 @@ from domain.status import PAGE_STATUS_JA, FieldKind, PageStatus
 from review.auth import Conflict, Ctx, Forbidden, ctx_of, require, require_post
 from review.confirm import build_views, decide, needs_person
 from review.entry_trigger import after_confirmation
-from review.routes_pages import UNRESOLVED_JA, unread_context, unresolved_pages
+from review.routes_pages import UNRESOLVED_JA, page_history, unread_context, unresolved_pages
 from store.models import Page
 from store.users import Role, SessionInfo
 
@@ -216,7 +216,8 @@ def history(request: Request, doc_id: int, info: Reviewer) -> Response:
             for h in ctx.queue.history(doc_id)]
     return ctx.pages.TemplateResponse(request, "history.html", {
         "user": info.account, "csrf": info.csrf_token, "doc": doc, "rows": rows,
-        "status_ja": DOCUMENT_STATUS_JA.get(doc.status, doc.status)})  # type: ignore[call-overload]
+        "status_ja": DOCUMENT_STATUS_JA.get(doc.status, doc.status),  # type: ignore[call-overload]
+        "page_rows": page_history(ctx, doc_id)})
 
 
 @router.get("/crops/{field_result_id}")

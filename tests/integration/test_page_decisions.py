@@ -193,6 +193,8 @@ def test_confirming_pages_is_audited_append_only_and_completes_the_batch(world: 
     hist = w.store.history(w.a)
     assert [(i, d.kind, d.actor) for i, d in hist] == [(0, "attachment", "rev1"), (1, "attachment", "rev1"),
                                                        (2, "blank", "rev1")]
+    shown = rev1.get(f"/review/doc/{w.a}/history").text  # the lease holder's history page lists them
+    assert "rev1</td><td>3ページ目</td><td>白紙として確認" in shown
     assert all(d.at is not None for _, d in hist)
     assert rev1.post(f"/review/doc/{w.a}", data={"csrf_token": t1, "version": "0"}).status_code == 303
     assert w.repo.document(w.a).status == "reviewed"  # type: ignore[union-attr]
@@ -375,3 +377,30 @@ def test_page_decisions_are_append_only_and_checked_on_postgresql(pg_cluster: Pg
         engine.dispose()
     finally:
         pg_cluster.drop_database(url)
+
+
+def test_a_forced_page_is_aligned_upside_down_and_refused_for_wrong_or_unusable_templates(
+        templates: dict[str, FormTemplate]) -> None:
+    from ocr.forced_page import read_forced_page
+
+    t = templates["onestop_2022"]
+    photo = photograph(without_identity(generate_document(t, 1452, OPTS).pages[0], t, 1), seed=9)
+    reader = Reader(templates=templates, recognizer=FakeRecognizer(lambda i, crop, alphabet: ("1", 0.5)),
+                    blank_renderer=render_blank, today=date(2026, 11, 20))
+    upside_down = np.ascontiguousarray(np.rot90(photo, 2))
+    page, aligned, failure = read_forced_page(upside_down, reader, 3, "onestop_2022", 1)
+    assert (page.status, page.orientation, page.page_number, failure) == (PageStatus.READ, 180, 1, None)
+    size = (reader.px(t.page_size_mm[1]), reader.px(t.page_size_mm[0]))
+    assert aligned is not None and aligned.shape == size
+    assert page.index == 3 and {f.field_id for f in page.fields} == {f.id for f in t.fields}
+    for tid, version, number, code in (("furusato_application", 1, None, ForcedFailure.NOT_ALIGNED),
+                                       ("onestop_2022", 2, None, ForcedFailure.NOT_AVAILABLE),
+                                       (XSS, 1, None, ForcedFailure.NOT_AVAILABLE),
+                                       ("onestop_2022", 1, 2, ForcedFailure.NO_SUCH_PAGE)):
+        page, aligned, failure = read_forced_page(photo, reader, 0, tid, version, number)
+        assert (page.status, aligned, failure) == (PageStatus.UNIDENTIFIED, None, code.value), tid
+        assert not page.fields and XSS not in page.reason
+    page, _, failure = read_forced_page(_id_copy(2), reader, 0, "onestop_2022", 1)
+    assert (page.status, failure) == (PageStatus.UNIDENTIFIED, ForcedFailure.NOT_ALIGNED.value)
+    page, _, failure = read_forced_page(np.zeros((20, 20), np.uint8), reader, 0, "onestop_2022", 1)
+    assert failure == ForcedFailure.IMAGE.value
