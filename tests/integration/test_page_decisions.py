@@ -206,6 +206,13 @@ def test_confirming_pages_is_audited_append_only_and_completes_the_batch(world: 
 
     row = operations(load_activity(w.repo.sessions)).per_batch.iloc[0]
     assert (row["未判断ページ"], row["状態"]) == (1, "未完了")
+    from typer.testing import CliRunner
+
+    from yomitori.cli.main import app as cli
+
+    res = CliRunner().invoke(cli, ["report", "operations", "--out", str(w.home / "ops")],
+                             env={"YOMITORI_HOME": str(w.home)})
+    assert res.exit_code == 0 and "受付単位: 1 件、未完了 1 件（未判断のページ 1）" in res.output, res.output
     rev2, t2 = login(w, "rev2")
     assert lease_next(rev2, t2) == w.b
     (pb, _), = w.pages(w.b)
