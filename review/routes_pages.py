@@ -120,10 +120,17 @@ def unresolved_pages(ctx: Ctx, doc_id: int) -> int:
                if not is_resolved(p.status, p.latest.kind if p.latest else None))
 
 
-def batches_context(ctx: Ctx) -> dict[str, Any]:
-    """受付状況: per batch (newest first), pages not read as a form and whether the batch is complete."""
+def batches_context(ctx: Ctx, recent: int = 20) -> dict[str, Any]:
+    """受付状況: per batch (newest first), pages not read as a form and whether the batch is complete.
+
+    Every incomplete batch is listed, however old, and the ``recent`` newest complete ones.
+    """
     rows, columns = [], []
-    for b in decisions(ctx).batches():
+    every = decisions(ctx).batches()
+    newest = {b.pages.batch_id for b in every[:recent]}
+    for b in every:
+        if b.pages.complete and b.pages.batch_id not in newest:
+            continue
         for code in b.pages.by_status:
             if code not in columns:
                 columns.append(code)

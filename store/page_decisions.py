@@ -234,26 +234,25 @@ class PageDecisionStore:
         with self._sf() as s:
             return {k: d.kind for k, d in _latest(s).items()}
 
-    def batches(self, limit: int = 50) -> list[BatchRow]:
-        """Per batch (newest first): pages not read as a form, confirmed, unresolved; complete?"""
+    def batches(self) -> list[BatchRow]:
+        """Every batch (newest first): pages not read as a form, confirmed, unresolved; complete?"""
         with self._sf() as s:
-            batches = s.execute(select(Batch.id, Batch.created_at).order_by(Batch.id.desc())
-                                .limit(limit)).all()
-            ids = [b[0] for b in batches]
-            docs = s.execute(select(Document.batch_id, Document.status)
-                             .where(Document.batch_id.in_(ids))).all()
+            batches = s.execute(select(Batch.id, Batch.created_at).order_by(Batch.id.desc())).all()
+            docs = s.execute(select(Document.batch_id, Document.status, func.count())
+                             .group_by(Document.batch_id, Document.status)).all()
             pages = s.execute(select(Document.batch_id, Page.document_id, Page.index, Page.status)
                               .join(Document, Document.id == Page.document_id)
-                              .where(Document.batch_id.in_(ids), Page.status != PageStatus.READ.value)).all()
-            decided = {r[0] for r in pages}
-            latest = _latest(s) if decided else {}
-        out = []
-        for batch_id, created in batches:
-            page_rows = [(st, latest[(d, i)].kind if (d, i) in latest else None)
-                         for b, d, i, st in pages if b == batch_id]
-            out.append(BatchRow(created, summarise(batch_id, [st for b, st in docs if b == batch_id],
-                                                   page_rows)))
-        return out
+                              .where(Page.status != PageStatus.READ.value)).all()
+            latest = _latest(s) if pages else {}
+        statuses: dict[int, list[str]] = {}
+        for batch_id, status, n in docs:
+            statuses.setdefault(batch_id, []).extend([status] * n)
+        unread: dict[int, list[tuple[str, str | None]]] = {}
+        for batch_id, doc_id, idx, status in pages:
+            d = latest.get((doc_id, idx))
+            unread.setdefault(batch_id, []).append((status, d.kind if d else None))
+        return [BatchRow(created, summarise(batch_id, statuses.get(batch_id, []), unread.get(batch_id, [])))
+                for batch_id, created in batches]
 
     def overview(self, batch_id: int | None = None, limit: int = 200) -> list[OverviewRow]:
         """Pages not read as a form across documents, newest document first (admins' overview)."""

@@ -411,3 +411,22 @@ def test_a_forced_page_is_aligned_upside_down_and_refused_for_wrong_or_unusable_
     assert (page.status, failure) == (PageStatus.UNIDENTIFIED, ForcedFailure.NOT_ALIGNED.value)
     page, _, failure = read_forced_page(np.zeros((20, 20), np.uint8), reader, 0, "onestop_2022", 1)
     assert failure == ForcedFailure.IMAGE.value
+
+
+def test_the_status_page_keeps_every_incomplete_batch_and_shows_clerks_counts_only(world: World) -> None:
+    from review.routes_pages import batches_context
+
+    w = world
+    first = w.repo.document(w.a).batch_id  # type: ignore[union-attr]
+    newer = [w.repo.create_batch(f"later {i}", "test") for i in range(3)]  # empty: complete
+    ctx = create_app(Settings(home=w.home)).state.ctx
+    shown = batches_context(ctx, recent=1)
+    assert [r["batch_id"] for r in shown["batch_rows"]] == [newer[-1], first]  # old but incomplete
+    assert shown["incomplete_batches"] == 1
+    row = shown["batch_rows"][1]
+    assert (row["unresolved"], row["waiting"], row["by_status"]) == (
+        2, 0, {"unidentified": 2, "non_form": 1, "blank": 1})
+    clerk, _ = login(w, "clerk1")
+    html = clerk.get("/status").text
+    assert f'id="batch-{first}" class="incomplete"' in html and "a.tiff" not in html
+    assert f"/review/doc/{w.a}" not in html and "/pages/" not in html  # no document links for clerks
