@@ -62,6 +62,13 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
         q = al.quality if al else 0.0
         return page_status(index, PageStatus.UNALIGNED, f"alignment quality {q:.2f}",
                            alignment_quality=q, **base), None
+    return read_aligned(image, gray, upright, al, template, ident.page, reader, index, rotation)
+
+
+def read_aligned(image: np.ndarray, gray: np.ndarray, upright: np.ndarray, al: align.Alignment,
+                 template: FormTemplate, page_no: int, reader: Reader, index: int, rotation: int
+                 ) -> tuple[PageReading, np.ndarray]:
+    """Warp an aligned page onto its template and read every field (identified or forced)."""
     width = reader.px(template.page_size_mm[0])
     height = reader.px(template.page_size_mm[1])
     page = preprocess.denoise(align.warp(upright, al, (width, height)))
@@ -70,10 +77,11 @@ def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, n
     page = flatten_paper(page)
     page_signals = {**quality.page_quality(image, gray), sig.ALIGN_QUALITY: round(al.quality, 4),
                     sig.ALIGN_BY_MARKS: 1.0 if al.method == "marks" else 0.0}
-    fields = read_fields(page, template, ident.page, reader, page_signals)
+    fields = read_fields(page, template, page_no, reader, page_signals)
     reading = PageReading(index=index, status=PageStatus.READ, reason=al.detail,
                           skew_deg=round(al.rotation_deg, 2), alignment_quality=round(al.quality, 3),
-                          fields=fields, **base)
+                          fields=fields, template_id=template.id, template_version=template.version,
+                          page_number=page_no, orientation=rotation)
     return reading, page
 
 

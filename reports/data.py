@@ -220,7 +220,7 @@ class Activity:
     batches: pd.DataFrame  # batch_id, name, created_at
     documents: pd.DataFrame  # document_id, batch_id, received_at, doc_status
     pages: pd.DataFrame  # document_id, batch_id, received_at, doc_status, page_status, template_id,
-    #                      page_number
+    #                      page_number (from the store also page_index, decision: latest page decision)
     fields: pd.DataFrame  # document_id, batch_id, received_at, kind, status
     reviews: pd.DataFrame  # batch_id, kind, actor, at, action
     entries: pd.DataFrame  # batch_id, started_at, outcome
@@ -235,7 +235,8 @@ def load_activity(sf: sessionmaker[Session]) -> Activity:
         documents = s.execute(select(Document.id, Document.batch_id, Document.received_at,
                                      Document.status)).all()
         pages = s.execute(select(Page.document_id, Document.batch_id, Document.received_at,
-                                 Document.status, Page.status, Page.template_id, Page.page_number)
+                                 Document.status, Page.status, Page.template_id, Page.page_number,
+                                 Page.index)
                           .join(Document, Document.id == Page.document_id)).all()
         fields = s.execute(select(Page.document_id, Document.batch_id, Document.received_at,
                                   FieldResult.kind, FieldResult.status)
@@ -251,10 +252,21 @@ def load_activity(sf: sessionmaker[Session]) -> Activity:
     return Activity(
         batches=pd.DataFrame(batches, columns=["batch_id", "name", "created_at"]),
         documents=pd.DataFrame(documents, columns=["document_id", "batch_id", "received_at", "doc_status"]),
-        pages=pd.DataFrame(pages, columns=["document_id", "batch_id", "received_at", "doc_status",
-                                           "page_status", "template_id", "page_number"]),
+        pages=_with_decisions(sf, pd.DataFrame(pages, columns=[
+            "document_id", "batch_id", "received_at", "doc_status", "page_status", "template_id",
+            "page_number", "page_index"])),
         fields=pd.DataFrame(fields, columns=["document_id", "batch_id", "received_at", "kind", "status"]),
         reviews=pd.DataFrame(reviews, columns=["batch_id", "kind", "actor", "at", "action"]),
         entries=pd.DataFrame(entries, columns=["batch_id", "started_at", "outcome"]),
     )
 
+
+
+def _with_decisions(sf: sessionmaker[Session], pages: pd.DataFrame) -> pd.DataFrame:
+    """``decision``: the kind of each page's latest page decision (None: nobody decided)."""
+    from store.page_decisions import PageDecisionStore
+
+    latest = PageDecisionStore(sf).latest_kinds()
+    keys = zip(pages["document_id"], pages["page_index"], strict=True)
+    return pages.assign(decision=pd.Series([latest.get((int(d), int(i))) for d, i in keys],
+                                           index=pages.index, dtype=object))

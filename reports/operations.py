@@ -14,6 +14,7 @@ How each number is computed (also printed in the report, :data:`METHOD_JA`):
   sitting is not measured, so this slightly under-counts); attributed to the batch of
   the field and the day of the action. No ReviewAction rows → 0, and the report says so.
 * ロボット入力: EntryAttempt rows (by the day they started).
+* 未判断ページ / 読み取り待ち書類 / 状態 (per batch): :mod:`reports.page_completeness`.
 * 削減時間 (estimate): hand-typing every field would take fields × ``manual_seconds_per_field``;
   with yomitori people spend the measured review time plus, for fields still waiting,
   the same typing time. Saved = the difference. The 12 s default is an assumption, not a
@@ -30,6 +31,7 @@ import pandas as pd
 from domain.status import FIELD_KIND_JA as KIND_JA
 from domain.status import PAGE_STATUS_SHORT_JA, FieldStatus, PageStatus
 from reports.data import Activity
+from reports.page_completeness import batch_completeness, incomplete_note
 
 JST = timezone(timedelta(hours=9), "JST")
 IDLE_MINUTES = 5.0
@@ -43,6 +45,9 @@ METHOD_JA: list[str] = [
     f"確認作業(分): 職員ごとに連続する操作の間隔のうち {IDLE_MINUTES:g} 分以内のものの合計"
     "（それより長い間隔は休憩とみなします。各作業の最初の1項目は測れないため、やや少なめになります）。",
     "ロボット入力: ロボットによるシステム入力の試行（EntryAttempt）の数。",
+    "未判断ページ・状態: 帳票として読み取れなかったページ（種類を判定できない など）のうち職員の判断"
+    "（帳票として読み取る／添付書類・白紙として確認）が済んでいないページの数。これが残るか、"
+    "読み取り待ちの書類があるバッチは「未完了」です。",
     "手入力換算: 全項目を手で入力した場合の時間（項目数 × 1項目あたりの秒数 manual_seconds_per_field）。",
     "削減時間: 手入力換算から、確認作業時間と、まだ確認待ちの項目を手入力する時間を引いた見込み。",
 ]
@@ -180,7 +185,8 @@ def operations(a: Activity, manual_seconds_per_field: float = 12.0) -> Operation
     s = manual_seconds_per_field
 
     per_batch = (_table(dated, "batch_id", s).join(_forms(dated, "batch_id"))
-                 .join(_page_statuses(dated, "batch_id")).fillna(0))
+                 .join(_page_statuses(dated, "batch_id")).fillna(0)
+                 .join(batch_completeness(docs, pages)))  # 未判断ページ, 読み取り待ち書類, 状態 (issue 15)
     names = a.batches.set_index("batch_id")
     per_batch.insert(0, "作成日時", [_local(names["created_at"].get(b)) for b in per_batch.index])
     per_batch.insert(0, "バッチ名", [str(names["name"].get(b, "")) for b in per_batch.index])
@@ -207,6 +213,8 @@ def operations(a: Activity, manual_seconds_per_field: float = 12.0) -> Operation
                      "合計したものです。")
     if a.entries.empty:
         notes.append("ロボットによるシステム入力の記録（EntryAttempt）はまだありません。")
+    if (note := incomplete_note(per_batch)) is not None:
+        notes.append(note)
     return OperationsResult(per_batch.reset_index(), per_day.reset_index(), by_kind(dated), s, notes)
 
 

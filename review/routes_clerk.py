@@ -23,6 +23,7 @@ from config.settings import Settings
 from domain.errors import BusinessError
 from domain.lifecycle import DOCUMENT_STATUS_JA, DocumentStatus
 from review.auth import Ctx, ctx_of, require
+from review.routes_pages import batches_context
 from review.uploads import (
     MB,
     OUTCOME_JA,
@@ -52,7 +53,8 @@ def status_page(request: Request, info: Clerk, window: str = "week", batch: str 
     return ctx.pages.TemplateResponse(request, "status.html", {
         "user": info.account, "csrf": info.csrf_token, "rows": rows, "returns": returns,
         "total": sum(counts.values()), "queue": ctx.queue.counts(), **_dashboard(ctx),
-        **audit_panel(ctx, info, window, int(batch) if batch.isdigit() else None)})
+        **audit_panel(ctx, info, window, int(batch) if batch.isdigit() else None),
+        **batches_context(ctx)})
 
 
 def _dashboard(ctx: Ctx) -> dict[str, object]:

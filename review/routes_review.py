@@ -23,6 +23,7 @@ from domain.status import PAGE_STATUS_JA, FieldKind, PageStatus
 from review.auth import Conflict, Ctx, Forbidden, ctx_of, require, require_post
 from review.confirm import build_views, decide, needs_person
 from review.entry_trigger import after_confirmation
+from review.routes_pages import UNRESOLVED_JA, page_history, unread_context, unresolved_pages
 from store.models import Page
 from store.users import Role, SessionInfo
 
@@ -92,8 +93,8 @@ def _render(request: Request, ctx: Ctx, info: SessionInfo, doc_id: int, version:
     return ctx.pages.TemplateResponse(request, "confirm.html", {
         "user": info.account, "csrf": info.csrf_token, "doc": doc, "form": form, "views": views,
         "version": version, "errors": errors, "message": message, "reasons": RETURN_REASONS,
-        "page_ids": [p.id for p in pages if p.image_path], "page_notes": page_notes(pages)},
-        status_code=status)
+        "page_ids": [p.id for p in pages if p.image_path], "page_notes": page_notes(pages),
+        **unread_context(ctx, doc_id)}, status_code=status)
 
 
 def page_notes(pages: Sequence[Page]) -> list[tuple[int, str, int | None]]:
@@ -139,6 +140,8 @@ async def confirm_submit(request: Request, doc_id: int, info: ReviewerPost) -> R
     views = build_views(form, fields, acted)
     blind = {v.id: ctx.queue.blind_entries(v.id) for v in views if v.blind}
     decisions = decide(form, fields, views, submitted, blind, info.account.id)
+    if unresolved_pages(ctx, doc_id):  # an unidentified page must be decided first (issue 15)
+        return _render(request, ctx, info, doc_id, held, submitted, status=409, message=UNRESOLVED_JA)
     if any(v.error for v in views):
         return _render(request, ctx, info, doc_id, held, submitted, status=422,
                        message="入力内容に誤りがあります。赤く表示された項目を直してください")
@@ -213,7 +216,8 @@ def history(request: Request, doc_id: int, info: Reviewer) -> Response:
             for h in ctx.queue.history(doc_id)]
     return ctx.pages.TemplateResponse(request, "history.html", {
         "user": info.account, "csrf": info.csrf_token, "doc": doc, "rows": rows,
-        "status_ja": DOCUMENT_STATUS_JA.get(doc.status, doc.status)})  # type: ignore[call-overload]
+        "status_ja": DOCUMENT_STATUS_JA.get(doc.status, doc.status),  # type: ignore[call-overload]
+        "page_rows": page_history(ctx, doc_id)})
 
 
 @router.get("/crops/{field_result_id}")

@@ -40,9 +40,10 @@ from domain.model import PageReading
 from domain.status import FieldStatus, PageStatus
 from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
-from ocr.pipeline import read_page_with_image
 from ocr.reader import Reader
+from services.forced_read import forced_pages, read_one, record_outcomes
 from store.files import ContentStore
+from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
 
 log = logging.getLogger(__name__)
@@ -133,12 +134,15 @@ def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[t
 
 
 def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None,
-                  limits: PageLimits = DEFAULT_LIMITS
+                  limits: PageLimits = DEFAULT_LIMITS, forced: dict[int, Forced] | None = None,
+                  outcomes: dict[int, str | None] | None = None
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
     A page read as a form is stored aligned to its template (the field boxes fit it);
-    any other page upright as scanned.
+    any other page upright as scanned. ``forced``: pages a person said to read as a
+    given template (:mod:`services.forced_read`); their result (None, or a failure code)
+    goes into ``outcomes``.
     """
     if not original_path:
         raise ApplicationError(f"document {document_id} has no stored original")
@@ -149,7 +153,9 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
     images: list[bytes] = []
     crops: dict[tuple[int, str], bytes] = {}
     for i, image in enumerate(iter_pages(path, limits=limits, colour=True)):
-        reading, aligned = read_page_with_image(image, reader, index=i)
+        reading, aligned, failure = read_one(image, reader, i, (forced or {}).get(i))
+        if forced and i in forced and outcomes is not None:
+            outcomes[i] = failure
         if aligned is not None:
             images.append(encode_png(aligned))
             crops.update(field_crops(i, reading, aligned))
@@ -186,10 +192,13 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
     try:
         doc = repo.document(document_id)
         batch_id = doc.batch_id if doc else None
+        forced = forced_pages(repo, document_id)  # pages a person said to read as a given form
+        outcomes: dict[int, str | None] = {}
         pages, images, crops = read_document(files, reader, document_id,
-                                             doc.original_path if doc else None, limits)
+                                             doc.original_path if doc else None, limits, forced, outcomes)
         status = repo.save_reading(document_id, worker, pages, images, crops)
         draw_audit(repo, document_id)
+        record_outcomes(repo, document_id, outcomes, worker)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)
     except LeaseLost:
         log.warning("document %d: lease lost by %s, result dropped", document_id, worker)

@@ -90,6 +90,11 @@ class Repository:
     def _write(self) -> AbstractContextManager[Session]:
         return write_transaction(self._sf)
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory (for stores of other tables that share this database)."""
+        return self._sf
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         with self._sf() as s, s.begin():

@@ -123,7 +123,8 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
     migrated, created = _url(tmp_path / "migrated.db"), _url(tmp_path / "created.db")
     upgrade(migrated)
     upgrade(migrated)  # second run is a no-op
-    import store.audit_models
+    import store.audit_models  # noqa: F401
+    import store.page_decisions  # (page decisions live on the same Base)
     import store.review_models  # noqa: F401  (the review app's tables live on the same Base)
 
     Base.metadata.create_all(create_engine(created))
@@ -132,7 +133,7 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
                              "entry_attempts", "review_users", "review_sessions", "review_leases",
                              "review_returns", "review_blind_entries", "review_sensitive_views",
                              "calibrations", "audit_draws", "audit_samples", "audit_checks",
-                             "audit_leases", "audit_followups"}
+                             "audit_leases", "audit_followups", "page_decisions"}
     assert _schema(create_engine(migrated)) == expected
     from alembic import command
 

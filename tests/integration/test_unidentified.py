@@ -182,6 +182,10 @@ def test_the_review_screen_says_which_page_needs_a_person(
     assert r.headers["location"] == f"/review/doc/{doc_id}"
     page = c.get(r.headers["location"]).text
     assert "確認が必要なページ" in page and f"1ページ目: {PAGE_STATUS_JA[PageStatus.UNIDENTIFIED]}" in page
-    assert "2ページ目" not in page and "3ページ目" not in page  # the ID copy and the blank page: no one
+    notes = page.split('class="page-notes"')[1].split("</ul>")[0]
+    assert "2ページ目" not in notes and "3ページ目" not in notes  # the ID copy and the blank page: no one
+    # ... but every page not read as a form is listed with its thumbnail (issue 15)
+    for n, pid in enumerate(p.id for p in repo.pages(doc_id)):
+        assert f'id="unread-{n + 1}"' in page and f"/pages/{pid}/thumb?doc={doc_id}" in page
     pid = repo.pages(doc_id)[0].id
     assert c.get(f"/pages/{pid}/image?doc={doc_id}").headers["content-type"] == "image/png"

@@ -96,4 +96,9 @@ def report_command(
         for note in ops.result.notes:
             if note.startswith("警告"):
                 typer.echo(note)  # an audit alarm (issue 15): kind and counts, no value
+        batches = ops.result.per_batch
+        if "状態" in batches.columns:  # pages not read as a form that still wait for a person (issue 15)
+            bad = batches[batches["状態"] == "未完了"]
+            typer.echo(f"受付単位: {len(batches)} 件、未完了 {len(bad)} 件"
+                       f"（未判断のページ {int(bad['未判断ページ'].sum())}）")
         typer.echo(f"  HTML: {ops.html}")
