@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bots.credentials import Credentials
-from bots.mapping import load_mapping
 from bots.records import EntryRecord
 from bots.runner import run_entry
+from bots.target_files import load_target
 from domain.mynumber import check_digit
 from sandbox.config import SandboxConfig
 from sandbox.db import BackOfficeDB
@@ -69,7 +69,7 @@ def main() -> int:
         for n, verify in enumerate((True, False)):
             recs = _records(sf, backoffice, args.records, n * 100_000)
             started = time.perf_counter()  # before the browser launches: launch is part of a run
-            stats = run_entry(recs, base_url=url, mapping=load_mapping("sandbox"),
+            stats = run_entry(recs, base_url=url, target=load_target("sandbox"),
                               credentials=Credentials(cfg.user, cfg.password), sf=sf, files=files,
                               failures_dir=tmp / "failures", verify=verify)
             assert stats.count("entered") == args.records, stats.summary()

@@ -32,15 +32,16 @@ def entry_markdown(summary: dict[str, Any], evidence_dir: Path, failures_dir: Pa
 def run_enter(max_records: int | None = None, verify: bool = True) -> dict[str, Any]:
     """The work of the flow, usable without Prefect (CLI ``--no-prefect``, bench)."""
     from bots.credentials import load_credentials
-    from bots.mapping import load_mapping
     from bots.runner import records_from_store, run_entry
+    from bots.target_files import load_target
     from store.db import database_url, make_engine, session_factory
 
     s = settings()
     repo = repository(s)
     sf = session_factory(make_engine(database_url(s)))
-    records, unusable = records_from_store(sf, max_records)
-    stats = run_entry(records, base_url=s.target_url, mapping=load_mapping(s.target_name),
+    target = load_target(s.target_name, s.targets_dir)
+    records, unusable = records_from_store(sf, target, max_records)
+    stats = run_entry(records, base_url=s.target_url, target=target,
                       credentials=load_credentials(s.target_secret_block), sf=sf, files=repo.files,
                       failures_dir=s.evidence_root, headless=s.bot_headless, timeout_ms=s.bot_timeout_ms,
                       max_retries=s.bot_max_retries, breaker=s.bot_circuit_breaker, verify=verify)

@@ -97,8 +97,8 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
                        echo: Callable[[str], None]) -> dict[str, Any]:
     """Start the sandbox, seed it, and run the bot over every confirmed record; returns the summary."""
     from bots.credentials import Credentials
-    from bots.mapping import load_mapping
     from bots.runner import records_from_store, run_entry
+    from bots.target_files import load_target
     from intake import build_repository
     from sandbox.config import SandboxConfig
     from sandbox.db import BackOfficeDB
@@ -110,11 +110,12 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     seeded = seed_donations(BackOfficeDB(cfg.db_path), truths)
     repo = build_repository(settings)
     sf = session_factory(make_engine(database_url(settings)))
-    records, unusable = records_from_store(sf)
+    target = load_target(settings.target_name, settings.targets_dir)
+    records, unusable = records_from_store(sf, target)
     with running(cfg) as url:
         echo(f"  デモ用の基幹システム（sandbox）: {url}（寄附 {seeded} 件を登録済み）")
         echo(f"  ロボットが {len(records)} 件を入力します（ヘッドレスの Chromium）")
-        stats = run_entry(records, base_url=url, mapping=load_mapping(settings.target_name),
+        stats = run_entry(records, base_url=url, target=target,
                           credentials=Credentials(cfg.user, cfg.password), sf=sf, files=repo.files,
                           failures_dir=settings.evidence_root, headless=True,
                           timeout_ms=settings.bot_timeout_ms, max_retries=settings.bot_max_retries,
