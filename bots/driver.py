@@ -210,7 +210,13 @@ class Driver:
         try:
             self.raw(option).first.wait_for(state="visible", timeout=self.locate_ms)
         except PlaywrightTimeout:
-            if self.page.get_by_role("option").count():  # candidates shown, none is ours: the value
+            el.fill(str(v)[:1])  # does the widget offer anything at all? then our value is the problem
+            try:
+                self.page.get_by_role("option").first.wait_for(state="visible", timeout=self.locate_ms)
+                offered = True
+            except PlaywrightTimeout:
+                offered = False
+            if offered:
                 raise TargetRejected(f"{step.target.describe()}の候補に該当がありません。",  # type: ignore[union-attr]
                                      "no_candidate") from None
             raise TargetConfigError(screen, f"{step.target.describe()}の候補一覧") from None  # type: ignore[union-attr]

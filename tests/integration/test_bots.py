@@ -43,9 +43,10 @@ class World:
     tmp: Path
 
     def enter(self, records: list[EntryRecord], **kw: object) -> RunStats:
-        opts: dict[str, object] = {"timeout_ms": 30_000, "backoff_s": 0.05, "trace": True}
+        opts: dict[str, object] = {"timeout_ms": 30_000, "backoff_s": 0.05, "trace": True,
+                                   "target": load_target("sandbox"), "credentials": CREDS}
         opts.update(kw)
-        return run_entry(records, base_url=self.url, target=load_target("sandbox"), credentials=CREDS,
+        return run_entry(records, base_url=self.url,
                          sf=self.sf, files=self.files, failures_dir=self.tmp / "failures", **opts)  # type: ignore[arg-type]
 
 

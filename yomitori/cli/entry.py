@@ -23,6 +23,10 @@ def enter(
     summary = enter_flow(max_records, verify) if prefect else run_enter(max_records, verify)
     typer.echo(json.dumps({k: v for k, v in summary.items()}, ensure_ascii=False))
     typer.echo(f"証跡 (evidence): {summary['evidence_dir']}")
+    if summary.get("stop_message_ja"):
+        typer.echo(f"停止しました: {summary['stop_message_ja']}", err=True)
+    if summary.get("stop_kind") in ("config", "login"):
+        raise typer.Exit(2)  # the target file or the credentials need a person: nothing was sent back
     raise typer.Exit(1 if summary.get("stopped") or summary.get("failed") else 0)
 
 
