@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from bots.adapters import StepAdapter, StepContext, load_adapter
+from bots.adapters import AdapterError, StepAdapter, StepContext, load_adapter
 from bots.credentials import Credentials
 from bots.errors import LoginRefused, SessionLost, TargetConfigError, TargetRejected, TargetUnavailable
 from bots.scenario import Loc, Step, Target
@@ -175,7 +175,12 @@ class Driver:
         elif act == "adapter":
             adapter = self._adapters.get(str(step.adapter))
             if adapter is None:
-                adapter = self._adapters[str(step.adapter)] = load_adapter(str(step.adapter), self.base_dir)
+                try:
+                    adapter = load_adapter(str(step.adapter), self.base_dir)
+                except (AdapterError, ImportError, SyntaxError, TypeError) as exc:
+                    raise TargetConfigError(screen, f"アダプタ「{step.adapter}」",
+                                            f"を読み込めません（{type(exc).__name__}）") from None
+                self._adapters[str(step.adapter)] = adapter
             adapter.run(StepContext(self.page, self, screen, values, dict(step.args), checking))
         elif act == "click":
             self.click(step.click, screen, navigates=step.navigates)  # type: ignore[arg-type]
