@@ -83,15 +83,15 @@ class Driver:
         except PlaywrightTimeout:
             if self.present(self.t.session_lost) and screen != self.t.login.screen:
                 raise SessionLost("target session expired or lost") from None
-            self._note(screen, loc.describe(), False)
+            self.note(screen, loc.describe(), False)
             raise TargetConfigError(screen, loc.describe()) from None
         if single and el.count() > 1:
-            self._note(screen, loc.describe(), False)
+            self.note(screen, loc.describe(), False)
             raise TargetConfigError(screen, loc.describe(), "が複数あり、一つに決まりません")
-        self._note(screen, loc.describe(), True)
+        self.note(screen, loc.describe(), True)
         return el.first
 
-    def _note(self, screen: str, what: str, ok: bool) -> None:
+    def note(self, screen: str, what: str, ok: bool) -> None:
         if self.checklist is not None:
             self.checklist(screen, what, ok)
 
@@ -158,7 +158,12 @@ class Driver:
                     return False
                 if before_save is not None:
                     before_save()
-            self.step(step, values, screen, checking)
+            try:
+                self.step(step, values, screen, checking)
+            except TargetConfigError:
+                if not checking or (step.action == "click" and step.navigates) or step.action == "goto":
+                    raise
+                # checking: list every miss of this screen, carry on to the next field
         return True
 
     def value(self, step: Step, values: dict[str, Any]) -> Any:
@@ -202,6 +207,7 @@ class Driver:
         if v is None:
             return
         options = [o.strip() for o in el.locator("option").all_inner_texts()]
+        self.note(screen, f"{step.target.describe()}の選択肢「{v}」", str(v) in options)  # type: ignore[union-attr]
         if str(v) not in options:
             raise TargetConfigError(screen, f"{step.target.describe()}の選択肢「{v}」")  # type: ignore[union-attr]
         el.select_option(label=str(v))
@@ -224,8 +230,9 @@ class Driver:
             if offered:
                 raise TargetRejected(f"{step.target.describe()}の候補に該当がありません。",  # type: ignore[union-attr]
                                      "no_candidate") from None
+            self.note(screen, f"{step.target.describe()}の候補一覧", False)  # type: ignore[union-attr]
             raise TargetConfigError(screen, f"{step.target.describe()}の候補一覧") from None  # type: ignore[union-attr]
-        self._note(screen, f"{step.target.describe()}の候補", True)  # type: ignore[union-attr]
+        self.note(screen, f"{step.target.describe()}の候補", True)  # type: ignore[union-attr]
         self.raw(option).first.click()
 
     # --- screens ----------------------------------------------------------------------------

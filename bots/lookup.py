@@ -40,9 +40,12 @@ def search(d: Driver, values: dict[str, Any], *, checking: bool = False) -> list
     table = d.locate(res.table, lk.screen)
     headers = [h.strip() for h in table.get_by_role("columnheader").all_inner_texts()]
     columns: dict[int, Any] = {}
+    missing = [h for h in way.match if h not in headers]
+    for header in way.match:
+        d.note(lk.screen, f"検索結果の列「{header}」", header in headers)
+    if missing:
+        raise TargetConfigError(lk.screen, "、".join(f"検索結果の列「{h}」" for h in missing))
     for header, expr in way.match.items():
-        if header not in headers:
-            raise TargetConfigError(lk.screen, f"検索結果の列「{header}」")
         try:
             columns[headers.index(header)] = evaluate(values, expr)
         except ValueErrorJa as exc:

@@ -45,8 +45,8 @@ def city_folder(tmp: Path) -> Path:
     text = (SHIPPED_DIR / "admin_demo.yaml").read_text(encoding="utf-8")
     step = "- {choose: 寄附金の使い道, value: purpose}"
     assert step in text
-    adapter = ("- {adapter: \"city_steps:PickPurpose\", args: {allowed: [子育て支援, 教育・文化, 福祉・医療, 環境保全, "
-               "防災・まちづくり, 市長におまかせ]}}")
+    adapter = ("- {adapter: \"city_steps:PickPurpose\", args: {allowed: [子育て支援, 教育・文化, "
+               "福祉・医療, 環境保全, 防災・まちづくり, 市長におまかせ]}}")
     (folder / "admin_demo.yaml").write_text(text.replace(step, adapter), encoding="utf-8")
     return folder
 
