@@ -64,6 +64,7 @@ class RunStats:
     stop_kind: str | None = None  # config | login | breaker
     stop_message_ja: str | None = None  # for staff: screen and label of a configuration error
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds in login / lookup / entry / readback
 
     def count(self, outcome: str) -> int:
         return sum(o.outcome == outcome for o in self.outcomes)
@@ -98,6 +99,14 @@ class EntryBot:
         self.verify, self.after_submit = verify, after_submit
         self._logged_in = False
         self._consecutive_failures = 0
+        self.phases: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def _phase(self, name: str) -> None:
+        """Book the time since the last mark to ``name`` (bench: the cost of the exactly-once look-up)."""
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self._t
+        self._t = now
 
     def driver(self) -> Driver:
         return Driver(self.session.page, self.t, base_dir=self.loaded.base_dir,
@@ -115,6 +124,7 @@ class EntryBot:
                 log.error("entry run stopped (%s): %s", stop.kind, stop)
                 break
         stats.seconds = time.perf_counter() - t0
+        stats.phases = {k: round(v, 3) for k, v in self.phases.items()}
         return stats
 
     def enter_one(self, rec: Record, stats: RunStats | None = None) -> Outcome:
@@ -168,13 +178,16 @@ class EntryBot:
         values = rec.data()
         d = self.driver()
         lookup.choose_search(d, values)  # no natural key: back to staff before touching the site
+        self._phase("other")
         if not self._logged_in:
             d.login(self._creds)
             self._logged_in = True
+            self._phase("login")
         rows = lookup.search(d, values)
         existing = lookup.existing(d, rows)
         if existing:
             return "already_entered", self._find_existing(d, values, existing, rec, evidence)
+        self._phase("lookup")
         lookup.open_new(d, rows)
         for screen in self.t.entry:
             d.run_steps(screen.steps, values, screen.name,
@@ -182,10 +195,12 @@ class EntryBot:
         record_id = d.record_id()
         if self.after_submit is not None:
             self.after_submit(rec)
+        self._phase("entry")
         if self.verify:
             d.reload()
             self._compare(d, values, record_id)
         self._evidence(rec, "after_save", evidence)
+        self._phase("readback")
         return "entered", record_id
 
     def _find_existing(self, d: Driver, values: dict[str, Any], found: list[tuple[str, str]], rec: Record,
