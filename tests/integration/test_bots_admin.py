@@ -115,3 +115,23 @@ def test_chaos_every_application_entered_once_or_returned(admin_factory) -> None
     with world.sf() as s:
         msg = s.get(Document, records[3].document_id).error_message_ja  # type: ignore[union-attr]
     assert "postal_code" in (msg or "") and "12345" not in (msg or "")
+
+
+def test_session_expiring_after_a_save_is_recovered_by_look_up(admin_factory) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    """The session ends right after record 2 was saved (before it was read back): the bot logs in
+    again, the look-up finds the saved record, and it is not entered twice."""
+    world: AdminWorld = admin_factory()
+    records = make_applications(world, 4)
+    expired: list[int] = []
+
+    def expire_after_record_2(rec: object) -> None:
+        if getattr(rec, "document_id", None) == records[2].document_id and not expired:
+            expired.append(world.admin.expire_sessions())
+
+    stats = world.enter(records, after_submit=expire_after_record_2)
+
+    assert expired == [1]
+    assert [o.outcome for o in stats.outcomes] == ["entered", "entered", "already_entered", "entered"]
+    assert stats.outcomes[2].tries == 2 and stats.retried == 1
+    assert world.admin.count() == 4 and set(world.statuses(records)) == {"entered"}
+    assert any(p.suffix == ".zip" for p in (world.tmp / "failures").iterdir())  # trace kept on failure
