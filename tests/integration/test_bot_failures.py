@@ -116,3 +116,21 @@ def test_enter_command_exits_non_zero_and_prints_the_label(world_factory, tmp_pa
 
         assert s.get(Document, doc).status == "read"  # type: ignore[union-attr]
     assert entries.attempts(sf, doc)[0].outcome == "failed"
+
+
+def test_enter_command_with_a_broken_target_file_names_it_and_exits_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from yomitori.cli.main import app
+
+    folder = broken_copy(tmp_path, "  submit: {role: button, name: ログイン}\n",
+                         "  submit: {role: button}\n  x: 1\n")
+    monkeypatch.setenv("YOMITORI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("YOMITORI_TARGETS_DIR", str(folder))
+
+    result = CliRunner().invoke(app, ["enter", "--no-prefect"])
+
+    assert result.exit_code == 2
+    assert "画面定義ファイルに誤りがあります: sandbox.yaml" in result.output and "login.x" in result.output
+    assert "Traceback" not in result.output

@@ -17,9 +17,17 @@ def enter(
     verify: Annotated[bool, typer.Option(help="Read every saved record back and compare.")] = True,
 ) -> None:
     """Type confirmed one-stop records into the back-office system (exactly once, with evidence)."""
+    from bots.target_files import TargetFileError, load_target
+    from config.settings import get_settings
     from flows.enter import enter as enter_flow
     from flows.enter import run_enter
 
+    s = get_settings()
+    try:
+        load_target(s.target_name, s.targets_dir)  # a broken file: say so before starting anything
+    except TargetFileError as exc:
+        typer.echo(exc.message_ja, err=True)
+        raise typer.Exit(2) from None
     summary = enter_flow(max_records, verify) if prefect else run_enter(max_records, verify)
     typer.echo(json.dumps({k: v for k, v in summary.items()}, ensure_ascii=False))
     typer.echo(f"証跡 (evidence): {summary['evidence_dir']}")
