@@ -1,6 +1,7 @@
-"""Prefect flow ``enter``: type confirmed one-stop records into the back-office system.
+"""Prefect flow ``enter``: type confirmed records into the back-office system.
 
-Takes read/reviewed one-stop documents (``bots.runner.records_from_store``), runs one
+Takes read/reviewed documents of the templates the target file takes
+(``YOMITORI_TARGET_NAME``; ``bots.runner.records_from_store``), runs one
 bot session (``concurrency`` is 1: the target may allow a single session; a Prefect
 global concurrency limit named ``target-<name>`` is honoured when it exists), and
 publishes an artifact with entered / rejected / retried counts and where the evidence
@@ -24,7 +25,8 @@ def entry_markdown(summary: dict[str, Any], evidence_dir: Path, failures_dir: Pa
             ("差し戻し (rejected)", summary["rejected"]), ("失敗 (failed)", summary["failed"]),
             ("再試行 (retried)", summary["retried"])]
     table = "| 結果 | 件数 |\n|---|---:|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    stop = f"\n\n**停止 (circuit breaker):** {summary['stopped']}" if summary.get("stopped") else ""
+    stop = (f"\n\n**停止:** {summary.get('stop_message_ja') or summary['stopped']}"
+            if summary.get("stopped") else "")
     return (f"# システム入力 (enter)\n\n{table}{stop}\n\n証跡 (evidence): `{evidence_dir}`  \n"
             f"失敗時のスクリーンショットとトレース: `{failures_dir}`\n")
 
@@ -55,7 +57,7 @@ def run_enter(max_records: int | None = None, verify: bool = True) -> dict[str, 
 
 @flow(name="enter", flow_run_name=lambda: run_name("enter"), log_prints=False)
 def enter(max_records: int | None = None, verify: bool = True) -> dict[str, Any]:
-    """Enter every confirmed one-stop record not yet entered (one bot session)."""
+    """Enter every confirmed record the target takes, not yet entered (one bot session)."""
     log = get_run_logger()
     summary = run_enter(max_records, verify)  # one browser session, records in order
     log.info("enter: %s", {k: v for k, v in summary.items() if k != "rejected_documents"})

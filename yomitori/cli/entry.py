@@ -16,7 +16,7 @@ def enter(
     prefect: Annotated[bool, typer.Option(help="Run through the Prefect 'enter' flow.")] = True,
     verify: Annotated[bool, typer.Option(help="Read every saved record back and compare.")] = True,
 ) -> None:
-    """Type confirmed one-stop records into the back-office system (exactly once, with evidence)."""
+    """Type confirmed records into the back-office system of the target file (exactly once, with evidence)."""
     from bots.target_files import TargetFileError, load_target
     from config.settings import get_settings
     from flows.enter import enter as enter_flow
