@@ -89,6 +89,22 @@ def test_records_from_store_takes_only_complete_confirmed_onestop_documents(
     assert len(records_from_store(store, load_target("sandbox"), limit=1)[0]) == 1
 
 
+def test_records_from_store_for_the_admin_target_take_application_fields_as_they_are(
+        store: sessionmaker[Session]) -> None:
+    app = {"full_name": "申込 次郎", "full_name_kana": "モウシコミ ジロウ", "postal_code": "2800013",
+           "address": "千葉県みどり市中央1-2-3", "phone": "043-222-1111", "amount": 12000,
+           "payment_method": "銀行振込", "purpose": "環境保全", "publish_name": "否", "onestop_wish": True}
+    ok = add_document(store, "reviewed", "furusato_application", app)
+    no_purpose = add_document(store, "read", "furusato_application",
+                              {k: v for k, v in app.items() if k != "purpose"})
+    add_document(store, "read", "onestop_2022", _values(1))  # not what this target takes
+
+    records, unusable = records_from_store(store, load_target("admin_demo"))
+
+    assert [r.document_id for r in records] == [ok] and unusable == [no_purpose]
+    assert records[0].data() == app and "申込" not in repr(records[0])
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[tuple[str, BackOfficeDB]]:
     cfg = SandboxConfig(data_dir=tmp_path / "sandbox")

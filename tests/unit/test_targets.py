@@ -98,3 +98,26 @@ def test_credentials_from_environment_never_in_repr(monkeypatch: pytest.MonkeyPa
 def test_evidence_chain_depends_on_order() -> None:
     a, b = "a" * 64, "b" * 64
     assert chain_hash(chain_hash(GENESIS, a), b) != chain_hash(chain_hash(GENESIS, b), a)
+
+
+def test_scenario_rejects_ambiguous_locators_steps_and_saves() -> None:
+    from pydantic import ValidationError
+
+    from bots.scenario import Loc, Step
+
+    with pytest.raises(ValidationError, match=r"exactly one|one of"):
+        Loc.model_validate({"label": "氏名", "css": "#name"})
+    with pytest.raises(ValidationError, match="only for a role"):
+        Loc.model_validate({"label": "氏名", "name": "x"})
+    with pytest.raises(ValidationError, match="exactly one of"):
+        Step.model_validate({"fill": "氏名", "click": "保存", "value": "full_name"})
+    with pytest.raises(ValidationError, match="needs value"):
+        Step.model_validate({"fill": "氏名"})
+    assert Loc.model_validate("氏名").describe() == "項目「氏名」"
+    text = (SHIPPED / "admin_demo.yaml").read_text(encoding="utf-8")
+    data = __import__("yaml").safe_load(text)
+    data["entry"][0]["steps"][-1]["save"] = False
+    from bots.scenario import Target
+
+    with pytest.raises(ValidationError, match="save: true"):
+        Target.model_validate(data)
