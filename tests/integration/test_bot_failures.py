@@ -46,7 +46,7 @@ def test_configuration_error_stops_at_once_names_screen_and_label_sends_nothing_
     records = make_records(world, 3)
     target = load_target("sandbox", broken_copy(tmp_path, old, new))
 
-    stats = world.enter(records, target=target, timeout_ms=4000, max_retries=3)
+    stats = world.enter(records, target=target, timeout_ms=15_000, max_retries=3)
 
     assert stats.stop_kind == "config", stats.summary()
     assert stats.stop_message_ja and screen in stats.stop_message_ja and what in stats.stop_message_ja
@@ -103,7 +103,7 @@ def test_enter_command_exits_non_zero_and_prints_the_label(world_factory, tmp_pa
     for k, val in {"YOMITORI_HOME": str(home), "YOMITORI_TARGET_URL": world.url,
                    "YOMITORI_TARGETS_DIR": str(folder),
                    "YOMITORI_TARGET_USER": "clerk", "YOMITORI_TARGET_PASSWORD": "sandbox-pass",
-                   "YOMITORI_BOT_TIMEOUT_MS": "4000"}.items():
+                   "YOMITORI_BOT_TIMEOUT_MS": "15000"}.items():
         monkeypatch.setenv(k, val)
 
     result = CliRunner().invoke(app, ["enter", "--no-prefect"])
