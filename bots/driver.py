@@ -46,9 +46,11 @@ def _xpath_literal(s: str) -> str:
 
 class Driver:
     def __init__(self, page: Page, target: Target, *, base_dir: Path | None = None, locate_ms: int = 10000,
-                 checklist: Callable[[str, str, bool], None] | None = None) -> None:
+                 checklist: Callable[[str, str, bool], None] | None = None,
+                 proven: set[str] | None = None) -> None:
         self.page, self.t, self.base_dir, self.locate_ms = page, target, base_dir, locate_ms
         self.checklist = checklist  # `targets check`: (screen, what, found) for every locator used
+        self.proven: set[str] = set() if proven is None else proven  # autocompletes that worked this run
         self._adapters: dict[str, StepAdapter] = {}
 
     # --- locating ------------------------------------------------------------------------
@@ -218,22 +220,35 @@ class Driver:
             return
         el.fill(str(v))
         option = step.option or Loc(role="option", name=str(v))
+        shown = self.raw(option).filter(visible=True)  # not a <select>'s options elsewhere on the page
+        what = step.target.describe()  # type: ignore[union-attr]
         try:
-            self.raw(option).first.wait_for(state="visible", timeout=self.locate_ms)
+            shown.first.wait_for(state="visible", timeout=self.locate_ms)
         except PlaywrightTimeout:
-            el.fill(str(v)[:1])  # does the widget offer anything at all? then our value is the problem
+            if self._widget_works(el, step, str(v)):  # the widget offers candidates: our value is the problem
+                raise TargetRejected(f"{what}の候補に該当がありません。", "no_candidate") from None
+            self.note(screen, f"{what}の候補一覧", False)
+            raise TargetConfigError(screen, f"{what}の候補一覧") from None
+        self.note(screen, f"{what}の候補", True)
+        self.proven.add(what)
+        shown.first.click()
+
+    def _widget_works(self, el: Locator, step: Step, v: str) -> bool:
+        """Does the autocomplete offer anything? Proven earlier in this run, or for the step's
+        ``probe`` text, or for the value's first character."""
+        if step.target is not None and step.target.describe() in self.proven and self.checklist is None:
+            return True
+        opt = step.option
+        any_option = (self.page.get_by_role(opt.role) if opt and opt.role  # type: ignore[arg-type]
+                      else self.raw(opt) if opt else self.page.get_by_role("option"))
+        for probe in [p for p in (step.probe, v[:1]) if p]:
+            el.fill(probe)
             try:
-                self.page.get_by_role("option").first.wait_for(state="visible", timeout=self.locate_ms)
-                offered = True
+                any_option.filter(visible=True).first.wait_for(timeout=self.locate_ms)
+                return True
             except PlaywrightTimeout:
-                offered = False
-            if offered:
-                raise TargetRejected(f"{step.target.describe()}の候補に該当がありません。",  # type: ignore[union-attr]
-                                     "no_candidate") from None
-            self.note(screen, f"{step.target.describe()}の候補一覧", False)  # type: ignore[union-attr]
-            raise TargetConfigError(screen, f"{step.target.describe()}の候補一覧") from None  # type: ignore[union-attr]
-        self.note(screen, f"{step.target.describe()}の候補", True)  # type: ignore[union-attr]
-        self.raw(option).first.click()
+                continue
+        return False
 
     # --- screens ----------------------------------------------------------------------------
     def login(self, creds: Credentials) -> None:

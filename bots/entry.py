@@ -100,6 +100,7 @@ class EntryBot:
         self._logged_in = False
         self._consecutive_failures = 0
         self.phases: dict[str, float] = {}
+        self._proven: set[str] = set()  # autocompletes that offered candidates in this run
         self._t = time.perf_counter()
 
     def _phase(self, name: str) -> None:
@@ -110,7 +111,7 @@ class EntryBot:
 
     def driver(self) -> Driver:
         return Driver(self.session.page, self.t, base_dir=self.loaded.base_dir,
-                      locate_ms=self.session.timeout_ms)
+                      locate_ms=self.session.timeout_ms, proven=self._proven)
 
     # --- run -----------------------------------------------------------------------------
     def run(self, records: Iterable[Record]) -> RunStats:

@@ -80,6 +80,7 @@ class Step(_Strict):
     const: str | bool | int | None = None
     map: dict[str, Any] | None = None  # transform "map": record value -> screen value / checkbox state
     option: Loc | None = None  # choose: the option to pick (default: role option named like the value)
+    probe: str | None = None  # choose: text that always brings up candidates (bad value vs broken widget)
     navigates: bool = True  # click: a page load follows (its HTTP status and the site's errors are checked)
     save: bool = False  # click: this saves the record (`targets check` stops before it)
     when: str | None = None  # only when this record field has a value

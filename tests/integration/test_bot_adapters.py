@@ -43,7 +43,7 @@ def city_folder(tmp: Path) -> Path:
     folder.mkdir()
     (folder / "city_steps.py").write_text(CITY_STEPS, encoding="utf-8")
     text = (SHIPPED_DIR / "admin_demo.yaml").read_text(encoding="utf-8")
-    step = "- {choose: 寄附金の使い道, value: purpose}"
+    step = "- {choose: 寄附金の使い道, value: purpose, probe: 子}"
     assert step in text
     adapter = ("- {adapter: \"city_steps:PickPurpose\", args: {allowed: [子育て支援, 教育・文化, "
                "福祉・医療, 環境保全, 防災・まちづくり, 市長におまかせ]}}")

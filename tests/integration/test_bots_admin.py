@@ -135,3 +135,31 @@ def test_session_expiring_after_a_save_is_recovered_by_look_up(admin_factory) ->
     assert stats.outcomes[2].tries == 2 and stats.retried == 1
     assert world.admin.count() == 4 and set(world.statuses(records)) == {"entered"}
     assert any(p.suffix == ".zip" for p in (world.tmp / "failures").iterdir())  # trace kept on failure
+
+
+def test_autocomplete_value_without_candidate_is_business_a_dead_widget_is_configuration(
+        admin_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    """The first record asks for a purpose the site does not offer: back to staff (the probe text
+    shows the widget works). A target whose 'autocomplete' is a plain text box: the run stops."""
+    from bots.target_files import SHIPPED_DIR, load_target
+
+    world: AdminWorld = admin_factory()
+    records = make_applications(world, 2)
+    records[0].values["purpose"] = "宇宙開発"
+
+    stats = world.enter(records)
+
+    assert [o.outcome for o in stats.outcomes] == ["rejected", "entered"], stats.summary()
+    assert stats.outcomes[0].message_ja == "項目「寄附金の使い道」の候補に該当がありません。"
+    text = (SHIPPED_DIR / "admin_demo.yaml").read_text(encoding="utf-8")
+    (tmp_path / "city").mkdir()
+    widget = "{choose: 寄附金の使い道, value: purpose, probe: 子}"
+    dead = text.replace(widget, "{choose: メールアドレス, value: purpose}")
+    (tmp_path / "city" / "admin_demo.yaml").write_text(dead, encoding="utf-8")
+    more = make_applications(world, 1, start=10)
+
+    stopped = world.enter(more, target=load_target("admin_demo", tmp_path / "city"), timeout_ms=15_000)
+
+    assert stopped.stop_kind == "config"
+    assert "項目「メールアドレス」の候補一覧" in (stopped.stop_message_ja or "")
+    assert world.statuses(more) == ["read"]
