@@ -1,19 +1,22 @@
-"""Exactly-once entry of records into a target system, with a failure policy.
+"""Exactly-once entry of records into a target system, with a failure policy (the safety core).
 
-Per record (``EntryBot.enter_one``), inside one EntryAttempt row:
+The target file (``bots.scenario``) says *what* to do on each screen; this module says what
+happens around it, the same for YAML and adapter steps. Per record (``EntryBot.enter_one``),
+inside one EntryAttempt row:
 
-1. look the record up in the target by its natural key; if an application is already
-   there, read it back: equal → ``already_entered`` (this is how a crash between
-   submit and bookkeeping resolves on the next run), different → sent back to a person;
-2. otherwise fill the form, go to the confirmation step (the target's validation
-   messages → BusinessError → ``rejected``, back to a person with that message),
-   screenshot (``before_submit``), save, read the saved record back from a fresh page
-   and compare every mapped field (``mismatch`` → a person), screenshot (``after_save``).
+1. look the record up in the target (``bots.lookup``); if a record is already there, read it
+   back: equal → ``already_entered`` (this is how a crash between save and bookkeeping
+   resolves on the next run), different → sent back to a person;
+2. otherwise run the entry screens, screenshot (``before_submit``) just before the save
+   step, save, take the record id, read the saved record back from a fresh page load and
+   compare every read-back field (``mismatch`` → a person), screenshot (``after_save``).
 
-ApplicationErrors (timeouts, 5xx, a lost session) are retried with exponential backoff
-and a fresh browser context + re-login; after ``breaker`` consecutive failed tries the
-run stops (``RunStats.stopped``) and the records not yet reached stay untouched.
-Nothing here logs a value: document ids, outcomes and error classes only.
+Failure classes (``bots.errors``): a BusinessError (the site's own validation message, a
+record the look-up cannot place) sends the record back with that message and the run goes
+on; ApplicationErrors (timeouts, 5xx, a lost session) are retried with exponential backoff
+and a fresh browser context + re-login, and after ``breaker`` consecutive failed tries the
+run stops; a TargetConfigError or LoginRefused stops the run at once (``RunStats.stopped``)
+and sends nothing back. Nothing here logs a value: document ids, outcomes, error classes.
 """
 
 from __future__ import annotations
@@ -27,20 +30,20 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bots import lookup
 from bots.credentials import Credentials
-from bots.mapping import TargetMapping
-from bots.pages import DetailScreen, EntryScreen, LoginScreen, SearchScreen, TargetRejected
-from bots.records import EntryRecord, same
+from bots.driver import Driver
+from bots.errors import LoginRefused, TargetConfigError, TargetRejected
 from bots.session import BotSession
+from bots.target_files import LoadedTarget
+from bots.values import Record, evaluate, same
 from domain.errors import ApplicationError, BusinessError
 from store import entries
-from store.files import ContentStore
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
 ENTERABLE = frozenset({"read", "reviewed"})
-NO_KEY_JA = "寄附受付No、または寄附者氏名・寄附年月日・寄附金額が必要です。"
-AMBIGUOUS_JA = "複数の寄附が該当します。寄附受付Noで特定してください。"
+BREAKER_JA = "基幹システムへの接続に連続して失敗したため停止しました。"
 
 
 @dataclass
@@ -57,8 +60,11 @@ class Outcome:
 class RunStats:
     outcomes: list[Outcome] = field(default_factory=list)
     retried: int = 0  # tries that failed with an ApplicationError and were retried
-    stopped: str | None = None  # why the circuit breaker stopped the run
+    stopped: str | None = None  # why the run stopped early (English, no values)
+    stop_kind: str | None = None  # config | login | breaker
+    stop_message_ja: str | None = None  # for staff: screen and label of a configuration error
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds in login / lookup / entry / readback
 
     def count(self, outcome: str) -> int:
         return sum(o.outcome == outcome for o in self.outcomes)
@@ -66,43 +72,66 @@ class RunStats:
     def summary(self) -> dict[str, Any]:
         return {"entered": self.count("entered"), "already_entered": self.count("already_entered"),
                 "rejected": self.count("rejected") + self.count("mismatch"), "failed": self.count("failed"),
-                "retried": self.retried, "stopped": self.stopped, "seconds": round(self.seconds, 2)}
+                "retried": self.retried, "stopped": self.stopped, "stop_kind": self.stop_kind,
+                "stop_message_ja": self.stop_message_ja, "seconds": round(self.seconds, 2)}
 
 
 class CircuitOpen(ApplicationError):
     pass
 
 
+class RunStop(Exception):
+    """Stops the run: configuration error, refused login or open circuit."""
+
+    def __init__(self, kind: str, reason: str, message_ja: str | None) -> None:
+        super().__init__(reason)
+        self.kind, self.message_ja = kind, message_ja
+
+
 class EntryBot:
-    def __init__(self, session: BotSession, mapping: TargetMapping, credentials: Credentials,
-                 sf: sessionmaker[Session], files: ContentStore, *, max_retries: int = 4, breaker: int = 5,
+    def __init__(self, session: BotSession, target: LoadedTarget, credentials: Credentials,
+                 sf: sessionmaker[Session], files: Any, *, max_retries: int = 4, breaker: int = 5,
                  backoff_s: float = 0.5, verify: bool = True,
-                 after_submit: Callable[[EntryRecord], None] | None = None) -> None:
-        self.session, self.m, self._creds = session, mapping, credentials
+                 after_submit: Callable[[Record], None] | None = None) -> None:
+        self.session, self.loaded, self.t, self._creds = session, target, target.target, credentials
         self.sf, self.files = sf, files
         self.max_retries, self.breaker, self.backoff_s = max_retries, breaker, backoff_s
         self.verify, self.after_submit = verify, after_submit
         self._logged_in = False
         self._consecutive_failures = 0
+        self.phases: dict[str, float] = {}
+        self._proven: set[str] = set()  # autocompletes that offered candidates in this run
+        self._t = time.perf_counter()
+
+    def _phase(self, name: str) -> None:
+        """Book the time since the last mark to ``name`` (bench: the cost of the exactly-once look-up)."""
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self._t
+        self._t = now
+
+    def driver(self) -> Driver:
+        return Driver(self.session.page, self.t, base_dir=self.loaded.base_dir,
+                      locate_ms=self.session.timeout_ms, proven=self._proven)
 
     # --- run -----------------------------------------------------------------------------
-    def run(self, records: Iterable[EntryRecord]) -> RunStats:
+    def run(self, records: Iterable[Record]) -> RunStats:
         stats, t0 = RunStats(), time.perf_counter()
         for rec in records:
             try:
                 stats.outcomes.append(self.enter_one(rec, stats))
-            except CircuitOpen as exc:
-                stats.outcomes.append(Outcome(rec.document_id, "failed", tries=self.max_retries + 1))
-                stats.stopped = str(exc)
-                log.error("entry run stopped: %s", exc)
+            except RunStop as stop:
+                stats.outcomes.append(Outcome(rec.document_id, "failed", message_ja=stop.message_ja))
+                stats.stopped, stats.stop_kind, stats.stop_message_ja = str(stop), stop.kind, stop.message_ja
+                log.error("entry run stopped (%s): %s", stop.kind, stop)
                 break
         stats.seconds = time.perf_counter() - t0
+        stats.phases = {k: round(v, 3) for k, v in self.phases.items()}
         return stats
 
-    def enter_one(self, rec: EntryRecord, stats: RunStats | None = None) -> Outcome:
+    def enter_one(self, rec: Record, stats: RunStats | None = None) -> Outcome:
         if entries.document_status(self.sf, rec.document_id) not in ENTERABLE:
             return Outcome(rec.document_id, "skipped", tries=0)
-        attempt = entries.start_attempt(self.sf, rec.document_id, self.m.target)
+        attempt = entries.start_attempt(self.sf, rec.document_id, self.t.target)
         evidence: list[dict[str, str]] = []
         tries = 0
         while True:
@@ -122,14 +151,21 @@ class EntryBot:
                 log.warning("document %d %s by the target (%s)", rec.document_id, kind, exc.code)
                 return Outcome(rec.document_id, kind, message_ja=exc.message_ja, tries=tries,
                                evidence=evidence)
+            except TargetConfigError as exc:
+                entries.finish_attempt(self.sf, attempt, "failed", None, evidence)
+                raise RunStop("config", str(exc), exc.message_ja) from None
+            except LoginRefused as exc:
+                entries.finish_attempt(self.sf, attempt, "failed", None, evidence)
+                raise RunStop("login", str(exc), exc.message_ja) from None
             except (ApplicationError, PlaywrightError) as exc:
                 self._consecutive_failures += 1
                 self._logged_in = False
                 log.warning("document %d try %d failed: %s", rec.document_id, tries, type(exc).__name__)
                 if self._consecutive_failures >= self.breaker:
                     entries.finish_attempt(self.sf, attempt, "failed", None, evidence)
-                    raise CircuitOpen(f"{self._consecutive_failures} consecutive failures "
-                                      f"(last: {type(exc).__name__})") from None
+                    reason = (f"{self._consecutive_failures} consecutive failures "
+                              f"(last: {type(exc).__name__})")
+                    raise RunStop("breaker", reason, BREAKER_JA) from None
                 if tries > self.max_retries:
                     entries.finish_attempt(self.sf, attempt, "failed", None, evidence)
                     return Outcome(rec.document_id, "failed", tries=tries, evidence=evidence)
@@ -139,62 +175,59 @@ class EntryBot:
                 self.session.new_context()
 
     # --- one try ---------------------------------------------------------------------------
-    def _try(self, rec: EntryRecord, evidence: list[dict[str, str]]) -> tuple[str, str]:
-        if not rec.has_key():
-            raise TargetRejected(NO_KEY_JA, "no_natural_key")
-        page = self.session.page
+    def _try(self, rec: Record, evidence: list[dict[str, str]]) -> tuple[str, str]:
+        values = rec.data()
+        d = self.driver()
+        lookup.choose_search(d, values)  # no natural key: back to staff before touching the site
+        self._phase("other")
         if not self._logged_in:
-            LoginScreen(page, self.m).login(self._creds)
+            d.login(self._creds)
             self._logged_in = True
-        search = SearchScreen(page, self.m)
-        matches = search.search(rec)
-        if not matches:
-            raise TargetRejected("該当する寄附が見つかりません。", "donation_not_found")
-        if len(matches) > 1:
-            raise TargetRejected(AMBIGUOUS_JA, "donation_ambiguous")
-        existing = matches[0].record_ids
+            self._phase("login")
+        rows = lookup.search(d, values)
+        existing = lookup.existing(d, rows)
         if existing:
-            return "already_entered", self._find_existing(rec, existing, evidence)
-        search.open_new(matches[0])
-        form = EntryScreen(page, self.m)
-        form.fill(rec.screen_values())
-        form.confirm()
-        self._evidence(rec, "before_submit", evidence)
-        record_id = form.save()
+            return "already_entered", self._find_existing(d, values, existing, rec, evidence)
+        self._phase("lookup")
+        lookup.open_new(d, rows)
+        for screen in self.t.entry:
+            d.run_steps(screen.steps, values, screen.name,
+                        before_save=lambda: self._evidence(rec, "before_submit", evidence))
+        record_id = d.record_id()
         if self.after_submit is not None:
             self.after_submit(rec)
-        detail = DetailScreen(page, self.m)
+        self._phase("entry")
         if self.verify:
-            detail.reload()
-            self._compare(rec, detail.values(), record_id)
+            d.reload()
+            self._compare(d, values, record_id)
         self._evidence(rec, "after_save", evidence)
+        self._phase("readback")
         return "entered", record_id
 
-    def _find_existing(self, rec: EntryRecord, record_ids: list[str], evidence: list[dict[str, str]]) -> str:
-        search = SearchScreen(self.session.page, self.m)
-        for n, rid in enumerate(record_ids):
-            if n:
-                search.search(rec)
-            search.open_record(rid)
+    def _find_existing(self, d: Driver, values: dict[str, Any], found: list[tuple[str, str]], rec: Record,
+                       evidence: list[dict[str, str]]) -> str:
+        for rid, href in found:
+            d.goto(href)
             try:
-                self._compare(rec, DetailScreen(self.session.page, self.m).values(), rid)
+                self._compare(d, values, rid)
             except TargetRejected:
                 continue
             self._evidence(rec, "found_existing", evidence)
             return rid
-        raise TargetRejected("この寄附には内容の異なる申請が登録済みです。担当者が確認してください。",
-                             "existing_differs")
+        raise TargetRejected("内容の異なる申請が登録済みです。担当者が確認してください。", "existing_differs")
 
-    def _compare(self, rec: EntryRecord, shown: dict[str, str], record_id: str) -> None:
-        want = rec.screen_values()
-        bad = [label for f, label in self.m.fields.items() if not same(shown.get(label, ""), want[f])]
+    def _compare(self, d: Driver, values: dict[str, Any], record_id: str) -> None:
+        shown = d.read_back()
+        bad = []
+        for f in self.t.readback.fields:
+            want = evaluate(values, f.value, f.const, f.map)
+            if not same(shown[f.read.describe()], "" if want is None else want):
+                bad.append(f.read.describe())
         if bad:
-            err = TargetRejected(f"読み返した登録内容が一致しません（{'、'.join(bad)}）。",
-                                 "readback_mismatch")
-            err.record_id = record_id  # type: ignore[attr-defined]
-            raise err
+            raise TargetRejected(f"読み返した登録内容が一致しません（{'、'.join(bad)}）。",
+                                 "readback_mismatch", record_id)
 
-    def _evidence(self, rec: EntryRecord, kind: str, evidence: list[dict[str, str]]) -> None:
+    def _evidence(self, rec: Record, kind: str, evidence: list[dict[str, str]]) -> None:
         stored = self.files.put_bytes(self.session.screenshot(), "evidence", ".png")
         prev = evidence[-1]["chain"] if evidence else entries.last_chain(self.sf, rec.document_id)
         evidence.append({"kind": kind, "path": stored.relpath, "sha256": stored.sha256, "prev": prev,

@@ -1,18 +1,25 @@
-"""What the bot enters: one ワンストップ申請 per document, keyed to a donation in the target."""
+"""Typed ワンストップ申請 records (tests, bench) on top of the generic record of ``bots.values``.
+
+The bot itself takes any :class:`bots.values.Record`; records built from the store are
+:class:`bots.values.FieldRecord` (``bots.runner.records_from_store``). ``EntryRecord`` is a
+convenience with the one-stop fields typed.
+"""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bots.mapping import ENTRY_FIELDS
+from bots.values import same
+
+ENTRY_FIELDS = ("full_name", "full_name_kana", "address", "phone", "birth_date", "my_number", "submitted_on")
+__all__ = ["ENTRY_FIELDS", "EntryRecord", "same"]
 
 
 class EntryRecord(BaseModel):
-    """A confirmed record. Natural key: ``receipt_no`` (寄附受付No) or donor name + date + amount.
+    """A confirmed one-stop record. Natural key: ``receipt_no`` (寄附受付No) or donor name + date + amount.
 
     ``repr``/``str`` show the document id only: the rest is personal data.
     """
@@ -37,22 +44,13 @@ class EntryRecord(BaseModel):
 
     __str__ = __repr__
 
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"document_id"})
+
     def has_key(self) -> bool:
         return bool(self.receipt_no) or None not in (self.donor_name, self.donation_date, self.amount)
 
     def screen_values(self) -> dict[str, str]:
-        """Domain field → the text typed into the screen."""
-        return {f: _text(getattr(self, f)) for f in ENTRY_FIELDS}
-
-
-def _text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def same(a: str, b: str) -> bool:
-    """Screen text equality after NFKC, ignoring spaces and hyphens' width variants."""
-    return _norm(a) == _norm(b)
-
-
-def _norm(s: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", s).split())
+        """The seven one-stop fields as the demo system stores them."""
+        return {f: (v.isoformat() if isinstance(v, date) else str(v))
+                for f in ENTRY_FIELDS for v in [getattr(self, f)]}

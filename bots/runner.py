@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,60 +12,60 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.credentials import Credentials
 from bots.entry import EntryBot, RunStats
-from bots.mapping import TargetMapping
-from bots.records import EntryRecord
 from bots.session import BotSession
+from bots.target_files import LoadedTarget
+from bots.values import FieldRecord, Record
 from store.files import ContentStore
 from store.models import Document, FieldResult, Page
 
-ONESTOP_TEMPLATES = ("onestop_2022", "onestop_legacy")
-# template field id -> EntryRecord field (natural key: 整理番号 is the 寄附受付No in the demo)
-_FROM_FORM = {"reference_no": "receipt_no", "full_name": "full_name", "full_name_kana": "full_name_kana",
-              "address": "address", "phone": "phone", "birth_date": "birth_date", "my_number": "my_number",
-              "submitted_on": "submitted_on", "donation_date": "donation_date", "amount": "amount"}
 
-
-def run_entry(records: list[EntryRecord], *, base_url: str, mapping: TargetMapping, credentials: Credentials,
+def run_entry(records: Iterable[Record], *, base_url: str, target: LoadedTarget, credentials: Credentials,
               sf: sessionmaker[Session], files: ContentStore, failures_dir: Path, headless: bool = True,
               timeout_ms: int = 10000, max_retries: int = 4, breaker: int = 5, backoff_s: float = 0.5,
               verify: bool = True, trace: bool = True,
-              after_submit: Callable[[EntryRecord], None] | None = None) -> RunStats:
+              after_submit: Callable[[Record], None] | None = None) -> RunStats:
     """One browser session (the target may allow one only), records in order."""
     with BotSession(base_url, failures_dir, headless=headless, timeout_ms=timeout_ms, trace=trace) as session:
-        bot = EntryBot(session, mapping, credentials, sf, files, max_retries=max_retries, breaker=breaker,
+        bot = EntryBot(session, target, credentials, sf, files, max_retries=max_retries, breaker=breaker,
                        backoff_s=backoff_s, verify=verify, after_submit=after_submit)
         return bot.run(records)
 
 
-def records_from_store(sf: sessionmaker[Session],
-                       limit: int | None = None) -> tuple[list[EntryRecord], list[int]]:
-    """EntryRecords of read/reviewed one-stop documents; also the ids that could not be built.
+def _plain(v: Any) -> Any:
+    return v["iso"] if isinstance(v, dict) and "iso" in v else v
 
-    The donor is the applicant, so a document without a 整理番号 is looked up by its name,
-    donation date and amount.
+
+def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,
+                       limit: int | None = None) -> tuple[list[FieldRecord], list[int]]:
+    """Records of read/reviewed documents of the templates the target takes; also the unusable ids.
+
+    A record field comes from the template field ``takes.fields`` names (default: the same
+    id). A document missing a ``takes.required`` field, or with no complete ``takes.keys``
+    set, is unusable (ids only, no values).
     """
+    takes = target.target.takes
     with sf() as s:
-        q = (select(Document.id).where(Document.status.in_(("read", "reviewed")),
-                                       Document.template_id.in_(ONESTOP_TEMPLATES)).order_by(Document.id))
-        ids = list(s.scalars(q.limit(limit) if limit else q))
+        q = (select(Document.id, Document.template_id)
+             .where(Document.status.in_(("read", "reviewed")), Document.template_id.in_(takes.templates))
+             .order_by(Document.id))
+        docs = list(s.execute(q.limit(limit) if limit else q))
         rows = s.execute(select(Page.document_id, FieldResult.field_id, FieldResult.value_json)
                          .join(FieldResult, FieldResult.page_id == Page.id)
-                         .where(Page.document_id.in_(ids))).all()
-    values: dict[int, dict[str, Any]] = {i: {} for i in ids}
+                         .where(Page.document_id.in_([d[0] for d in docs]))).all()
+    raw: dict[int, dict[str, Any]] = {d[0]: {} for d in docs}
     for doc_id, field_id, value_json in rows:
-        if field_id in _FROM_FORM:
-            values[doc_id][_FROM_FORM[field_id]] = json.loads(value_json)
+        raw[doc_id][field_id] = _plain(json.loads(value_json))
     records, unusable = [], []
-    for doc_id, v in values.items():
-        v["donor_name"] = v.get("full_name")
-        if v.get("amount") is not None:
-            v["amount"] = int(v["amount"])
-        for k in ("birth_date", "submitted_on", "donation_date"):
-            if isinstance(v.get(k), dict) and "iso" in v[k]:
-                v[k] = v[k]["iso"]
-        try:
-            records.append(EntryRecord(document_id=doc_id, **{k: x for k, x in v.items() if x is not None}))
-        except ValueError:
-            unusable.append(doc_id)  # a field is missing or unusable: ids only, no values
+    for doc_id, template_id in docs:
+        src = raw[doc_id]
+        values = {k: v for k, v in src.items() if v not in (None, "")}
+        for rec_field, tpl_field in takes.fields.items():
+            if src.get(tpl_field) not in (None, ""):
+                values[rec_field] = src[tpl_field]
+        complete = all(values.get(f) not in (None, "") for f in takes.required)
+        keyed = not takes.keys or any(all(values.get(f) not in (None, "") for f in ks) for ks in takes.keys)
+        if complete and keyed:
+            records.append(FieldRecord(doc_id, str(template_id), values))
+        else:
+            unusable.append(doc_id)
     return records, unusable
-

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     sandbox_chaos_changed_ids: bool = True
     sandbox_chaos_seed: int = 7
     target_url: str = "http://127.0.0.1:8765"  # the back-office system the bot types into
-    target_name: str = "sandbox"  # mapping file bots/targets/<name>.yaml
+    target_name: str = "sandbox"  # <targets_dir>/<name>.yaml, else the shipped bots/targets/
+    targets_dir: Path | None = None  # a city's own target files (and adapter modules): never edit the package
     target_secret_block: str | None = None  # Prefect Secret block prefix: <prefix>-user / <prefix>-password
     bot_headless: bool = True
     bot_timeout_ms: int = 10000

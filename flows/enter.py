@@ -1,6 +1,7 @@
-"""Prefect flow ``enter``: type confirmed one-stop records into the back-office system.
+"""Prefect flow ``enter``: type confirmed records into the back-office system.
 
-Takes read/reviewed one-stop documents (``bots.runner.records_from_store``), runs one
+Takes read/reviewed documents of the templates the target file takes
+(``YOMITORI_TARGET_NAME``; ``bots.runner.records_from_store``), runs one
 bot session (``concurrency`` is 1: the target may allow a single session; a Prefect
 global concurrency limit named ``target-<name>`` is honoured when it exists), and
 publishes an artifact with entered / rejected / retried counts and where the evidence
@@ -24,7 +25,8 @@ def entry_markdown(summary: dict[str, Any], evidence_dir: Path, failures_dir: Pa
             ("差し戻し (rejected)", summary["rejected"]), ("失敗 (failed)", summary["failed"]),
             ("再試行 (retried)", summary["retried"])]
     table = "| 結果 | 件数 |\n|---|---:|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    stop = f"\n\n**停止 (circuit breaker):** {summary['stopped']}" if summary.get("stopped") else ""
+    stop = (f"\n\n**停止:** {summary.get('stop_message_ja') or summary['stopped']}"
+            if summary.get("stopped") else "")
     return (f"# システム入力 (enter)\n\n{table}{stop}\n\n証跡 (evidence): `{evidence_dir}`  \n"
             f"失敗時のスクリーンショットとトレース: `{failures_dir}`\n")
 
@@ -32,15 +34,16 @@ def entry_markdown(summary: dict[str, Any], evidence_dir: Path, failures_dir: Pa
 def run_enter(max_records: int | None = None, verify: bool = True) -> dict[str, Any]:
     """The work of the flow, usable without Prefect (CLI ``--no-prefect``, bench)."""
     from bots.credentials import load_credentials
-    from bots.mapping import load_mapping
     from bots.runner import records_from_store, run_entry
+    from bots.target_files import load_target
     from store.db import database_url, make_engine, session_factory
 
     s = settings()
     repo = repository(s)
     sf = session_factory(make_engine(database_url(s)))
-    records, unusable = records_from_store(sf, max_records)
-    stats = run_entry(records, base_url=s.target_url, mapping=load_mapping(s.target_name),
+    target = load_target(s.target_name, s.targets_dir)
+    records, unusable = records_from_store(sf, target, max_records)
+    stats = run_entry(records, base_url=s.target_url, target=target,
                       credentials=load_credentials(s.target_secret_block), sf=sf, files=repo.files,
                       failures_dir=s.evidence_root, headless=s.bot_headless, timeout_ms=s.bot_timeout_ms,
                       max_retries=s.bot_max_retries, breaker=s.bot_circuit_breaker, verify=verify)
@@ -54,7 +57,7 @@ def run_enter(max_records: int | None = None, verify: bool = True) -> dict[str, 
 
 @flow(name="enter", flow_run_name=lambda: run_name("enter"), log_prints=False)
 def enter(max_records: int | None = None, verify: bool = True) -> dict[str, Any]:
-    """Enter every confirmed one-stop record not yet entered (one bot session)."""
+    """Enter every confirmed record the target takes, not yet entered (one bot session)."""
     log = get_run_logger()
     summary = run_enter(max_records, verify)  # one browser session, records in order
     log.info("enter: %s", {k: v for k, v in summary.items() if k != "rejected_documents"})

@@ -39,6 +39,10 @@ class SandboxConfig:
     def db_path(self) -> Path:
         return self.data_dir / "backoffice.db"
 
+    @property
+    def admin_db_path(self) -> Path:
+        return self.data_dir / "admin.db"
+
     @classmethod
     def from_settings(cls, s: Settings) -> SandboxConfig:
         chaos = Chaos(slow_rate=s.sandbox_chaos_slow_rate, slow_ms=s.sandbox_chaos_slow_ms,

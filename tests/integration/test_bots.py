@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.credentials import Credentials
 from bots.entry import RunStats
-from bots.mapping import load_mapping
 from bots.records import EntryRecord
 from bots.runner import run_entry
+from bots.target_files import load_target
 from domain.mynumber import check_digit
 from sandbox.config import Chaos, SandboxConfig
 from sandbox.db import BackOfficeDB
@@ -43,9 +43,10 @@ class World:
     tmp: Path
 
     def enter(self, records: list[EntryRecord], **kw: object) -> RunStats:
-        opts: dict[str, object] = {"timeout_ms": 30_000, "backoff_s": 0.05, "trace": True}
+        opts: dict[str, object] = {"timeout_ms": 30_000, "backoff_s": 0.05, "trace": True,
+                                   "target": load_target("sandbox"), "credentials": CREDS}
         opts.update(kw)
-        return run_entry(records, base_url=self.url, mapping=load_mapping("sandbox"), credentials=CREDS,
+        return run_entry(records, base_url=self.url,
                          sf=self.sf, files=self.files, failures_dir=self.tmp / "failures", **opts)  # type: ignore[arg-type]
 
 
@@ -127,15 +128,15 @@ def test_enter_20_then_rerun_enters_nothing(world_factory) -> None:  # type: ign
 CRASH_SCRIPT = """
 import json, os, signal, sys
 from bots.credentials import Credentials
-from bots.mapping import load_mapping
 from bots.records import EntryRecord
 from bots.runner import run_entry
+from bots.target_files import load_target
 from store import ContentStore, make_engine, session_factory
 url, db_url, files, failures, data = sys.argv[1:6]
 records = [EntryRecord.model_validate(r) for r in json.loads(data)]
 def crash(rec):
     os.kill(os.getpid(), signal.SIGKILL)
-run_entry(records, base_url=url, mapping=load_mapping("sandbox"),
+run_entry(records, base_url=url, target=load_target("sandbox"),
           credentials=Credentials("clerk", "sandbox-pass"),
           sf=session_factory(make_engine(db_url)), files=ContentStore(files), failures_dir=failures,
           timeout_ms=30000, after_submit=crash)

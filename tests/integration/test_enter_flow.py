@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bots.runner import records_from_store
+from bots.target_files import load_target
 from domain.mynumber import check_digit
 from sandbox.config import SandboxConfig
 from sandbox.db import BackOfficeDB
@@ -75,17 +75,34 @@ def test_records_from_store_takes_only_complete_confirmed_onestop_documents(
     incomplete = {k: v for k, v in _values(6).items() if k != "my_number"}
     missing = add_document(store, "reviewed", "onestop_2022", incomplete)
 
-    records, unusable = records_from_store(store)
+    records, unusable = records_from_store(store, load_target("sandbox"))
 
     assert [r.document_id for r in records] == [read, reviewed]
     assert unusable == [missing]
     first = records[0]
     v = _values(1)
-    assert first.receipt_no == v["reference_no"] and first.donor_name == v["full_name"]
-    assert first.birth_date == date(1980, 4, 2) and first.amount == v["amount"]
-    assert first.my_number == v["my_number"]
+    got = first.data()
+    assert got["receipt_no"] == v["reference_no"] and got["donor_name"] == v["full_name"]
+    assert got["birth_date"] == "1980-04-02" and got["amount"] == v["amount"]
+    assert got["my_number"] == v["my_number"]
     assert v["my_number"] not in repr(first) and v["full_name"] not in str(first)  # personal data stays out
-    assert len(records_from_store(store, limit=1)[0]) == 1
+    assert len(records_from_store(store, load_target("sandbox"), limit=1)[0]) == 1
+
+
+def test_records_from_store_for_the_admin_target_take_application_fields_as_they_are(
+        store: sessionmaker[Session]) -> None:
+    app = {"full_name": "申込 次郎", "full_name_kana": "モウシコミ ジロウ", "postal_code": "2800013",
+           "address": "千葉県みどり市中央1-2-3", "phone": "043-222-1111", "amount": 12000,
+           "payment_method": "銀行振込", "purpose": "環境保全", "publish_name": "否", "onestop_wish": True}
+    ok = add_document(store, "reviewed", "furusato_application", app)
+    no_purpose = add_document(store, "read", "furusato_application",
+                              {k: v for k, v in app.items() if k != "purpose"})
+    add_document(store, "read", "onestop_2022", _values(1))  # not what this target takes
+
+    records, unusable = records_from_store(store, load_target("admin_demo"))
+
+    assert [r.document_id for r in records] == [ok] and unusable == [no_purpose]
+    assert records[0].data() == app and "申込" not in repr(records[0])
 
 
 @pytest.fixture

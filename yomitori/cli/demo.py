@@ -159,7 +159,7 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
 
 def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callable[[str], None]) -> bool:
     """Stand-in review from ground truth, then bot entry into the sandbox; True when nothing failed."""
-    from yomitori.cli.demo_entry import DEMO_REVIEWER, enter_into_sandbox, review_with_truth
+    from yomitori.cli.demo_entry import DEMO_REVIEWER, enter_into_admin, enter_into_sandbox, review_with_truth
 
     echo("\n確認とシステム入力:")
     rv = review_with_truth(settings, truths)
@@ -180,7 +180,15 @@ def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callabl
     echo(f"  基幹システム（sandbox）のデータ: {summary['sandbox_db']}")
     echo(f"ENTRY entered={summary['entered']} already={summary['already_entered']} "
          f"rejected={summary['rejected']} failed={summary['failed']}")
-    return not summary["failed"] and not summary["stopped"]
+    echo("  寄附申込書を、形の違う二つ目の基幹システムにロボットが登録します")
+    second = enter_into_admin(settings, echo)
+    echo(f"  入力 {second['entered']} 件、登録済み {second['already_entered']} 件、"
+         f"差し戻し {second['rejected']} 件、失敗 {second['failed']} 件、再試行 {second['retried']} 回"
+         f"（{second['seconds']} 秒）")
+    echo(f"  寄附管理システムのデータ: {second['admin_db']}")
+    echo(f"ENTRY2 target=admin_demo entered={second['entered']} already={second['already_entered']} "
+         f"rejected={second['rejected']} failed={second['failed']}")
+    return not any(s["failed"] or s["stopped"] for s in (summary, second))
 
 
 def _report(settings: Settings, readings: dict[str, DocumentReading], page_out: list[Any],

@@ -97,8 +97,8 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
                        echo: Callable[[str], None]) -> dict[str, Any]:
     """Start the sandbox, seed it, and run the bot over every confirmed record; returns the summary."""
     from bots.credentials import Credentials
-    from bots.mapping import load_mapping
     from bots.runner import records_from_store, run_entry
+    from bots.target_files import load_target
     from intake import build_repository
     from sandbox.config import SandboxConfig
     from sandbox.db import BackOfficeDB
@@ -110,11 +110,12 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     seeded = seed_donations(BackOfficeDB(cfg.db_path), truths)
     repo = build_repository(settings)
     sf = session_factory(make_engine(database_url(settings)))
-    records, unusable = records_from_store(sf)
+    target = load_target("sandbox")  # the demo's own system, whatever YOMITORI_TARGET_NAME says
+    records, unusable = records_from_store(sf, target)
     with running(cfg) as url:
         echo(f"  デモ用の基幹システム（sandbox）: {url}（寄附 {seeded} 件を登録済み）")
         echo(f"  ロボットが {len(records)} 件を入力します（ヘッドレスの Chromium）")
-        stats = run_entry(records, base_url=url, mapping=load_mapping(settings.target_name),
+        stats = run_entry(records, base_url=url, target=target,
                           credentials=Credentials(cfg.user, cfg.password), sf=sf, files=repo.files,
                           failures_dir=settings.evidence_root, headless=True,
                           timeout_ms=settings.bot_timeout_ms, max_retries=settings.bot_max_retries,
@@ -122,4 +123,34 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     summary = stats.summary()
     summary.update(unusable=len(unusable), evidence_dir=str(repo.files.root / "evidence"),
                    failures_dir=str(settings.evidence_root), sandbox_db=str(cfg.db_path))
+    return summary
+
+
+def enter_into_admin(settings: Settings, echo: Callable[[str], None]) -> dict[str, Any]:
+    """The second demo system (寄附管理): the bot registers every confirmed 寄附申込書 through the
+    ``admin_demo`` target file (no seeding: each application becomes a new donation)."""
+    from bots.credentials import Credentials
+    from bots.runner import records_from_store, run_entry
+    from bots.target_files import load_target
+    from intake import build_repository
+    from sandbox.config import SandboxConfig
+    from sandbox.server import running
+    from store.db import database_url, make_engine, session_factory
+
+    cfg = SandboxConfig.from_settings(settings)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    repo = build_repository(settings)
+    sf = session_factory(make_engine(database_url(settings)))
+    target = load_target("admin_demo")
+    records, unusable = records_from_store(sf, target)
+    with running(cfg, system="admin") as url:
+        echo(f"  デモ用の寄附管理システム（管理画面型）: {url}")
+        echo(f"  ロボットが寄附申込書 {len(records)} 件を登録します（画面定義 admin_demo.yaml のみ）")
+        stats = run_entry(records, base_url=url, target=target,
+                          credentials=Credentials(cfg.user, cfg.password), sf=sf, files=repo.files,
+                          failures_dir=settings.evidence_root, headless=True,
+                          timeout_ms=settings.bot_timeout_ms, max_retries=settings.bot_max_retries,
+                          breaker=settings.bot_circuit_breaker)
+    summary = stats.summary()
+    summary.update(unusable=len(unusable), admin_db=str(cfg.admin_db_path))
     return summary

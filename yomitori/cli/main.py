@@ -27,7 +27,7 @@ templates_app.command("check")(__import__("yomitori.cli.check", fromlist=["check
 
 def _register_operations() -> None:
     """Commands that live in their own modules: top-level ones, ``users`` and ``templates draft``."""
-    from yomitori.cli import draft, entry, intake, learn, ops, report, review, users
+    from yomitori.cli import draft, entry, intake, learn, ops, report, review, targets, users
 
     for sub in (intake.app, ops.app, report.app, review.app, entry.app):
         for command in sub.registered_commands:
@@ -35,6 +35,7 @@ def _register_operations() -> None:
     app.add_typer(users.users_app, name="users")
     templates_app.command("draft")(draft.draft_command)
     app.add_typer(learn.app, name="learn")
+    app.add_typer(targets.app, name="targets")
 
 
 _register_operations()
