@@ -111,6 +111,8 @@ class StructureMatch:
     score: float  # correlation of printed structure, -1..1
     margin: float  # score minus the best other template page's score
     by_marks: bool = True  # aligned by registration marks (else by the print alone)
+    runner_up: Identity | None = None  # the best other template page (what the margin is over)
+    runner_up_score: float | None = None
 
 
 def _structure(gray: np.ndarray) -> np.ndarray:
@@ -153,8 +155,10 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     candidate could be aligned.
     """
     from ocr.align import align_by_marks, warp
+    from ocr.paper import whiten_outside_paper
     from ocr.preprocess import estimate_skew
 
+    gray = whiten_outside_paper(gray)  # scanner edges and the desk are not print
     h, w = gray.shape[:2]
     rotations = (0, 180) if h >= w else (90, 270)
     skew = estimate_skew(gray) if any(not c.has_marks for c in candidates) else 0.0
@@ -181,4 +185,5 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     best = scored[0]
     others = [s for s in scored if s[2] != best[2]]
     margin = best[0] - (others[0][0] if others else 0.0)
-    return StructureMatch(best[2], best[1], best[0], margin, best[3])
+    return StructureMatch(best[2], best[1], best[0], margin, best[3],
+                          others[0][2] if others else None, others[0][0] if others else None)

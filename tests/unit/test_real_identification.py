@@ -1,0 +1,160 @@
+"""Identification on real third-party scans: scanner black edges, foreign QR codes.
+
+SDAPS's debug questionnaire (blank PDF + 1-bit 300 dpi scans filled by hand) and
+OMRChecker's sample6 answer sheet (blank + three filled document scans) are read
+as city forms (``source: scanned``) beside our own four templates. Black edges are
+drawn onto the real scans and onto the blank (a scanner's lid and feeder
+shadow); a foreign QR code is printed onto the real blank and scans.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import qrcode
+
+from domain.model import FormTemplate, PageReading
+from domain.status import PageStatus
+from forms.loader import load_templates
+from forms.render import render_page
+from ocr import identify, paper
+from ocr.page_identity import identify_page
+from ocr.reader import Reader
+
+from realforms import (  # isort: skip
+    NUS_BLANK, NUS_FILLED, SDAPS_BLANK, SDAPS_FILLED, black_border, fake_reader, gray_pages,
+    scanned_template,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _qr(img: np.ndarray, text: str, x_mm: float, y_mm: float, side_mm: float = 16.0) -> np.ndarray:
+    """``img`` (an A4 page at any resolution) with a QR code printed at (x, y) mm."""
+    out = img.copy()
+    ppm = img.shape[1] / 210.0
+    q = qrcode.QRCode(border=1)
+    q.add_data(text)
+    q.make(fit=True)
+    m = np.array(q.get_matrix(), bool)
+    step = side_mm * ppm / len(m)
+    x0, y0 = round(x_mm * ppm), round(y_mm * ppm)
+    out[y0: y0 + round(side_mm * ppm), x0: x0 + round(side_mm * ppm)] = 255
+    for r, c in zip(*np.nonzero(m), strict=True):
+        out[y0 + round(r * step): y0 + round((r + 1) * step),
+            x0 + round(c * step): x0 + round((c + 1) * step)] = 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def sdaps_blank(realdata: Path) -> list[np.ndarray]:
+    return gray_pages(realdata / SDAPS_BLANK)
+
+
+@pytest.fixture(scope="module")
+def sdaps_scans(realdata: Path) -> list[np.ndarray]:
+    return gray_pages(realdata / SDAPS_FILLED)[:4]  # page 1, page 2, then both upside down
+
+
+@pytest.fixture(scope="module")
+def nus_scans(realdata: Path) -> list[np.ndarray]:
+    return [gray_pages(p)[0] for p in sorted((realdata / NUS_FILLED).glob("*.jpg"))]
+
+
+def _reader(tmp: Path, realdata: Path, sdaps: list[np.ndarray], **extra: FormTemplate) -> Reader:
+    templates = dict(load_templates(Path("templates")))
+    templates["sdaps_debug"] = scanned_template("sdaps_debug", sdaps, tmp / "sdaps")
+    templates["nus_sheet"] = scanned_template("nus_sheet", gray_pages(realdata / NUS_BLANK), tmp / "nus")
+    templates.update(extra)
+    return fake_reader(templates)
+
+
+def _name(found: tuple[FormTemplate, identify.Identity, int] | PageReading) -> str:
+    if isinstance(found, PageReading):
+        return f"{found.status.value}: {found.reason}"
+    t, ident, rot = found
+    return f"{t.id} p{ident.page} rot{rot}"
+
+
+EXPECTED_SDAPS = ["sdaps_debug p1 rot0", "sdaps_debug p2 rot0", "sdaps_debug p1 rot180",
+                  "sdaps_debug p2 rot180"]
+
+
+def test_a_page_that_is_paper_edge_to_edge_is_left_as_it_is(sdaps_blank: list[np.ndarray]) -> None:
+    ours = np.asarray(render_page(load_templates(Path("templates"))["citizen_survey"], 1, 100))
+    for page in (ours, sdaps_blank[0]):
+        assert paper.find_paper(page) is None
+        assert paper.whiten_outside_paper(page) is page
+
+
+def test_black_edges_are_whitened_and_the_print_kept(sdaps_blank: list[np.ndarray]) -> None:
+    page = sdaps_blank[0]
+    edged = black_border(page)
+    found = paper.find_paper(edged)
+    assert found is not None and 0.08 < found.outside < 0.2
+    clean = paper.whiten_outside_paper(edged)
+    h, w = page.shape
+    assert clean[: int(h * 0.03)].min() == 255 and clean[:, w - int(w * 0.025):].min() == 255
+    inner = (slice(int(h * 0.06), int(h * 0.94)), slice(int(w * 0.05), int(w * 0.95)))
+    assert np.array_equal(clean[inner], page[inner])  # no print inside the paper touched
+
+
+def test_real_sdaps_scans_with_black_edges_are_identified(tmp_path: Path, realdata: Path,
+                                                          sdaps_blank: list[np.ndarray],
+                                                          sdaps_scans: list[np.ndarray]) -> None:
+    # the blank itself was scanned with black edges too
+    reader = _reader(tmp_path, realdata, [black_border(p) for p in sdaps_blank])
+    for scan, expected in zip(sdaps_scans, EXPECTED_SDAPS, strict=True):
+        assert _name(identify_page(scan, reader)) == expected
+        edged = black_border(scan, top=0.02, left=0.035, bottom=0.03, right=0.015)
+        assert _name(identify_page(edged, reader)) == expected
+
+
+def test_real_answer_sheets_with_black_edges_are_identified(tmp_path: Path, realdata: Path,
+                                                            sdaps_blank: list[np.ndarray],
+                                                            nus_scans: list[np.ndarray]) -> None:
+    reader = _reader(tmp_path, realdata, [black_border(p) for p in sdaps_blank])
+    for scan in nus_scans:
+        assert _name(identify_page(black_border(scan, left=0.05, right=0.04), reader)) == "nus_sheet p1 rot0"
+
+
+def test_other_real_forms_are_refused_not_taken_for_a_template(tmp_path: Path, realdata: Path,
+                                                               sdaps_blank: list[np.ndarray]) -> None:
+    reader = _reader(tmp_path, realdata, [black_border(p) for p in sdaps_blank])
+    others = [gray_pages(realdata / "sdaps" / "example.tif")[0],
+              gray_pages(realdata / "sdaps" / "test_with_ids.tif")[0],
+              gray_pages(realdata / "omrchecker/samples/sample2/AdrianSample/adrian_omr.png")[0]]
+    for page in others:
+        for variant in (page, black_border(page)):
+            found = identify_page(variant, reader)
+            assert isinstance(found, PageReading), _name(found)
+            assert found.status is PageStatus.UNIDENTIFIED
+
+
+def test_a_form_with_its_own_qr_code_is_matched_on_its_layout(tmp_path: Path, realdata: Path,
+                                                              sdaps_blank: list[np.ndarray],
+                                                              sdaps_scans: list[np.ndarray]) -> None:
+    payload = "7VAE0001"  # a survey service's sheet id, as on OMRChecker's hotel survey
+    blank = [_qr(p, payload, 180, 270) for p in sdaps_blank]
+    reader = _reader(tmp_path, realdata, blank)
+    for scan, expected in zip(sdaps_scans[:2], EXPECTED_SDAPS[:2], strict=True):
+        marked = _qr(scan, payload, 180, 270)
+        assert identify.find_qr(marked) is not None  # the QR is there and readable
+        assert _name(identify_page(marked, reader)) == expected
+    # our own identifier naming a form we do not have is still positive evidence
+    ours = _qr(sdaps_scans[0], "yomitori:no_such_form:1:1", 180, 270)
+    found = identify_page(ours, reader)
+    assert isinstance(found, PageReading) and found.status is PageStatus.UNKNOWN_FORM
+
+
+def test_the_real_hotel_survey_with_its_qr_code_goes_to_layout_matching(tmp_path: Path, realdata: Path,
+                                                                        sdaps_blank: list[np.ndarray]
+                                                                        ) -> None:
+    photo = gray_pages(realdata / "omrchecker/samples/community/DomBrzezinski/photos/omr_survey_1.jpg")[0]
+    qr = identify.find_qr(photo)
+    assert qr is not None and identify.parse_payload(qr.text) is None  # not ours
+    found = identify_page(photo, _reader(tmp_path, realdata, sdaps_blank))
+    assert isinstance(found, PageReading)
+    assert found.status is not PageStatus.UNKNOWN_FORM  # it was compared, not rejected on sight
