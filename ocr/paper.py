@@ -50,7 +50,7 @@ def find_paper(gray: np.ndarray) -> Paper | None:
     pts = cv2.findNonZero((labels == biggest).astype(np.uint8))
     hull = cv2.convexHull(pts)
     inside = np.zeros_like(small)
-    cv2.fillConvexPoly(inside, hull, 255)
+    cv2.fillConvexPoly(inside, hull, (255,))
     share_in = float((inside > 0).mean())
     if share_in < MIN_PAPER or share_in > 1.0 - MIN_OUTSIDE:
         return None
@@ -71,5 +71,5 @@ def whiten_outside_paper(gray: np.ndarray) -> np.ndarray:
     if paper is None:
         return gray
     mask = np.zeros(gray.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [paper.hull], 255)
+    cv2.fillPoly(mask, [paper.hull], (255,))
     return np.where(mask > 0, gray, np.uint8(255)).astype(np.uint8)
