@@ -146,6 +146,20 @@ def align_to_blank(gray: np.ndarray, blank: np.ndarray, skew_deg: float) -> np.n
     return None if hom is None else hom @ np.diag([s, s, 1.0])
 
 
+def aligned_small(gray: np.ndarray, c: StructureCandidate, skew: float) -> np.ndarray | None:
+    """An upright page resampled onto candidate ``c``'s blank (STRUCTURE_DPI), or None."""
+    from ocr.align import align_by_marks, warp
+
+    size = (c.blank.shape[1], c.blank.shape[0])
+    if c.has_marks:
+        al = align_by_marks(gray, c.marks, c.page_mm, STRUCTURE_DPI)
+        return None if al is None or not al.ok else warp(gray, al, size)
+    hom = align_to_blank(gray, c.blank, skew)
+    if hom is None:
+        return None
+    return cv2.warpPerspective(gray, hom, size, flags=cv2.INTER_LINEAR, borderValue=(255,))
+
+
 def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
     """Identify a page without its QR code: align to each candidate, compare the print.
 
@@ -154,7 +168,6 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     scans and 90/270 for landscape ones. Returns the best match, or None when no
     candidate could be aligned.
     """
-    from ocr.align import align_by_marks, warp
     from ocr.paper import whiten_outside_paper
     from ocr.preprocess import estimate_skew
 
@@ -165,20 +178,10 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     scored: list[tuple[float, int, Identity, bool]] = []
     for rot in rotations:
         g = np.ascontiguousarray(np.rot90(gray, rot // 90)) if rot else gray
-        small: np.ndarray | None = None
         for c in candidates:
-            size = (c.blank.shape[1], c.blank.shape[0])
-            if c.has_marks:
-                al = align_by_marks(g, c.marks, c.page_mm, STRUCTURE_DPI)
-                if al is None or not al.ok:
-                    continue
-                small = warp(g, al, size)
-            else:
-                hom = align_to_blank(g, c.blank, skew)
-                if hom is None:
-                    continue
-                small = cv2.warpPerspective(g, hom, size, flags=cv2.INTER_LINEAR, borderValue=(255,))
-            scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
+            small = aligned_small(g, c, skew)
+            if small is not None:
+                scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
     if not scored:
         return None
     scored.sort(key=lambda t: -t[0])

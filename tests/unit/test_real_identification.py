@@ -158,3 +158,33 @@ def test_the_real_hotel_survey_with_its_qr_code_goes_to_layout_matching(tmp_path
     found = identify_page(photo, _reader(tmp_path, realdata, sdaps_blank))
     assert isinstance(found, PageReading)
     assert found.status is not PageStatus.UNKNOWN_FORM  # it was compared, not rejected on sight
+
+
+def test_check_names_the_competing_template_and_the_differing_regions(
+        tmp_path: Path, realdata: Path, sdaps_blank: list[np.ndarray], sdaps_scans: list[np.ndarray]) -> None:
+    from authoring.check import check_template
+    from yomitori.cli.check import write_differences
+
+    # an old copy of the same form, still active: every page now matches two templates
+    copy = scanned_template("sdaps_old", sdaps_blank, tmp_path / "old")
+    reader = _reader(tmp_path, realdata, sdaps_blank, sdaps_old=copy)
+    mine = reader.templates["sdaps_debug"]
+    report = check_template(mine, [("debug.tif", sdaps_scans[0]),
+                                   ("example.tif", gray_pages(realdata / "sdaps" / "example.tif")[0])],
+                            reader)
+    twin, other = report.pages
+    assert not twin.identified and not report.ok
+    said = "\n".join(twin.explanation)
+    assert "sdaps_old v1 1枚目" in said and "sdaps_debug v1 1枚目" in said  # best and runner-up
+    assert "次点" in said and "差 0.0" in said and "必要 0.08 以上" in said
+    assert "運用を停止" in said  # what to do
+    assert "見本と違いの大きい場所" in said and "mm" in said
+    # a different questionnaire read as this one: the print differs, and the check says so
+    assert not other.identified
+    said_other = " ".join(other.explanation)
+    assert "印刷が大きく違います" in said_other or "識別されます" in said_other, said_other
+    text = report.render_text()
+    assert "次点" in text and "sdaps_old" in " ".join(report.reasons)
+    pictures = write_differences(report, tmp_path / "why")
+    assert [p.name for p in pictures] == ["debug-p1-difference.png", "example-p1-difference.png"]
+    assert all(p.stat().st_size > 1000 for p in pictures)
