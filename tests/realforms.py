@@ -22,7 +22,7 @@ from ocr.preprocess import to_gray
 from ocr.reader import Reader
 from services.compose import render_blank
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "realforms"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realforms"
 SDAPS_BLANK = "sdaps/debug_questionnaire_blank.pdf"
 SDAPS_FILLED = "sdaps/debug.tif"
 NUS_BLANK = "omrchecker/samples/sample6/reference.png"
