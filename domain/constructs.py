@@ -15,6 +15,7 @@ Errors are Japanese: an admin writes these by hand.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -40,6 +41,7 @@ class GridColumn(_Strict):
 
     value: str = Field(min_length=1)
     label: str | None = None
+    x: PosMm | None = None  # left edge of this column's marks, when columns are not evenly spaced
 
 
 class Pitch(_Strict):
@@ -97,9 +99,12 @@ class GridSpec(_Strict):
             raise ValueError(f"{name}: 列（columns）は2つ以上必要です")
         _unique([r.id for r in self.rows], f"{name}: 行のIDが重複しています")
         _unique([c.value for c in self.columns], f"{name}: 列の値が重複しています")
-        if self.pitch.x < self.mark.w:
-            raise ValueError(f"{name}: 列の間隔 {self.pitch.x} mm が印の幅 {self.mark.w} mm より狭く、"
-                             "印が重なります（pitch.x を確認してください）")
+        lefts = [self.column_x(c) for c in range(len(self.columns))]
+        gaps = [b - a for a, b in itertools.pairwise(lefts)]
+        if gaps and min(gaps) < self.mark.w:
+            step = min(gaps)
+            raise ValueError(f"{name}: 列の間隔 {step:.1f} mm が印の幅 {self.mark.w} mm より狭く、"
+                             "印が重なります（pitch.x か列の x を確認してください）")
         if len(self.rows) > 1 and self.pitch.y < self.mark.h:
             raise ValueError(f"{name}: 行の間隔 {self.pitch.y} mm が印の高さ {self.mark.h} mm より狭く、"
                              "印が重なります（pitch.y を確認してください）")
@@ -108,9 +113,13 @@ class GridSpec(_Strict):
     def field_id(self, row: GridRow) -> str:
         return f"{self.id}_{row.id}"
 
+    def column_x(self, column: int) -> float:
+        x = self.columns[column].x
+        return float(x) if x is not None else self.origin.x + column * self.pitch.x
+
     def mark_box(self, row: int, column: int) -> tuple[float, float, float, float]:
         """(x, y, w, h) in mm of one mark."""
-        return (round(self.origin.x + column * self.pitch.x, 2), round(self.origin.y + row * self.pitch.y, 2),
+        return (round(self.column_x(column), 2), round(self.origin.y + row * self.pitch.y, 2),
                 self.mark.w, self.mark.h)
 
     @property

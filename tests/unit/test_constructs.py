@@ -101,6 +101,7 @@ def test_a_grid_is_saved_as_a_grid_and_survives_round_trips(tmp_path: Path) -> N
     (_grid(rows=[]), "行（rows）を1つ以上指定してください"),
     (_grid(columns=["1"]), "列（columns）は2つ以上必要です"),
     (_grid(pitch={"x": 3, "y": 8}), "列の間隔 3.0 mm が印の幅 4.0 mm より狭く"),
+    (_grid(columns=["5", {"value": "4", "x": 122}]), "列の間隔 2.0 mm が印の幅 4.0 mm より狭く"),
     (_grid(pitch={"x": 10, "y": 2}), "行の間隔 2.0 mm が印の高さ 4.0 mm より狭く"),
     (_grid(origin={"x": 190, "y": 40}), "印がページの外にはみ出しています"),
     (_grid(id="amount_x", rows=["x"]), None),  # fine: no clash
