@@ -5,7 +5,7 @@ the value inside ("①", "A"). A bubble is a connected ring of ink, about as wid
 high (2-10 mm), round (its outline's circularity), with a hole inside; a ring with a
 letter inside stays a bubble (the letter is another connected component). A solid
 disc the size of the other bubbles is a filled bubble. A letter O inside a line of
-text (ink right against both sides) is not a bubble.
+text (ink right against both sides) is not a bubble, nor is a lone ring (a circled ① in a label).
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ import numpy as np
 from authoring.geometry import Rect
 
 BUBBLE_MM = (3.0, 10.0)  # smaller rings are letters O (a 10 pt capital is ~2.5 mm)
-ROUND = 0.78  # circularity 4πA/P² of the outline (a circle is 1, a square 0.785)
+ROUND = 0.80  # circularity 4πA/P² of the outline (a circle is 1, printed ones 0.82-0.91; a square 0.785)
+MARKED_ROUND = 0.65  # a filled or crossed bubble: the pen's strokes roughen the outline
+MARKED_HOLE = 0.4  # ... and fill its hole (a QR finder pattern's ring keeps ~0.45 empty)
 HOLE = 0.3  # the hole is at least this share of the disc
 GLYPH_NEIGHBOUR_MM = 0.8
+NEIGHBOUR = 3.0  # another bubble in line within this many sizes (a range question: 2.2)
 
 
 def find_bubbles(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
@@ -39,14 +42,16 @@ def find_bubbles(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
         c = max(outline, key=cv2.contourArea)
         disc = float(cv2.contourArea(c))
         perimeter = float(cv2.arcLength(c, True))
-        if disc <= 0 or perimeter <= 0 or 4 * np.pi * disc / perimeter ** 2 < ROUND:
+        if disc <= 0 or perimeter <= 0:
             continue
+        roundness = 4 * np.pi * disc / perimeter ** 2
         if disc < 0.65 * np.pi * (w / 2) * (h / 2):  # not a filled-out round outline
             continue
         rect = Rect(x, y, x + w, y + h)
-        if (disc - area) >= HOLE * disc:
+        hole = (disc - area) / disc
+        if hole >= HOLE and roundness >= ROUND:
             rings.append((i, rect))
-        else:  # filled or crossed out
+        elif hole < MARKED_HOLE and roundness >= MARKED_ROUND:  # filled or crossed out
             discs.append((i, rect))
     if len(rings) >= 2:  # a filled or crossed bubble the size of the printed ones is a bubble too
         mw = float(np.median([r.w for _, r in rings]))
@@ -55,7 +60,15 @@ def find_bubbles(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
     others = free.copy()
     for i, r in rings:
         others[r.y0:r.y1, r.x0:r.x1][labels[r.y0:r.y1, r.x0:r.x1] == i] = 0
-    return [r for _, r in rings if not _inline(others, r, ppm)]
+    kept = [r for _, r in rings if not _inline(others, r, ppm)]
+    # a lone ring is a circled number in a label (①) or a legend; bubbles come in rows or columns
+    return [r for r in kept if any(_near(r, o) for o in kept if o is not r)]
+
+
+def _near(a: Rect, b: Rect) -> bool:
+    size = (a.w + a.h + b.w + b.h) / 4
+    dx, dy = abs(a.cx - b.cx), abs(a.cy - b.cy)
+    return (dy <= 0.3 * size and dx <= NEIGHBOUR * size) or (dx <= 0.3 * size and dy <= NEIGHBOUR * size)
 
 
 def _inline(free: np.ndarray, r: Rect, ppm: float) -> bool:

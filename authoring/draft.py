@@ -190,8 +190,15 @@ def _grid(p: Proposal, gid: str, page: PageDraft) -> GridSpec:
         rows=[{"id": f"r{n}", "label": lab} for n, lab in enumerate(labels, start=1)],
         columns=[{"value": o.value, "label": o.label, "x": round(o.rect.x0 / ppm, 1)} for o in first],
         mark_style="bubble" if p.mark_style == "bubble" else "box",
+        row_box=_row_box(p.rows[0], ppm) if p.rows[0].box_drawn else None,
         guessed=["kind", "label", "options", "id"],
     )
+
+
+def _row_box(row: Proposal, ppm: float) -> dict[str, float]:
+    """The ruled cell a grid row sits in (its first row's), as GridSpec.row_box."""
+    r = row.rect
+    return {"x": round(r.x0 / ppm, 1), "w": round(r.w / ppm, 1), "h": round(r.h / ppm, 1)}
 
 
 def assemble(template_id: str, pages: list[PageDraft], title: str | None = None) -> Draft:

@@ -26,7 +26,7 @@ from authoring.geometry import Rect
 LINE_MIN_MM = 6.0  # a ruled line is longer than any character stroke of ≤16 pt text
 CELL_MIN_MM = 2.5
 CELL_FILL = 0.86  # white area / bounding box of a real cell
-SQUARE_MM = (2.4, 12.0)  # □ of any size people tick (SDAPS 3.6 mm, ours 4-5 mm)
+SQUARE_MM = (2.8, 12.0)  # □ people tick (SDAPS 3.6 mm, ours 4-5 mm); a □ glyph in 9 pt text is 2.4 mm
 SQUARE_SIDE_COVER = 0.8
 SQUARE_INSIDE_INK = 0.06
 SQUARE_MARKED_INK = 0.45

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 PosMm = Annotated[float, Field(ge=0, le=2000)]
 SizeMm = Annotated[float, Field(gt=0, le=100)]
+SizeMmWide = Annotated[float, Field(gt=0, le=2000)]
 ROW_ID = r"^[a-z0-9][a-z0-9_]*$"
 
 
@@ -51,6 +52,12 @@ class Pitch(_Strict):
 
 class MarkSize(_Strict):
     w: SizeMm
+    h: SizeMm
+
+
+class RowBox(_Strict):
+    x: PosMm
+    w: SizeMmWide
     h: SizeMm
 
 
@@ -85,6 +92,9 @@ class GridSpec(_Strict):
     pitch: Pitch
     rows: list[GridRow]
     columns: list[GridColumn]
+    # each row's field box when it is a ruled row wider than its marks: left edge, width,
+    # height (centred on the marks); default: the marks plus 0.5 mm
+    row_box: RowBox | None = None
     guessed: list[str] = []  # drafted and not yet confirmed (as FieldSpec.guessed)
 
     _rows = field_validator("rows", mode="before")(_rows_from_strings)
@@ -108,6 +118,11 @@ class GridSpec(_Strict):
         if len(self.rows) > 1 and self.pitch.y < self.mark.h:
             raise ValueError(f"{name}: 行の間隔 {self.pitch.y} mm が印の高さ {self.mark.h} mm より狭く、"
                              "印が重なります（pitch.y を確認してください）")
+        if self.row_box is not None:
+            right = self.column_x(len(self.columns) - 1) + self.mark.w
+            if self.row_box.x > self.column_x(0) or self.row_box.x + self.row_box.w < right \
+                    or self.row_box.h < self.mark.h:
+                raise ValueError(f"{name}: row_box（行の枠）が印を囲んでいません")
         return self
 
     def field_id(self, row: GridRow) -> str:

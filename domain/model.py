@@ -385,6 +385,10 @@ def grid_fields(grid: GridSpec) -> list[FieldSpec]:
         y0 = max(0.0, min(o.box.y for o in options) - pad)
         x1 = max(o.box.x2 for o in options) + pad
         y1 = max(o.box.y2 for o in options) + pad
+        if grid.row_box is not None:  # a ruled row around the marks
+            cy = (y0 + y1) / 2
+            x0, x1 = grid.row_box.x, grid.row_box.x + grid.row_box.w
+            y0, y1 = max(0.0, cy - grid.row_box.h / 2), cy + grid.row_box.h / 2
         out.append(FieldSpec(
             id=grid.field_id(row), label=f"{grid.label} {row.label or row.id}",
             kind=FieldKind.MULTI_CHOICE if grid.multiple else FieldKind.CHOICE, page=grid.page,
