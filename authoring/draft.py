@@ -31,6 +31,7 @@ from domain.constructs import BubbleColumns, GridSpec
 from domain.errors import BusinessError
 from domain.model import Box, ChoiceOption, FieldSpec, FormTemplate, PageSpec
 from domain.status import FieldKind, ReviewPolicy
+from ocr.paper import whiten_outside_paper
 from ocr.preprocess import to_gray
 from ocr.recognizer import Recognizer
 
@@ -67,7 +68,7 @@ def prepare(gray: np.ndarray, size: PageSize) -> tuple[np.ndarray, float]:
 
 def draft_page(image: np.ndarray, number: int, recognizer: Recognizer, *,
                dpi_hint: float | None = None, paper: str | None = None) -> PageDraft:
-    gray = to_gray(np.asarray(image))
+    gray = whiten_outside_paper(to_gray(np.asarray(image)))  # no scanner edges in the reference
     h, w = gray.shape
     size = guess_page_size(w, h, dpi_hint)
     if paper:

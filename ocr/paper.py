@@ -73,3 +73,4 @@ def whiten_outside_paper(gray: np.ndarray) -> np.ndarray:
     mask = np.zeros(gray.shape[:2], np.uint8)
     cv2.fillPoly(mask, [paper.hull], (255,))
     return np.where(mask > 0, gray, np.uint8(255)).astype(np.uint8)
+
