@@ -250,7 +250,8 @@ class FormTemplate(_Strict):
     source: Literal["rendered", "scanned"] = "rendered"
     # "draft": made by `yomitori templates draft` and not yet confirmed by an admin;
     # the reader never identifies a page as a draft template unless asked to.
-    status: Literal["active", "draft"] = "active"
+    # "retired": an old version an admin took out of use (forms/retired.py): never identified
+    status: Literal["active", "draft", "retired"] = "active"
     pages: list[PageSpec] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
     # answer grids, declared once; each row becomes a choice field (domain.constructs)

@@ -132,7 +132,14 @@ def build_ctx(settings: Settings) -> Ctx:
 
 
 def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
-    from review import routes_admin, routes_auth, routes_clerk, routes_review, routes_templates
+    from review import (
+        routes_admin,
+        routes_auth,
+        routes_clerk,
+        routes_review,
+        routes_templates,
+        routes_versions,
+    )
     from review.entry_trigger import EntryTrigger
 
     app = FastAPI(title="yomitori review", docs_url=None, redoc_url=None, openapi_url=None)
@@ -141,7 +148,7 @@ def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=FORM_MAX_BYTES, exempt=frozenset({"/upload"}))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (routes_auth, routes_review, routes_clerk, routes_templates, routes_admin):
+    for module in (routes_auth, routes_review, routes_clerk, routes_templates, routes_versions, routes_admin):
         app.include_router(module.router)
 
     @app.exception_handler(NotLoggedIn)
