@@ -188,3 +188,22 @@ def test_check_names_the_competing_template_and_the_differing_regions(
     pictures = write_differences(report, tmp_path / "why")
     assert [p.name for p in pictures] == ["debug-p1-difference.png", "example-p1-difference.png"]
     assert all(p.stat().st_size > 1000 for p in pictures)
+
+
+def test_many_scanned_templates_are_prefiltered_and_the_right_one_kept(
+        tmp_path: Path, realdata: Path, sdaps_blank: list[np.ndarray], sdaps_scans: list[np.ndarray]) -> None:
+    others = [("sdaps/example.tif", 0), ("sdaps/example.tif", 1), ("sdaps/example-2.tif", 1),
+              ("sdaps/test_with_ids.tif", 0), ("omrchecker/samples/community/Shamanth/omr_sheet_01.png", 0),
+              ("omrchecker/samples/community/dxuian/omrcollegesheet.jpg", 0)]
+    extra = {f"other{i}": scanned_template(f"other{i}", [gray_pages(realdata / rel)[p]], tmp_path / f"o{i}")
+             for i, (rel, p) in enumerate(others)}
+    reader = _reader(tmp_path, realdata, sdaps_blank, **extra)
+    candidates = reader.structure_candidates()
+    scanned = [c for c in candidates if not c.has_marks]
+    assert len(scanned) == 9
+    kept = identify._prefilter(sdaps_scans[0], candidates)
+    kept_scanned = [c.identity.template_id for c in kept if not c.has_marks]
+    assert len(kept_scanned) == identify.PREFILTER_KEEP and "sdaps_debug" in kept_scanned
+    assert len(kept) - len(kept_scanned) == len(candidates) - len(scanned)  # marks: all kept
+    for scan, expected in zip(sdaps_scans[:2], EXPECTED_SDAPS, strict=False):
+        assert _name(identify_page(black_border(scan), reader)) == expected
