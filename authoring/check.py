@@ -28,11 +28,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from authoring.explain import explain_page, explanation_ja
 from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
 from domain.mynumber import mask_my_number
 from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
 from intake.pages import DEFAULT_LIMITS, PageLimits
 from ocr import preprocess
+from ocr.identify_explain import difference_image
 from ocr.page_identity import identify_page
 from ocr.pipeline import read_page_with_image
 from ocr.reader import Reader
@@ -72,6 +74,9 @@ class PageResult:
     reading: PageReading
     identified_as: str | None  # what the production reader would take it for ("id@v p")
     identify_note: str  # English detail (score, margin) when it is not this template
+    # Japanese: closest and competing template pages, scores, differing regions, advice
+    explanation: list[str] = field(default_factory=list)
+    difference: np.ndarray | None = None  # BGR picture of the differing print (refused pages)
 
     @property
     def read(self) -> bool:
@@ -200,8 +205,15 @@ def check_template(template: FormTemplate, samples: Iterable[tuple[str, np.ndarr
         index = counters.get(name, 0)
         counters[name] = index + 1
         reading, aligned = read_page_with_image(image, forced, index)
-        ident, note = _identity_of(preprocess.to_gray(image), production)
-        pages.append(PageResult(name, index, reading, ident, note))
+        gray = preprocess.to_gray(image)
+        ident, note = _identity_of(gray, production)
+        result = PageResult(name, index, reading, ident, note)
+        if not result.identified:
+            wanted = (f"{reading.template_id}@{reading.template_version} p{reading.page_number}"
+                      if reading.page_number else None)
+            ex = explain_page(gray, production)
+            result = replace(result, explanation=explanation_ja(ex, wanted), difference=difference_image(ex))
+        pages.append(result)
         if aligned is None or reading.page_number is None:
             continue
         blank = forced.blank(template, reading.page_number)
@@ -245,7 +257,10 @@ def _reasons(template: FormTemplate, pages: list[PageResult], fields: list[Field
         reasons.append(f"位置合わせの品質が低いページがあります（{len(weak)}ページ）")
     wrong = [p for p in pages if p.read and not p.identified]
     if wrong:
-        reasons.append(f"本番では別の帳票と識別されるか識別できないページがあります（{len(wrong)}ページ）")
+        first = next((p for p in wrong if p.explanation), None)
+        detail = f"。{first.source} p{first.index + 1}: " + "。".join(first.explanation) if first else ""
+        reasons.append(f"本番では別の帳票と識別されるか識別できないページがあります（{len(wrong)}ページ）"
+                       + detail)
     for flag in Flag:
         hit = [f.spec.id for f in fields if flag in f.flags]
         if hit:
@@ -280,6 +295,7 @@ def render_text(report: CheckReport) -> str:
         ident = "識別OK" if p.identified else f"識別: {p.identified_as or 'できない'} {p.identify_note}"
         lines.append(f"  {p.source} p{p.index + 1}: {r.status.value}  {t.id} {r.page_number or '-'}枚目"
                      f"  位置合わせ品質 {q}  向き {r.orientation}°  {ident.rstrip()}")
+        lines.extend(f"      {e}" for e in p.explanation)
     lines += ["", "項目:"]
     for f in report.fields:
         s = f.spec

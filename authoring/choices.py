@@ -161,8 +161,11 @@ def square_groups(pg: Page, others: list[Proposal]) -> list[Proposal]:
                                 else 0.0, kind_reason="one check square", kind_sure=True))
             continue
         rect = pg.s.cells[cell] if cell is not None else union_all(parts).grow(pg.mm(CHOICE_MARGIN_MM))
+        bubble = all(any(q is b for b in pg.s.bubbles) for q in g)
         out.append(Proposal(rect, FieldKind.CHOICE, "squares", options=opts, box_drawn=cell is not None,
-                            kind_reason=f"{len(g)} check squares", kind_sure=True))
+                            kind_reason=f"{len(g)} {'bubbles' if bubble else 'check squares'}",
+                            kind_sure=True,
+                            mark_style="bubble" if bubble else "box"))
     return out
 
 

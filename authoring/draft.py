@@ -10,8 +10,10 @@ them to a :class:`~domain.model.FormTemplate` with ``status: draft`` and
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +27,11 @@ from authoring.geometry import MM_PER_INCH, PAPER_MM, WORK_DPI, PageSize, Rect, 
 from authoring.labels import TextLine, find_text_lines, read_lines
 from authoring.skew import deskew, estimate_skew
 from authoring.structure import Structure, analyse
+from domain.constructs import BubbleColumns, GridSpec
 from domain.errors import BusinessError
 from domain.model import Box, ChoiceOption, FieldSpec, FormTemplate, PageSpec
 from domain.status import FieldKind, ReviewPolicy
+from ocr.paper import whiten_outside_paper
 from ocr.preprocess import to_gray
 from ocr.recognizer import Recognizer
 
@@ -64,7 +68,7 @@ def prepare(gray: np.ndarray, size: PageSize) -> tuple[np.ndarray, float]:
 
 def draft_page(image: np.ndarray, number: int, recognizer: Recognizer, *,
                dpi_hint: float | None = None, paper: str | None = None) -> PageDraft:
-    gray = to_gray(np.asarray(image))
+    gray = whiten_outside_paper(to_gray(np.asarray(image)))  # no scanner edges in the reference
     h, w = gray.shape
     size = guess_page_size(w, h, dpi_hint)
     if paper:
@@ -98,7 +102,31 @@ def _box(r: Rect, ppm: float, page: tuple[float, float]) -> Box:
     return Box(x=x, y=y, w=w, h=h)
 
 
+def _bubbled(p: Proposal, fid: str, page: PageDraft) -> FieldSpec:
+    """A number bubbled in columns of 0-9: geometry from the bubbles, in mm."""
+    ppm = WORK_DPI / MM_PER_INCH
+    cols = p.bubble_columns
+    marks = [b for c in cols for b in c]
+    w = statistics.median(b.w for b in marks) / ppm
+    h = statistics.median(b.h for b in marks) / ppm
+    dx = statistics.median(b[0].x0 - a[0].x0 for a, b in itertools.pairwise(cols)) / ppm \
+        if len(cols) > 1 else w
+    dy = min(statistics.median(b.y0 - a.y0 for a, b in itertools.pairwise(c)) for c in cols) / ppm
+    ox, oy = cols[0][0].x0 / ppm, min(c[0].y0 for c in cols) / ppm
+    box = _box(p.rect.grow(round(0.6 * ppm)), ppm, (page.size.width_mm, page.size.height_mm))
+    return FieldSpec(
+        id=fid, label=p.label or "番号（塗りつぶし）", kind=FieldKind.DIGITS, page=page.number, box=box,
+        bubbles=BubbleColumns(origin={"x": round(ox, 2), "y": round(oy, 2)},
+                              mark={"w": round(w, 2), "h": round(h, 2)},
+                              pitch={"x": round(max(dx, w), 3), "y": round(max(dy, h), 3)},
+                              columns=len(cols)),
+        guessed=["box", "kind", "label", "id"],
+    )
+
+
 def _field(p: Proposal, fid: str, page: PageDraft, era_ids: dict[int, str]) -> FieldSpec:
+    if p.source == "bubbled-number":
+        return _bubbled(p, fid, page)
     ppm = WORK_DPI / MM_PER_INCH
     dims = (page.size.width_mm, page.size.height_mm)
     label = p.label or {FieldKind.CHECKBOX: "チェック欄", FieldKind.CHOICE: "選択欄"}.get(p.kind, "記入欄")
@@ -147,6 +175,33 @@ def form_code(template_id: str, page: int) -> str:
     return f"{base}-P{page}"
 
 
+def _grid(p: Proposal, gid: str, page: PageDraft) -> GridSpec:
+    """A drafted grid: marks in px → origin, mark size, row pitch and column positions in mm."""
+    ppm = WORK_DPI / MM_PER_INCH
+    first = p.options  # the columns: the widest row's marks (a row may miss a filled one)
+    ys = [statistics.median(o.rect.y0 for o in r.options) for r in p.rows]
+    pitch_y = statistics.median(b - a for a, b in itertools.pairwise(ys)) / ppm
+    w = statistics.median(o.rect.w for r in p.rows for o in r.options) / ppm
+    h = statistics.median(o.rect.h for r in p.rows for o in r.options) / ppm
+    labels = [kinds.clean_label(r.label) or f"{n}行目" for n, r in enumerate(p.rows, start=1)]
+    return GridSpec(
+        id=gid, label=p.label or "設問", page=page.number, multiple=p.kind is FieldKind.MULTI_CHOICE,
+        origin={"x": round(first[0].rect.x0 / ppm, 1), "y": round(ys[0] / ppm, 1)},
+        mark={"w": round(w, 1), "h": round(h, 1)}, pitch={"x": 0.0, "y": round(max(pitch_y, h), 2)},
+        rows=[{"id": f"r{n}", "label": lab} for n, lab in enumerate(labels, start=1)],
+        columns=[{"value": o.value, "label": o.label, "x": round(o.rect.x0 / ppm, 1)} for o in first],
+        mark_style="bubble" if p.mark_style == "bubble" else "box",
+        row_box=_row_box(p.rows[0], ppm) if p.rows[0].box_drawn else None,
+        guessed=["kind", "label", "options", "id"],
+    )
+
+
+def _row_box(row: Proposal, ppm: float) -> dict[str, float]:
+    """The ruled cell a grid row sits in (its first row's), as GridSpec.row_box."""
+    r = row.rect
+    return {"x": round(r.x0 / ppm, 1), "w": round(r.w / ppm, 1), "h": round(r.h / ppm, 1)}
+
+
 def assemble(template_id: str, pages: list[PageDraft], title: str | None = None) -> Draft:
     taken: set[str] = set()
     era_ids: dict[int, str] = {}
@@ -154,13 +209,19 @@ def assemble(template_id: str, pages: list[PageDraft], title: str | None = None)
     for pg in pages:  # ids first: a date field names the era choice before it
         row = []
         for p in pg.proposals:
-            fid = kinds.guess_id(p.label, p.kind, taken)
+            if p.source == "grid":
+                fid = f"grid{sum(1 for t in taken if t.startswith('grid')) + 1}"
+                taken.add(fid)
+            else:
+                fid = kinds.guess_id(p.label, p.kind, taken)
             era_ids[id(p)] = fid
             row.append(fid)
         ids.append(row)
     fields = [_field(p, fid, pg, era_ids) for pg, row in zip(pages, ids, strict=True)
-              for p, fid in zip(pg.proposals, row, strict=True)]
-    if not fields:
+              for p, fid in zip(pg.proposals, row, strict=True) if p.source != "grid"]
+    grids = [_grid(p, fid, pg) for pg, row in zip(pages, ids, strict=True)
+             for p, fid in zip(pg.proposals, row, strict=True) if p.source == "grid"]
+    if not fields and not grids:
         raise BusinessError("no fields found", "記入欄が見つかりませんでした"
                             "（白紙の帳票のスキャンか確認してください）", "no_fields")
     first = pages[0].size
@@ -171,6 +232,7 @@ def assemble(template_id: str, pages: list[PageDraft], title: str | None = None)
                         reference_image=f"reference/page{pg.number}.png", anchors="structure")
                for pg in pages],
         fields=fields,
+        grids=grids,
     )
     return Draft(template, pages, ids)
 

@@ -17,10 +17,14 @@ circled era choice in between is skipped and noted), else the line just above.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from authoring import kinds
 from authoring.choices import free_circles, square_groups, text_cell
 from authoring.geometry import Rect, union_all
+from authoring.grids import group_grids
 from authoring.labels import TextLine
+from authoring.lattice import propose_lattices
 from authoring.proposal import LEFT_REACH_MM, Page, Proposal, inside, row_overlap
 from authoring.structure import Structure, char_box_rows
 from domain.status import FieldKind
@@ -56,6 +60,9 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     for i, ks in cell_lines.items():
         if ks and not cell_squares[i]:
             props += text_cell(pg, structure.cells[i], ks)
+    bubbled, used = propose_lattices(pg)  # blocks of bubbles first: numbers, grids, columns
+    props += bubbled
+    pg.s = replace(structure, squares=[q for q in structure.squares if id(q) not in used])
     props += square_groups(pg, props)
     props += free_circles(pg, {k for ks in cell_lines.values() for k in ks})
     for ul in structure.underlines:
@@ -66,6 +73,7 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
         _label_and_kind(pg, p, props)
     # an underline is a place to write only with a label printed before it
     props = [p for p in props if p.source != "underline" or p.label_position == "left"]
+    props = group_grids(pg, props)
     props.sort(key=lambda p: (round(p.rect.y0 / pg.mm(3.0)), p.rect.x0))
     return props
 
@@ -161,7 +169,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
         return
     yen = any(ln.clean == "円" and row_overlap(ln.rect, p.rect)
               and 0 <= ln.rect.x0 - p.rect.x1 <= pg.mm(3.0) for ln in pg.lines)
-    if p.kind is FieldKind.WAREKI_DATE:  # printed 年月日 inside the box decided it
+    if p.kind is FieldKind.WAREKI_DATE or p.source == "bubbled-number":  # the shape decided it
         return
     g = kinds.guess_kind(p.label, cells=p.cells, fixed_era=p.fixed_era, yen_after=yen,
                          height_mm=p.rect.h / pg.s.px_per_mm)

@@ -34,7 +34,9 @@ class Proposal:
     options: list[Option] = field(default_factory=list)
     fixed_era: str | None = None
     era_from: Proposal | None = None
-    mark_style: Literal["box", "circle"] = "box"
+    mark_style: Literal["box", "circle", "bubble"] = "box"
+    rows: list[Proposal] = field(default_factory=list)  # a grid: its rows (each a choice)
+    bubble_columns: list[list[Rect]] = field(default_factory=list)  # a bubbled number, 0-9 top down
     box_drawn: bool = True  # False: the box is inferred (no ruled rectangle around it)
     question: str = ""  # text above a choice (decides multi_choice)
 

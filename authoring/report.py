@@ -32,11 +32,13 @@ def sureness(p: Proposal) -> str:
 
 
 def rows(draft: Draft) -> list[Row]:
+    """One row per drafted field (a grid: one per grid row), in the order proposed."""
     out: list[Row] = []
-    fields = iter(draft.template.fields)
-    for pg in draft.pages:
-        for p in pg.proposals:
-            f = next(fields)
+    fields = draft.template.fields
+    by_id = {f.id: f for f in fields}
+    for pg, ids in zip(draft.pages, draft.field_ids, strict=True):
+        for p, fid in zip(pg.proposals, ids, strict=True):
+            made = [f for f in fields if f.grid == fid] if p.source == "grid" else [by_id[fid]]
             why = p.kind_reason or "-"
             if not p.label:
                 why += "; no label found"
@@ -44,7 +46,7 @@ def rows(draft: Draft) -> list[Row]:
                 why += f"; label read at {p.label_conf:.2f}"
             if not p.box_drawn:
                 why += "; box inferred"
-            out.append(Row(f, sureness(p), why))
+            out += [Row(f, sureness(p), why + (f"; grid {fid}" if f.grid else "")) for f in made]
     return out
 
 
@@ -65,7 +67,7 @@ def _detail(f: FieldSpec) -> str:
     if f.cells:
         return f"cells {f.cells}"
     if f.options:
-        style = "○" if f.mark_style == "circle" else "□"
+        style = {"circle": "○", "bubble": "◯"}.get(f.mark_style, "□")
         return f"{style} " + "/".join(o.label for o in f.options)
     if f.fixed_era:
         return f"era {f.fixed_era}"

@@ -15,17 +15,18 @@ Everything is in pixels of the given page; :mod:`authoring.draft` converts to mm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from authoring.bubbles import find_bubbles
 from authoring.geometry import Rect
 
 LINE_MIN_MM = 6.0  # a ruled line is longer than any character stroke of ≤16 pt text
 CELL_MIN_MM = 2.5
 CELL_FILL = 0.86  # white area / bounding box of a real cell
-SQUARE_MM = (3.0, 9.0)
+SQUARE_MM = (2.8, 12.0)  # □ people tick (SDAPS 3.6 mm, ours 4-5 mm); a □ glyph in 9 pt text is 2.4 mm
 SQUARE_SIDE_COVER = 0.8
 SQUARE_INSIDE_INK = 0.06
 SQUARE_MARKED_INK = 0.45
@@ -44,6 +45,7 @@ class Structure:
     squares: list[Rect]  # check squares
     underlines: list[Rect]  # the ruled line itself
     px_per_mm: float
+    bubbles: list[Rect] = field(default_factory=list)  # the printed ○ among ``squares``
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -121,12 +123,13 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
             continue
         if inside.mean() <= SQUARE_INSIDE_INK and area <= 0.5 * w * h:
             squares.append(rect)
-        elif inside.mean() <= SQUARE_MARKED_INK and _side_cover(ring, t) >= 0.95:
+        elif inside.mean() <= SQUARE_MARKED_INK and _side_cover(ring, t) >= 0.9:
             marked.append(rect)
     if len(squares) >= 2:  # a lightly filled form: its ticked boxes are boxes too
         mw = float(np.median([q.w for q in squares]))
         mh = float(np.median([q.h for q in squares]))
-        squares += [q for q in marked if abs(q.w - mw) <= 0.12 * mw and abs(q.h - mh) <= 0.12 * mh]
+        # (a pen's cross reaches a little past the printed square)
+        squares += [q for q in marked if abs(q.w - mw) <= 0.15 * mw and abs(q.h - mh) <= 0.15 * mh]
     return squares
 
 
@@ -173,9 +176,10 @@ def analyse(gray: np.ndarray, ppm: float) -> Structure:
     grid = cv2.dilate((h_lines | v_lines).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     cells = find_cells(grid, ppm)
     squares = find_squares(ink, grid, ppm)
+    bubbles = [b for b in find_bubbles(ink, grid, ppm) if not any(b.iou(q) > 0.3 for q in squares)]
     underlines = find_underlines(h_lines, v_lines, ink, grid, ppm)
     return Structure(ink=ink, grid=grid, cells=[c for c, _ in cells], inners=[i for _, i in cells],
-                     squares=squares, underlines=underlines, px_per_mm=ppm)
+                     squares=squares + bubbles, underlines=underlines, px_per_mm=ppm, bubbles=bubbles)
 
 
 def char_box_rows(cells: list[Rect], ppm: float) -> list[list[int]]:

@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/authoring.py --seed 8101
     .venv/bin/python bench/authoring.py --real ../shared/realdata/sdaps/debug_questionnaire_blank.pdf --page 1
+    .venv/bin/python bench/authoring.py --variants clean --template citizen_survey   # + the real forms
+
+Beside our renders it drafts the real third-party forms of ../shared/realdata (SDAPS,
+OMRChecker) and judges them per question against hand-written true layouts
+(bench/authoring_real.py; ``--no-real-forms`` skips them).
 
 Every template's blank pages are rendered from its YAML (forms/render.py, 200 dpi)
 and drafted by ``authoring.draft`` (real PP-OCRv6 recogniser) three times:
@@ -217,6 +222,27 @@ def real_trial(path: Path, page: int, recognizer: object) -> None:
     print(render(draft))
 
 
+def real_forms(recognizer: object) -> str:
+    """Draft recovery on the real forms beside our renders (bench/authoring_real.py)."""
+    from bench.authoring_real import run_real
+    from synth.real_digits import realdata_dirs
+
+    dirs = [d for d in realdata_dirs() if (d / "sdaps").is_dir()]
+    if not dirs:
+        print("\nreal forms: ../shared/realdata not found (skipped)")
+        return "real: no data"
+    print(f"\nreal third-party forms ({dirs[0]}), judged per question:")
+    scores = run_real(dirs[0], recognizer)
+    q = sum(s.questions for s in scores.values())
+    k = sum(s.kind_ok for s in scores.values())
+    o = sum(s.options_found for s in scores.values())
+    ot = sum(s.options_true for s in scores.values())
+    g = sum(s.grid_rows_as_grid for s in scores.values())
+    gt = sum(s.grid_rows for s in scores.values())
+    return (f"real forms: questions={k}/{q} ({k / max(1, q):.3f}) options={o}/{ot} "
+            f"grid_rows_as_grid={g}/{gt}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=8101)
@@ -225,6 +251,8 @@ def main() -> int:
     ap.add_argument("--template", action="append", help="only these template ids")
     ap.add_argument("--real", type=Path, help="also draft one page of this real scan and print the table")
     ap.add_argument("--page", type=int, default=1, help="page of --real")
+    ap.add_argument("--no-real-forms", action="store_true",
+                    help="skip the real third-party forms of ../shared/realdata (bench/authoring_real.py)")
     args = ap.parse_args()
 
     from forms.loader import default_templates_dir, load_templates
@@ -248,6 +276,8 @@ def main() -> int:
                      f"options={s.options_found / max(1, s.options_true):.3f}")
     if args.real:
         real_trial(args.real, args.page, recognizer)
+    if not args.no_real_forms:
+        parts.append(real_forms(recognizer))
     print("SUMMARY " + " | ".join(parts)
           + f" (IoU>={IOU_MIN}, {len(templates)} templates, seed {args.seed}, noisy x{args.repeat})")
     return 0

@@ -10,8 +10,19 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
+from domain.constructs import BubbleColumns, GridSpec
 from domain.status import (
     FieldKind,
     FieldStatus,
@@ -156,16 +167,26 @@ class FieldSpec(_Strict):
     fixed_era: str | None = None  # wareki_date: era printed on the form (e.g. 令和)
     label_position: Literal["left", "above", "none"] = "left"
     # choice fields: "box" = a □ before each label; "circle" = printed labels people
-    # circle (明・大・昭・平・令), no squares
-    mark_style: Literal["box", "circle"] = "box"
+    # circle (明・大・昭・平・令), no squares; "bubble" = printed ○ (often with the value
+    # inside) that people fill: the clearly darkest one is the answer
+    mark_style: Literal["box", "circle", "bubble"] = "box"
     sample: str | None = None  # generator key used by the scan synthesiser
     personal: bool = False  # personal data: masked in logs and exports unless asked
     # Attributes a machine guessed (template drafting) that no admin has confirmed yet,
     # e.g. ["kind", "label"]; an admin's edit clears them. Empty for a finished template.
     guessed: list[Literal["box", "kind", "label", "options", "id"]] = []
+    # Comb fields (``cells``): read every cell on its own with ``alphabet``; the reading's
+    # ``raw`` keeps one character per cell (an empty cell is a space), so "  43" stays
+    # "  43" and a name never gains a space that no empty cell put there.
+    read_cells: bool = False
+    alphabet: Literal["digits", "latin", "latin_digits", "kana"] | None = None
+    bubbles: BubbleColumns | None = None  # a number bubbled in columns of 0-9 (kind digits)
+    copy_of: str | None = None  # bubbles: the handwritten field that holds the same number
+    grid: str | None = None  # made from this grid (FormTemplate.grids); never written to YAML
 
     @model_validator(mode="after")
     def _check_kind_shape(self) -> FieldSpec:
+        self._check_constructs()
         if self.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
             if len(self.options) < 2:
                 raise ValueError(f"field '{self.id}': a {self.kind} field needs at least 2 options")
@@ -176,6 +197,8 @@ class FieldSpec(_Strict):
             raise ValueError(f"field '{self.id}': only choice fields have options")
         if self.mark_style == "circle" and not self.options:
             raise ValueError(f"field '{self.id}': mark_style circle needs options")
+        if self.mark_style == "bubble" and not self.options:
+            raise ValueError(f"項目 '{self.id}': mark_style bubble（塗りつぶす○）には選択肢が必要です")
         if self.kind is FieldKind.MY_NUMBER and self.cells not in (None, 12):
             raise ValueError(f"field '{self.id}': a my_number field has 12 cells")
         if self.era_field and self.fixed_era:
@@ -183,6 +206,24 @@ class FieldSpec(_Strict):
         if (self.era_field or self.fixed_era) and self.kind is not FieldKind.WAREKI_DATE:
             raise ValueError(f"field '{self.id}': era settings only apply to wareki_date")
         return self
+
+    def _check_constructs(self) -> None:
+        name = f"項目 '{self.id}'"
+        if self.read_cells and not self.cells:
+            raise ValueError(f"{name}: read_cells（1マスずつ読む）には cells（マスの数）が必要です")
+        if (self.read_cells or self.alphabet) and self.kind.is_mark:
+            raise ValueError(f"{name}: read_cells・alphabet は文字の項目にだけ使えます")
+        if self.bubbles is not None:
+            if self.kind is not FieldKind.DIGITS:
+                raise ValueError(f"{name}: bubbles（塗りつぶし式の番号）は kind: digits の項目にだけ使えます")
+            if self.read_cells or self.cells:
+                raise ValueError(f"{name}: bubbles と cells は同時に使えません")
+            x2, y2 = self.bubbles.extent
+            if self.bubbles.origin.x < self.box.x - 0.5 or self.bubbles.origin.y < self.box.y - 0.5 \
+                    or x2 > self.box.x2 + 0.5 or y2 > self.box.y2 + 0.5:
+                raise ValueError(f"{name}: バブルが項目の枠（box）からはみ出しています")
+        if self.copy_of is not None and self.bubbles is None:
+            raise ValueError(f"{name}: copy_of は bubbles のある項目にだけ使えます")
 
     @property
     def is_mark(self) -> bool:
@@ -209,12 +250,48 @@ class FormTemplate(_Strict):
     source: Literal["rendered", "scanned"] = "rendered"
     # "draft": made by `yomitori templates draft` and not yet confirmed by an admin;
     # the reader never identifies a page as a draft template unless asked to.
-    status: Literal["active", "draft"] = "active"
+    # "retired": an old version an admin took out of use (forms/retired.py): never identified
+    status: Literal["active", "draft", "retired"] = "active"
     pages: list[PageSpec] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
+    # answer grids, declared once; each row becomes a choice field (domain.constructs)
+    grids: list[GridSpec] = []
     # Directory of the YAML file this was loaded from (set by the loader); relative
     # reference_image paths are resolved against it.
     _source_dir: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_grids(cls, data: Any) -> Any:
+        """Every grid row becomes a choice field; fields made from grids earlier are made anew."""
+        if not isinstance(data, dict) or not (data.get("grids") or _has_generated(data.get("fields"))):
+            return data
+        try:
+            grids = [g if isinstance(g, GridSpec) else GridSpec.model_validate(g)
+                     for g in data.get("grids") or []]
+        except ValidationError as exc:
+            raise ValueError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+                             ) from None
+        size = data.get("page_size_mm") or (210.0, 297.0)
+        for g in grids:
+            right, bottom = g.extent
+            if right > float(size[0]) or bottom > float(size[1]):
+                raise ValueError(f"グリッド '{g.id}': 印がページの外にはみ出しています（右端 {right:.1f} mm、"
+                                 f"下端 {bottom:.1f} mm、用紙 {size[0]}×{size[1]} mm）")
+        fields = [f for f in data.get("fields") or [] if not _generated(f)]
+        taken = {f.id if isinstance(f, FieldSpec) else f.get("id") for f in fields}
+        for g in grids:
+            for made in grid_fields(g):
+                if made.id in taken:
+                    raise ValueError(f"グリッド '{g.id}': 項目ID '{made.id}' が他の項目と重複しています")
+                taken.add(made.id)
+                fields.append(made)
+        return {**data, "grids": grids, "fields": fields}
+
+    @field_serializer("fields", mode="wrap")
+    def _fields_without_grid_rows(self, fields: list[FieldSpec], handler: SerializerFunctionWrapHandler
+                                  ) -> Any:
+        return handler([f for f in fields if f.grid is None])  # the grid itself is saved
 
     @field_validator("pages")
     @classmethod
@@ -285,6 +362,40 @@ class FormTemplate(_Strict):
         if self._source_dir is None:
             raise ValueError(f"template {self.key}: reference_image without a source folder")
         return self._source_dir / ref
+
+
+def _generated(f: Any) -> bool:
+    return bool(f.grid if isinstance(f, FieldSpec) else isinstance(f, dict) and f.get("grid"))
+
+
+def _has_generated(fields: Any) -> bool:
+    return isinstance(fields, list) and any(_generated(f) for f in fields)
+
+
+def grid_fields(grid: GridSpec) -> list[FieldSpec]:
+    """One choice (or multi-choice) field per row of ``grid``, options at the marks."""
+    pad = 0.5
+    out = []
+    for r, row in enumerate(grid.rows):
+        options = []
+        for c, col in enumerate(grid.columns):
+            x, y, w, h = grid.mark_box(r, c)
+            options.append(ChoiceOption(value=col.value, label=col.label or col.value,
+                                        box=Box(x=x, y=y, w=w, h=h)))
+        x0 = max(0.0, min(o.box.x for o in options) - pad)
+        y0 = max(0.0, min(o.box.y for o in options) - pad)
+        x1 = max(o.box.x2 for o in options) + pad
+        y1 = max(o.box.y2 for o in options) + pad
+        if grid.row_box is not None:  # a ruled row around the marks
+            cy = (y0 + y1) / 2
+            x0, x1 = grid.row_box.x, grid.row_box.x + grid.row_box.w
+            y0, y1 = max(0.0, cy - grid.row_box.h / 2), cy + grid.row_box.h / 2
+        out.append(FieldSpec(
+            id=grid.field_id(row), label=f"{grid.label} {row.label or row.id}",
+            kind=FieldKind.MULTI_CHOICE if grid.multiple else FieldKind.CHOICE, page=grid.page,
+            box=Box(x=x0, y=y0, w=round(x1 - x0, 2), h=round(y1 - y0, 2)), required=grid.required,
+            options=options, mark_style=grid.mark_style, guessed=list(grid.guessed), grid=grid.id))
+    return out
 
 
 class Issue(_Strict):

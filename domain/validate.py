@@ -41,6 +41,16 @@ _ALPHABETS: dict[FieldKind, str] = {
     FieldKind.WAREKI_DATE: DIGITS + "年月日元.・/" + ERA_CHARS,
 }
 
+_LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_HIRAGANA = "".join(chr(c) for c in range(0x3041, 0x3097))
+# FieldSpec.alphabet: what one cell (or the whole field) of a comb may hold
+FIELD_ALPHABETS: dict[str, str] = {
+    "digits": DIGITS,
+    "latin": _LATIN,
+    "latin_digits": _LATIN + DIGITS,
+    "kana": KATAKANA + _HIRAGANA,
+}
+
 MSG_REQUIRED = "必須項目が記入されていません"
 MSG_BAD_CHARS = "この項目に使えない文字が含まれています"
 MSG_MULTIPLE = "複数の選択肢に印があります"
@@ -58,6 +68,8 @@ def alphabet_for(spec: FieldSpec) -> str | None:
     """
     if spec.allowed_chars:
         return spec.allowed_chars
+    if spec.alphabet is not None:
+        return FIELD_ALPHABETS[spec.alphabet]
     if spec.kind is FieldKind.WAREKI_DATE and (spec.fixed_era or spec.era_field):
         # the era is printed or circled elsewhere: a written era would be in kanji,
         # and latin era letters here are misreads (日 → H)

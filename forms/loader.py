@@ -264,4 +264,19 @@ def load_template_versions(directory: Path | None = None) -> dict[tuple[str, int
             raise TemplateError(
                 f"{_display(path)}: version {template.version} of '{template.id}' exists twice")
         found[(template.id, template.version)] = template
-    return found
+    return _with_retired(found)
+
+
+def _with_retired(found: dict[tuple[str, int], FormTemplate]) -> dict[tuple[str, int], FormTemplate]:
+    """Older versions listed in their folder's retired.yaml get ``status: retired``."""
+    from forms.retired import retired_versions
+
+    current = {tid: max(v for (t, v) in found if t == tid) for tid, _ in found}
+    out = dict(found)
+    for (tid, v), t in found.items():
+        folder = t.source_dir
+        if folder is None or v == current[tid]:
+            continue
+        if v in retired_versions(folder):
+            out[(tid, v)] = t.model_copy(update={"status": "retired"})
+    return out

@@ -14,7 +14,7 @@ from domain.model import FieldReading, FieldSpec, FormTemplate
 from domain.status import FieldKind
 from domain.triage import triage
 from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
-from ocr import omr, segment
+from ocr import comb, omr, segment
 from ocr.crop import remove_box_lines, tight_ink_bbox
 from ocr.digits import DigitReader, agreement, exact_agreement
 from ocr.name_fields import check_names
@@ -40,9 +40,22 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
         if spec.is_mark:
             readings[spec.id] = _read_marks(page, blank, spec, reader)
             field_signals[spec.id] = _mark_signals(readings[spec.id])
-    text_specs = [s for s in specs if not s.is_mark]
+        elif spec.bubbles is not None:
+            readings[spec.id], field_signals[spec.id] = comb.read_bubbled_number(page, blank, spec, reader)
+    text_specs = [s for s in specs if not s.is_mark and s.bubbles is None and not s.read_cells]
     crops: list[np.ndarray] = []
     alphabets: list[str | None] = []
+    combs: list[tuple[comb.CombPlan, list[int]]] = []
+    for spec in specs:
+        if spec.read_cells:  # a comb read cell by cell, in the same recogniser batch
+            plan = comb.plan_comb(page, blank, spec, reader)
+            idx = []
+            for cell in plan.crops:
+                if cell is not None:
+                    idx.append(len(crops))
+                    crops.append(cell)
+                    alphabets.append(alphabet_for(spec))
+            combs.append((plan, idx))
     plans: list[tuple[FieldSpec, tuple[int, int, int, int], list[list[int]]]] = []
     for spec in text_specs:
         crop, bbox, edge = _text_crop(page, blank, spec, reader,
@@ -66,6 +79,9 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
         plans.append((spec, bbox, lines))
     if crops:
         results = reader.recognizer.recognize(crops, alphabets)
+        for plan, idx in combs:
+            done = comb.finish_comb(plan, [results[i] for i in idx])
+            readings[plan.spec.id], field_signals[plan.spec.id] = done
         for spec, bbox, lines in plans:
             text = "\n".join("\u3000".join(results[i].text for i in line) for line in lines)
             conf = float(np.prod([results[i].confidence for line in lines for i in line]))
@@ -75,7 +91,11 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
                 field_signals[spec.id][sig.AGREE] = round(agreement(text, second_texts[spec.id]), 4)
                 field_signals[spec.id][sig.AGREE_EXACT] = float(
                     exact_agreement(text, second_texts[spec.id]))
+    for plan, _ in combs:
+        if plan.spec.id not in readings:  # nothing written in any cell
+            readings[plan.spec.id], field_signals[plan.spec.id] = comb.finish_comb(plan, [])
     check_names(specs, readings)
+    comb.cross_check_copies(specs, readings)
     values = {k: r.value for k, r in readings.items()}
     for issue in cross_field_issues(template, values, reader.today):
         if issue.field_id in readings:
@@ -223,6 +243,13 @@ def _finish_text(spec: FieldSpec, raw: str, confidence: float,
                         issues=list(res.issues))
 
 
+# A filled bubble against the printed value inside its neighbours (a blank scan without
+# the print, a misregistered one): under half the darkest bubble's ink is not a mark.
+BUBBLE_RELATIVE = 0.5
+BUBBLE_CONTRAST = 2.0  # and at least twice the other bubbles' median ink (omr.decide)
+BUBBLE_SHRINK = 0.18
+
+
 def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader) -> FieldReading:
     if spec.kind is FieldKind.CHECKBOX:
         boxes = [reader.box_px(spec.box.x, spec.box.y, spec.box.w, spec.box.h)]
@@ -233,6 +260,11 @@ def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Re
     if spec.is_circled_choice:  # a printed 明・大・昭・平・令 that people circle
         measures = [omr.measure_box(page, blank, b, ring_scale=0.0, shrink=0.0) for b in boxes]
         decision = omr.decide(measures, single=True, relative=0.4)
+    elif spec.mark_style == "bubble":  # printed ○ filled in: no rings (neighbours sit close)
+        single = spec.kind is not FieldKind.MULTI_CHOICE
+        measures = [omr.measure_box(page, blank, b, ring_scale=0.0, shrink=BUBBLE_SHRINK) for b in boxes]
+        decision = omr.decide(measures, single=single, relative=BUBBLE_RELATIVE if single else 0.0,
+                              contrast=BUBBLE_CONTRAST)
     else:
         measures = [omr.measure_box(page, blank, b) for b in boxes]
         decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)

@@ -111,6 +111,8 @@ class StructureMatch:
     score: float  # correlation of printed structure, -1..1
     margin: float  # score minus the best other template page's score
     by_marks: bool = True  # aligned by registration marks (else by the print alone)
+    runner_up: Identity | None = None  # the best other template page (what the margin is over)
+    runner_up_score: float | None = None
 
 
 def _structure(gray: np.ndarray) -> np.ndarray:
@@ -144,6 +146,64 @@ def align_to_blank(gray: np.ndarray, blank: np.ndarray, skew_deg: float) -> np.n
     return None if hom is None else hom @ np.diag([s, s, 1.0])
 
 
+def aligned_small(gray: np.ndarray, c: StructureCandidate, skew: float) -> np.ndarray | None:
+    """An upright page resampled onto candidate ``c``'s blank (STRUCTURE_DPI), or None."""
+    from ocr.align import align_by_marks, warp
+
+    size = (c.blank.shape[1], c.blank.shape[0])
+    if c.has_marks:
+        al = align_by_marks(gray, c.marks, c.page_mm, STRUCTURE_DPI)
+        return None if al is None or not al.ok else warp(gray, al, size)
+    hom = align_to_blank(gray, c.blank, skew)
+    if hom is None:
+        return None
+    return cv2.warpPerspective(gray, hom, size, flags=cv2.INTER_LINEAR, borderValue=(255,))
+
+
+PREFILTER_KEEP = 3  # scanned candidates fully aligned per rotation (the best by fingerprint)
+FINGERPRINT_SHRINK = 6  # 50 dpi blank → ~8 dpi fingerprint
+
+
+def fingerprint(img: np.ndarray) -> np.ndarray:
+    """A page's print at ~8 dpi, blurred: a few mm of placement still correlate."""
+    size = (max(1, img.shape[1] // FINGERPRINT_SHRINK), max(1, img.shape[0] // FINGERPRINT_SHRINK))
+    small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur((255.0 - small.astype(np.float32)) / 255.0, (0, 0), 1.0)
+
+
+def _page_fingerprint(gray: np.ndarray, blank_shape: tuple[int, ...]) -> np.ndarray:
+    """``gray`` scaled to the blank's width (its top-left kept, the rest padded white)."""
+    h, w = blank_shape[:2]
+    s = w / gray.shape[1]
+    small = cv2.resize(gray, (w, max(1, round(gray.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    canvas = np.full((h, w), 255, np.uint8)
+    rows = min(h, small.shape[0])
+    canvas[:rows] = small[:rows]
+    return fingerprint(canvas)
+
+
+def _prefilter(gray: np.ndarray, candidates: list[StructureCandidate]) -> list[StructureCandidate]:
+    """Every candidate with marks, and the few scanned ones whose fingerprint is closest.
+
+    Aligning onto a scanned form's print costs 0.3-1.4 s per template page; a fingerprint
+    correlation costs well under a millisecond, so only the closest scanned pages are aligned.
+    """
+    scanned = [c for c in candidates if not c.has_marks]
+    if len(scanned) <= PREFILTER_KEEP:
+        return candidates
+    cache: dict[tuple[int, ...], np.ndarray] = {}
+    scored = []
+    for c in scanned:
+        key = c.blank.shape
+        if key not in cache:
+            cache[key] = _page_fingerprint(gray, key)
+        a, b = cache[key].ravel(), fingerprint(c.blank).ravel()
+        a, b = a - a.mean(), b - b.mean()
+        scored.append((float(a @ b) / (float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0), id(c)))
+    keep = {i for _, i in sorted(scored, reverse=True)[:PREFILTER_KEEP]}
+    return [c for c in candidates if c.has_marks or id(c) in keep]
+
+
 def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
     """Identify a page without its QR code: align to each candidate, compare the print.
 
@@ -152,33 +212,25 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     scans and 90/270 for landscape ones. Returns the best match, or None when no
     candidate could be aligned.
     """
-    from ocr.align import align_by_marks, warp
+    from ocr.paper import whiten_outside_paper
     from ocr.preprocess import estimate_skew
 
+    gray = whiten_outside_paper(gray)  # scanner edges and the desk are not print
     h, w = gray.shape[:2]
     rotations = (0, 180) if h >= w else (90, 270)
     skew = estimate_skew(gray) if any(not c.has_marks for c in candidates) else 0.0
     scored: list[tuple[float, int, Identity, bool]] = []
     for rot in rotations:
         g = np.ascontiguousarray(np.rot90(gray, rot // 90)) if rot else gray
-        small: np.ndarray | None = None
-        for c in candidates:
-            size = (c.blank.shape[1], c.blank.shape[0])
-            if c.has_marks:
-                al = align_by_marks(g, c.marks, c.page_mm, STRUCTURE_DPI)
-                if al is None or not al.ok:
-                    continue
-                small = warp(g, al, size)
-            else:
-                hom = align_to_blank(g, c.blank, skew)
-                if hom is None:
-                    continue
-                small = cv2.warpPerspective(g, hom, size, flags=cv2.INTER_LINEAR, borderValue=(255,))
-            scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
+        for c in _prefilter(g, candidates):
+            small = aligned_small(g, c, skew)
+            if small is not None:
+                scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
     if not scored:
         return None
     scored.sort(key=lambda t: -t[0])
     best = scored[0]
     others = [s for s in scored if s[2] != best[2]]
     margin = best[0] - (others[0][0] if others else 0.0)
-    return StructureMatch(best[2], best[1], best[0], margin, best[3])
+    return StructureMatch(best[2], best[1], best[0], margin, best[3],
+                          others[0][2] if others else None, others[0][0] if others else None)

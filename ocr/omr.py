@@ -116,7 +116,8 @@ class MarkDecision:
         return probs[0] - probs[1]
 
 
-def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> MarkDecision:
+def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0,
+           contrast: float = 0.0) -> MarkDecision:
     """Apply the correction rule and turn per-box measures into a decision.
 
     A filled box is a correction (people fill a box to cancel it, the SDAPS
@@ -128,8 +129,15 @@ def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> 
     ``relative`` > 0 (circled labels set side by side): an option whose new ink
     is under ``relative`` x the strongest option's is the strongest circle's
     spill, not a mark of its own.
+    ``contrast`` > 0 (printed bubbles): an option counts only when its ink is at least
+    ``contrast`` x the median of the other options' ink, so the printed ○ and digits
+    of a column read against a blank that lacks them (or a misregistered one) are
+    not marks, and a column where nothing stands out is empty.
     """
     probs = [m.probability for m in measures]
+    if contrast > 0 and len(measures) > 1:
+        probs = [0.0 if m.fill < contrast * _median_of_others(measures, i) else p
+                 for i, (m, p) in enumerate(zip(measures, probs, strict=True))]
     if relative > 0 and measures:
         top = max(m.fill for m in measures)
         probs = [0.0 if m.fill < relative * top else p for m, p in zip(measures, probs, strict=True)]
@@ -149,3 +157,7 @@ def decide(measures: list[MarkMeasure], single: bool, relative: float = 0.0) -> 
     if corrected:
         confidence = min(confidence, CORRECTION_CONFIDENCE)
     return MarkDecision(marked, probs, corrected, confidence, single and len(measures) > 0)
+
+
+def _median_of_others(measures: list[MarkMeasure], i: int) -> float:
+    return float(np.median([m.fill for j, m in enumerate(measures) if j != i]))

@@ -4,7 +4,7 @@ QR first (it names the version), else the page's printed structure against every
 usable template page. A page that is none of them comes back as a PageReading
 saying why:
 
-* ``unknown_form``: positive evidence of a form we do not know (its QR names no
+* ``unknown_form``: positive evidence of a form we do not know (its yomitori QR names no
   usable template; or our corner marks are there but the layout matches none);
 * ``non_form``: positive evidence that it is not a form at all (a card-shaped ID
   copy, or little ink and no form structure: :mod:`ocr.page_kind`);
@@ -44,10 +44,14 @@ def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
     A page that is not one of them comes back as a PageReading saying why.
     """
     qr = identify.find_qr(gray)
-    if qr is not None:
-        ident = identify.parse_payload(qr.text)
-        template = reader.lookup(ident.template_id, ident.version) if ident else None
-        if ident is None or template is None:
+    ident = identify.parse_payload(qr.text) if qr is not None else None
+    if qr is not None and ident is None:
+        # someone else's QR code (a survey service's sheet id, a city's own code) is print
+        # like any other: the page is matched on its layout
+        log.info("page %d: a QR code that is not yomitori's; matching the layout", index)
+    if qr is not None and ident is not None:
+        template = reader.lookup(ident.template_id, ident.version)
+        if template is None:
             return page_status(index, PageStatus.UNKNOWN_FORM, "form identifier not among the templates")
         if not 1 <= ident.page <= len(template.pages):
             return page_status(index, PageStatus.UNKNOWN_FORM, f"template has no page {ident.page}")

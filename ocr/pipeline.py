@@ -16,7 +16,7 @@ import numpy as np
 from domain import signals as sig
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
-from ocr import align, preprocess, quality
+from ocr import align, paper, preprocess, quality
 from ocr.fields import read_fields
 from ocr.page_identity import identify_page, page_status
 from ocr.reader import Reader
@@ -42,7 +42,8 @@ def read_page_with_image(image: np.ndarray, reader: Reader, index: int = 0
 def _read(image: np.ndarray, reader: Reader, index: int) -> tuple[PageReading, np.ndarray | None]:
     if image is None or image.size == 0:
         return page_status(index, PageStatus.UNREADABLE_IMAGE, "empty image"), None
-    gray = preprocess.to_gray(image)
+    # scanner black edges and the desk under a photo are not the form (ocr.paper)
+    gray = paper.whiten_outside_paper(preprocess.to_gray(image))
     check = preprocess.check_page(gray)
     if check.too_small:
         return page_status(index, PageStatus.UNREADABLE_IMAGE,

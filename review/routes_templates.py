@@ -120,7 +120,7 @@ def list_page(request: Request, info: Admin) -> Response:
 
 @router.get("/admin/templates/{template_id}")
 def editor_page(request: Request, template_id: str, info: Admin, saved: str = "", activated: str = "",
-                field: str = "") -> Response:
+                field: str = "", retired: str = "") -> Response:
     ctx = ctx_of(request)
     try:
         t = _current(ctx, template_id)
@@ -131,6 +131,8 @@ def editor_page(request: Request, template_id: str, info: Admin, saved: str = ""
     notice = ""
     if saved == str(t.version):
         notice = f"第{t.version}版として{'運用を開始しました' if activated else '保存しました'}"
+    if retired.isdigit():
+        notice = f"第{int(retired)}版の運用を停止しました（新しいスキャンの識別に使いません）"
     return _editor(request, info, t.model_dump(mode="json"), notice=notice, focus=field)
 
 
@@ -142,7 +144,11 @@ def _editor(request: Request, info: SessionInfo, data: dict[str, Any], *, notice
     unconfirmed = sum(1 for f in fields if isinstance(f, dict) and f.get("guessed")) \
         if isinstance(fields, list) else 0
     errors = errors or []
+    from review.routes_versions import version_rows
+
+    versions = version_rows(ctx_of(request), str(data.get("id", "")))
     return ctx_of(request).pages.TemplateResponse(request, "admin_templates_editor.html", {
+        "versions": versions,
         "user": info.account, "csrf": info.csrf_token, "t": data, "unconfirmed": unconfirmed,
         "data_json": json.dumps(data, ensure_ascii=False),
         "status_ja": STATUS_JA.get(data.get("status", ""), ""),

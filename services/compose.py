@@ -80,10 +80,20 @@ def _stored_calibration(settings: Settings) -> Calibration | None:
 
 
 def render_blank(template: FormTemplate, page: int, dpi: int) -> np.ndarray:
-    """The reader's blank page: rendered from the template, or a city form's cleaned scan."""
-    from forms.render import blank_page
+    """The reader's blank page: rendered from the template, or a city form's cleaned scan.
 
-    return np.asarray(blank_page(template, page, dpi), dtype=np.uint8)
+    A scanned blank loses its scanner edges first (:mod:`ocr.paper`): they would
+    otherwise be compared as print with every filled page.
+    """
+    from PIL import Image
+
+    from forms.render import blank_page, clean_scan, reference_page
+    from ocr.paper import whiten_outside_paper
+
+    if template.page(page).reference_image is None:
+        return np.asarray(blank_page(template, page, dpi), dtype=np.uint8)
+    ref = np.asarray(reference_page(template, page, dpi), dtype=np.uint8)
+    return np.asarray(clean_scan(Image.fromarray(whiten_outside_paper(ref))), dtype=np.uint8)
 
 
 @lru_cache(maxsize=2)

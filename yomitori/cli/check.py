@@ -15,11 +15,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from domain.model import FormTemplate
+
+if TYPE_CHECKING:
+    from authoring.check import CheckReport
 
 
 def resolve_template(ref: str, templates_dir: Path, version: int | None = None) -> FormTemplate:
@@ -54,6 +57,8 @@ def check_command(
     templates_dir: Annotated[Path | None, typer.Option(
         "--templates-dir", help="Template folder (default: YOMITORI_TEMPLATES_DIR or templates/).")] = None,
     version: Annotated[int | None, typer.Option(help="Template version (default: the current one).")] = None,
+    explain_dir: Annotated[Path | None, typer.Option(
+        "--explain-dir", help="Write a picture of the differing print for every refused page here.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Check a template (draft or not) on filled test scans: alignment, readings, flags, verdict."""
@@ -88,4 +93,21 @@ def check_command(
         typer.echo(f"読み取れないファイルがあります: {exc.message_ja}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(report.render_text())
+    if explain_dir is not None:
+        for path in write_differences(report, explain_dir):
+            typer.echo(f"違いの図 difference picture: {path}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+def write_differences(report: CheckReport, folder: Path) -> list[Path]:
+    """PNG per refused page: closest blank grey, page-only ink red, blank-only print blue."""
+    import cv2
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for p in report.pages:
+        if p.difference is None:
+            continue
+        path = folder / f"{Path(p.source).stem}-p{p.index + 1}-difference.png"
+        cv2.imwrite(str(path), p.difference)
+        written.append(path)
+    return written
