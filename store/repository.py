@@ -83,10 +83,6 @@ class Repository:
         self._clock = clock
         self.audit_policy = audit_policy  # None: no audit draw after a reading (issue 15)
 
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self._sf
-
     def _write(self) -> AbstractContextManager[Session]:
         return write_transaction(self._sf)
 

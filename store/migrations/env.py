@@ -13,7 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import store.audit_models  # noqa: F401  (registers the audit tables on Base)
+import store.audit_models
 import store.page_decisions  # (registers page_decisions on Base)
 import store.review_models  # noqa: F401  (registers the review app's tables on Base)
 from store.models import Base

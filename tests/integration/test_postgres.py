@@ -182,7 +182,7 @@ def _together(n: int, work: Callable[[int], Any]) -> list[Any]:
 def test_migrations_match_the_models_and_round_trip(pg_cluster: PgCluster, pg_url: str) -> None:
     from alembic import command
 
-    import store.audit_models  # noqa: F401
+    import store.audit_models
     import store.page_decisions  # (page decisions live on the same Base)
     import store.review_models  # noqa: F401  (the review app's tables live on the same Base)
 

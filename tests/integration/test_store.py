@@ -123,7 +123,7 @@ def test_migration_head_matches_models(tmp_path: Path, monkeypatch: pytest.Monke
     migrated, created = _url(tmp_path / "migrated.db"), _url(tmp_path / "created.db")
     upgrade(migrated)
     upgrade(migrated)  # second run is a no-op
-    import store.audit_models  # noqa: F401
+    import store.audit_models
     import store.page_decisions  # (page decisions live on the same Base)
     import store.review_models  # noqa: F401  (the review app's tables live on the same Base)
 
