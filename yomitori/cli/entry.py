@@ -42,9 +42,10 @@ def enter(
 def sandbox(
     port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1.")] = None,
     chaos: Annotated[bool, typer.Option(help="Inject failures (YOMITORI_SANDBOX_CHAOS_*).")] = False,
+    system: Annotated[str, typer.Option(help="sandbox (ワンストップ) or admin (寄附管理).")] = "sandbox",
 ) -> None:
     """Run the demo back-office system on 127.0.0.1 (never for production use)."""
     from sandbox.server import main
 
-    args = (["--port", str(port)] if port else []) + (["--chaos"] if chaos else [])
+    args = (["--port", str(port)] if port else []) + (["--chaos"] if chaos else []) + ["--system", system]
     raise typer.Exit(main(args))
