@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from domain.errors import BusinessError
 from domain.lifecycle import DocumentStatus, transition
-from domain.page_review import PERSON_KINDS, BatchPages, PageDecisionKind, summarise
+from domain.page_review import PERSON_KINDS, BatchPages, PageDecisionKind, is_resolved, summarise
 from domain.status import PageStatus
 from store.db import write_transaction
 from store.models import AuditTrailViolation, Base, Batch, Document, Page, UTCDateTime, utcnow
@@ -119,6 +119,22 @@ def _latest(s: Session, document_id: int | None = None) -> dict[tuple[int, int],
     if document_id is not None:
         q = q.where(PageDecision.document_id == document_id)
     return {(d.document_id, d.page_index): d for d in s.scalars(q)}
+
+
+def unresolved_in(s: Session, document_id: int) -> int:
+    """Pages of a document that still need a person's decision (inside the caller's transaction).
+
+    Used by :meth:`store.repository.Repository.complete_review`, so no caller (the review
+    screen, the demo's stand-in reviewer, a script) can finish a document while one of its
+    pages waits for a decision: after that nobody could decide it and its batch would stay
+    未完了 for good.
+    """
+    latest = _latest(s, document_id)
+    rows = s.execute(select(Page.index, Page.status).where(Page.document_id == document_id,
+                                                           Page.status != PageStatus.READ.value)).all()
+    return sum(1 for idx, status in rows
+               if not is_resolved(status, latest[(document_id, idx)].kind
+                                  if (document_id, idx) in latest else None))
 
 
 class PageDecisionStore:

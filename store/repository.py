@@ -47,6 +47,7 @@ from store.models import (
     replace_pages,
     utcnow,
 )
+from store.page_decisions import unresolved_in
 
 log = logging.getLogger(__name__)
 S = DocumentStatus
@@ -288,7 +289,7 @@ class Repository:
             return self._pending(s, document_id)
 
     def complete_review(self, document_id: int) -> None:
-        """needs_review → reviewed, once no field waits for a person (one transaction)."""
+        """needs_review → reviewed, once no field and no unread page waits for a person (one transaction)."""
         with self._write() as s:
             doc = s.get(Document, document_id, with_for_update=True)
             if doc is None:
@@ -297,6 +298,11 @@ class Repository:
             if pending:
                 raise BusinessError(f"document {document_id}: {pending} fields still need review",
                                     f"未確認の項目が{pending}件あります", "review_incomplete")
+            unread = unresolved_in(s, document_id)
+            if unread:
+                raise BusinessError(f"document {document_id}: {unread} unread pages still need a decision",
+                                    f"帳票として読み取れなかったページが{unread}件あり、判断が必要です",
+                                    "pages_undecided")
             doc.status = transition(doc.status, S.REVIEWED).value
             doc.updated_at = self._clock()
         log.info("document %d reviewed", document_id)

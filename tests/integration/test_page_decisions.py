@@ -185,6 +185,11 @@ def test_confirming_pages_is_audited_append_only_and_completes_the_batch(world: 
     r = rev1.post(f"/review/doc/{w.a}", data={"csrf_token": t1, "version": "0"})
     assert r.status_code == 409 and UNRESOLVED_JA in r.text  # the unidentified page comes first
     assert w.repo.document(w.a).status == "needs_review"  # type: ignore[union-attr]
+    # the rule lives in the store, not only in the screen: no caller can finish it either
+    with pytest.raises(BusinessError) as refused:
+        w.repo.complete_review(w.a)
+    assert refused.value.code == "pages_undecided" and "判断が必要です" in refused.value.message_ja
+    assert w.repo.document(w.a).status == "needs_review"  # type: ignore[union-attr]
     for pid, action in ((p0, "attachment"), (p1, "attachment"), (p2, "blank")):
         r = rev1.post(f"/review/doc/{w.a}/pages/{pid}", data={"action": action, "csrf_token": t1})
         assert r.status_code == 303 and r.headers["location"].startswith(f"/review/doc/{w.a}")
