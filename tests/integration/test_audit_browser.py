@@ -4,6 +4,7 @@ recorded, the admins' dashboard counts change, and injected wrong auto-accepts r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -92,8 +93,10 @@ def texts(responses: list[Response]) -> str:
     return "\n".join(out)
 
 
-def test_blind_audit_agree_and_disagree(env: dict[str, Any]) -> None:
+def test_blind_audit_agree_and_disagree(env: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     page, seen = login(env, "rev1")
+    secrets_seen: set[str] = set()
     assert env["audits"].open_count() > 10  # every auto-accepted field of the new form is drawn
     agreed = disagreed = 0
     checked_blind = 0
@@ -107,6 +110,8 @@ def test_blind_audit_agree_and_disagree(env: dict[str, Any]) -> None:
         assert any("/crop" in r.url and r.status == 200 for r in seen)  # the crop is shown
         for secret in {shown, raw, str(value)} - {""}:
             if len(secret) >= 3:
+                if kind in TYPABLE:  # option codes ("checked", ...) are words, not personal values
+                    secrets_seen.add(secret)
                 checked_blind += 1
                 assert secret not in html and secret not in network, (kind, "machine value leaked")
         text_input = page.locator("input#audit-value[name=v]:not([type])").count() == 1
@@ -142,6 +147,9 @@ def test_blind_audit_agree_and_disagree(env: dict[str, Any]) -> None:
         doc = env["repo"].document(task.document_id)
         assert doc.status == DocumentStatus.NEEDS_REVIEW.value
     assert checked_blind >= 2
+    assert "audit sample" in caplog.text  # the server's log lines were captured ...
+    for secret in secrets_seen | {HOSTILE, *WRONG.values()} - {"0", "1", "ア"}:
+        assert secret not in caplog.text  # ... and carry no value, machine's or typed
     outcomes = env["audits"].outcomes()
     assert sum(not o.agreed for o in outcomes) >= 1 and sum(o.agreed for o in outcomes) >= 1
 

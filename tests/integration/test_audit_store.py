@@ -161,6 +161,10 @@ def test_agree_disagree_leases_and_correction_task(env: dict[str, object]) -> No
     fr = next(f for f in repo.fields(doc) if f.id == task.field_result_id)
     assert (fr.status, fr.reason) == (FieldStatus.NEEDS_REVIEW.value, ReviewReason.AUDIT_MISMATCH.value)
     assert repo.document(doc).status == DocumentStatus.NEEDS_REVIEW.value  # type: ignore[union-attr]
+    from review.confirm import build_views  # the correction task as the review screen shows it
+
+    (view,) = [v for v in build_views(None, repo.fields(doc), set()) if v.flagged]
+    assert view.id == fr.id and "抜き取り検査で不一致" in view.reason_ja
     assert [o.agreed for o in audits.outcomes()] == [True, False]
     assert audits.audited_labels() == {audits.task(one).field_result_id: True,  # type: ignore[union-attr]
                                        task.field_result_id: False}
