@@ -44,6 +44,8 @@ class RealForm:
 
 
 REAL_FORMS = (
+    RealForm("sdaps_debug_blank", "sdaps/debug_questionnaire_blank.pdf", (1, 2), "sdaps_debug_blank",
+             "SDAPS 2-page questionnaire, the true blank (PDF rendered at 200 dpi)"),
     RealForm("sdaps_example", "sdaps/example.tif", (1, 2), "sdaps_example",
              "SDAPS 2-page survey, 300 dpi 1-bit scan, lightly filled (no blank exists)"),
     RealForm("nus_answer_sheet", "omrchecker/samples/sample6/doc-scans/sample_roll_01.jpg", (1,),

@@ -143,12 +143,14 @@ def _editor(request: Request, info: SessionInfo, data: dict[str, Any], *, notice
     fields = data.get("fields")
     unconfirmed = sum(1 for f in fields if isinstance(f, dict) and f.get("guessed")) \
         if isinstance(fields, list) else 0
+    grids = [g for g in data.get("grids") or [] if isinstance(g, dict)]
+    unconfirmed += sum(1 for g in grids if g.get("guessed"))
     errors = errors or []
     from review.routes_versions import version_rows
 
     versions = version_rows(ctx_of(request), str(data.get("id", "")))
     return ctx_of(request).pages.TemplateResponse(request, "admin_templates_editor.html", {
-        "versions": versions,
+        "versions": versions, "grids": grids,
         "user": info.account, "csrf": info.csrf_token, "t": data, "unconfirmed": unconfirmed,
         "data_json": json.dumps(data, ensure_ascii=False),
         "status_ja": STATUS_JA.get(data.get("status", ""), ""),
@@ -278,7 +280,10 @@ def _save(ctx: Ctx, template_id: str, base_version: int, fields: list[Any], acti
             raise Refused(422, FIX_JA, errors_ja(exc, fields)) from exc
         if candidate.status == "active" and _unconfirmed(candidate):
             errors = [{"index": i, "field_id": f.id, "message": "機械の推測が未確認です"}
-                      for i, f in enumerate(candidate.fields) if f.guessed]
+                      for i, f in enumerate(candidate.fields) if f.guessed and f.grid is None]
+            errors += [{"index": None, "field_id": g.id,
+                        "message": f"グリッド「{g.label}」（{g.id}）の推測が未確認です。"
+                        "グリッドの一覧で確認済みにしてください"} for g in candidate.grids if g.guessed]
             raise Refused(422, "未確認の推測が残っている項目があるため、運用開始できません", errors)
         try:
             saved = save_new_version(ctx.settings.templates_dir, candidate)

@@ -65,3 +65,36 @@ async def retire_version(request: Request, template_id: str, version: int, info:
     if changed:
         log.info("template %s version %d retired by %s", template_id, version, info.account.username)
     return RedirectResponse(f"/admin/templates/{template_id}?retired={version}", status_code=303)
+
+
+@router.post("/admin/templates/{template_id}/grids/{grid_id}/confirm")
+async def confirm_grid(request: Request, template_id: str, grid_id: str, info: AdminPost) -> Response:
+    """An admin has checked a drafted grid over the blank form: its guesses are cleared (new version)."""
+    from forms.versions import save_new_version
+    from review.routes_templates import _current, _exclusive, refresh_forms
+
+    ctx = ctx_of(request)
+
+    def work() -> int | None:
+        with _exclusive(ctx):
+            current = _current(ctx, template_id)
+            if current is None or not any(g.id == grid_id for g in current.grids):
+                return None
+            grids = [g.model_copy(update={"guessed": []}) if g.id == grid_id else g for g in current.grids]
+            data = current.model_copy(update={"grids": grids}).model_dump(mode="json")
+            from domain.model import FormTemplate
+
+            return save_new_version(ctx.settings.templates_dir, FormTemplate.model_validate(data)).version
+
+    try:
+        saved = await asyncio.to_thread(work)
+    except TemplateError as exc:
+        return ctx.pages.TemplateResponse(request, "error.html", {"message": exc.message_ja, "user": None},
+                                          status_code=409)
+    if saved is None:
+        missing = {"message": "グリッドが見つかりません", "user": None}
+        return ctx.pages.TemplateResponse(request, "error.html", missing, status_code=404)
+    refresh_forms(ctx)
+    log.info("template %s grid %s confirmed by %s (version %d)", template_id, grid_id,
+             info.account.username, saved)
+    return RedirectResponse(f"/admin/templates/{template_id}?saved={saved}", status_code=303)

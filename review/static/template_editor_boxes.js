@@ -92,7 +92,8 @@ export function refreshList() {
   });
 }
 export function refreshSummary() {
-  const n = S.data.fields.filter((f) => f.guessed.length).length;
+  const grids = (S.data.grids || []).filter((g) => (g.guessed || []).length).length;  // confirmed apart
+  const n = S.data.fields.filter((f) => f.guessed.length).length + grids;
   $("te-unconfirmed").textContent = String(n);
   const act = $("te-activate");
   act.hidden = S.data.status === "active";

@@ -1,4 +1,4 @@
-"""Retiring an old template version in the editor, in real Chromium (Debian's /usr/bin/chromium).
+"""Template versions and drafted grids in the editor, in real Chromium (Debian's /usr/bin/chromium).
 
 An admin opens the editor of a form with two active versions, presses 運用停止 on the
 old one, and from then on the reader no longer identifies pages as that version (the
@@ -8,6 +8,7 @@ reviewer cannot retire anything, and a post without the CSRF token changes nothi
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -42,6 +43,14 @@ def env(templates: dict[str, FormTemplate], tmp_path_factory: pytest.TempPathFac
     shutil.copytree(REPO / "templates" / "citizen_survey", tdir / "citizen_survey")
     old = templates["citizen_survey"]
     save_new_version(tdir, old.model_copy(update={"title": old.title + "（第2版）"}))  # v2, active
+    # a draft with a drafted grid still to confirm (every field confirmed)
+    grid = {"id": "q10", "label": "満足度<script>alert(1)</script>", "origin": {"x": 120, "y": 240},
+            "mark": {"w": 4, "h": 4}, "pitch": {"x": 10, "y": 7}, "rows": ["a", "b"],
+            "columns": ["1", "2", "3"],
+            "guessed": ["options"]}
+    data = old.model_dump(mode="json")
+    data.update(id="grid_form", family="grid_form", status="draft", grids=[grid])
+    save_new_version(tdir, FormTemplate.model_validate(data))
     _repo, url = make_repo(home)
     add_users(url)
     app = create_app(Settings(home=home, templates_dir=tdir))
@@ -118,3 +127,31 @@ def test_the_current_version_cannot_be_retired_and_others_may_not_try(env: dict[
         if (tdir / "citizen_survey" / "retired.yaml").exists() else b""
     assert after == before
     assert load_template_versions(tdir)[("citizen_survey", 2)].status == "active"
+
+
+def test_a_drafted_grid_is_confirmed_before_the_form_goes_live(env: dict[str, Any]) -> None:
+    tdir: Path = env["tdir"]
+    page = login(env, "admin1")
+    dialogs: list[str] = []  # alerts would be injected script; the activation confirm is accepted
+    page.on("dialog", lambda d: d.accept() if d.type == "confirm"
+            else (dialogs.append(d.message), d.dismiss()))
+    page.goto(env["url"] + "/admin/templates/grid_form")
+    row = page.locator('#te-grids tr[data-grid="q10"]')
+    assert row.locator(".te-gstatus").inner_text() == "推定のまま"
+    assert "<script>" in row.inner_text() and dialogs == []  # hostile label shown as text
+    assert page.locator("#te-unconfirmed").inner_text() == "1"
+    assert page.locator("#te-activate").is_disabled()
+    token = page.locator('#te-save-form input[name="csrf_token"]').input_value()
+    data = load_template_versions(tdir)[("grid_form", 1)].model_dump(mode="json")
+    resp = page.request.post(f"{env['url']}/admin/templates/grid_form/save", max_redirects=0, form={
+        "csrf_token": token, "base_version": "1", "activate": "1", "template": json.dumps(data)})
+    assert resp.status == 422 and "グリッド「" in resp.text() and "未確認です" in resp.text()
+    row.locator("button.te-grid-confirm").click()
+    page.wait_for_url(lambda u: "saved=2" in u)
+    assert page.locator('#te-grids tr[data-grid="q10"] .te-gstatus').inner_text() == "確認済み"
+    saved = load_template_versions(tdir)[("grid_form", 2)]
+    assert saved.grids[0].guessed == [] and all(not f.guessed for f in saved.fields)
+    assert [f.id for f in saved.fields if f.grid] == ["q10_a", "q10_b"]
+    page.click("#te-activate")
+    page.wait_for_url(lambda u: "activated=1" in u)
+    assert load_template_versions(tdir)[("grid_form", 3)].status == "active"
