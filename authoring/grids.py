@@ -19,6 +19,7 @@ from domain.status import FieldKind
 COLUMN_MM = 1.5  # a mark's centre may sit this far from its column's
 ROW_REACH = 3.5  # the next row starts within this many mark heights
 PITCH_TOLERANCE = 0.25  # rows keep their pitch within this share
+QUESTION_MM = 16.0  # a grid's question is printed at most this far above its first row
 
 
 def _is_row(p: Proposal) -> bool:
@@ -74,10 +75,28 @@ def group_grids(pg: Page, props: list[Proposal]) -> list[Proposal]:
         columns = widest(block).options
         kind = FieldKind.MULTI_CHOICE if any(b.kind is FieldKind.MULTI_CHOICE for b in block) \
             else FieldKind.CHOICE
+        question = _question(pg, block, {o.label for o in columns} | {o.value for o in columns})
         grids.append(Proposal(union_all([b.rect for b in block]), kind, "grid",
-                              label=first.question or first.label,
+                              label=question or first.question or first.label,
                               label_conf=first.label_conf, kind_reason=f"{len(block)} rows x "
                               f"{len(first.options)} marks in columns", kind_sure=True,
                               options=columns, mark_style=first.mark_style, box_drawn=False,
                               rows=block, question=first.question))
     return [p for p in props if id(p) not in taken] + grids
+
+
+def _question(pg: Page, block: list[Proposal], headers: set[str]) -> str:
+    """The question printed above a grid: the nearest text line above its first row (within
+    QUESTION_MM), starting left of the grid's right edge, that is not a column header."""
+    top = min(b.rect.y0 for b in block)
+    right = max(b.rect.x1 for b in block)
+    best = None
+    for ln in pg.lines:
+        r = ln.rect
+        if r.y1 > top or top - r.y1 > pg.mm(QUESTION_MM) or r.x0 >= right or not ln.text:
+            continue
+        if ln.text in headers or ln.clean in headers:
+            continue
+        if best is None or r.y1 > best.rect.y1:
+            best = ln
+    return best.text.strip() if best is not None else ""
