@@ -83,9 +83,12 @@ def test_wrong_password_says_login_refused_and_stops(world_factory) -> None:  # 
 
 def test_enter_command_exits_non_zero_and_prints_the_label(world_factory, tmp_path: Path,  # type: ignore[no-untyped-def] # noqa: F811
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_enter_flow import (  # (tests/integration is on sys.path, the repo root is not)
+        _values,
+        add_document,
+    )
     from typer.testing import CliRunner
 
-    from tests.integration.test_enter_flow import _values, add_document
     from yomitori.cli.main import app
 
     world: World = world_factory()

@@ -97,3 +97,17 @@ def test_packaging_and_type_checks_cover_every_package() -> None:
     checked = set(conf["tool"]["mypy"]["packages"])
     assert set(FLOOR) <= include, sorted(set(FLOOR) - include)
     assert set(FLOOR) <= checked, sorted(set(FLOOR) - checked)
+
+
+def test_tests_never_import_the_tests_package() -> None:
+    """CI runs plain ``pytest``: the repo root is not on sys.path there, only each test's folder.
+
+    ``from tests.integration.x import y`` passes wherever the root happens to be importable
+    (``python -m pytest``, PYTHONPATH) and fails in CI; import a sibling as ``from x import y``.
+    """
+    bad = [f"{path.relative_to(ROOT)}:{line} imports {module}"
+           for folder in ("tests", "bench")
+           for path in sorted((ROOT / folder).rglob("*.py"))
+           for line, module in _imports(path)
+           if module == "tests" or module.startswith("tests.")]
+    assert bad == []
