@@ -42,6 +42,7 @@ from domain.status import FieldStatus, PageStatus
 from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.reader import Reader
+from services.attachments import classify_attachment
 from services.forced_read import forced_pages, read_one, record_outcomes
 from store.envelopes import may_split, save_split
 from store.files import ContentStore
@@ -168,8 +169,9 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
             images.append(encode_png(aligned))
             crops.update(field_crops(i, reading, aligned))
         else:
-            gray = preprocess.to_gray(image)
-            images.append(encode_png(preprocess.rotate_quadrant(gray, reading.orientation)))
+            upright = preprocess.rotate_quadrant(preprocess.to_gray(image), reading.orientation)
+            reading = classify_attachment(reading, upright, reader)
+            images.append(encode_png(upright))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
         raise BusinessError("no pages", "ページがありません", "no_pages")

@@ -137,7 +137,10 @@ def _fax(img: np.ndarray, nrng: np.random.Generator) -> np.ndarray:
     h, w = img.shape
     small = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     small = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    out, _ = degrade.binarize(small)
+    # a fax machine's fixed threshold (not Otsu: on a mostly white page Otsu lands above a
+    # card's tint and turns the whole card black)
+    t = float(nrng.uniform(150, 190))
+    out = np.where(small < t, 0, 255).astype(np.uint8)
     specks = nrng.random(out.shape) < 0.0008
     out[specks] = 0
     return out
