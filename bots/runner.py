@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,35 @@ def _plain(v: Any) -> Any:
     return v["iso"] if isinstance(v, dict) and "iso" in v else v
 
 
+def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
+    """Ids of documents whose envelope lacks a required ID copy (domain.completeness).
+
+    Only documents the envelope check ran on: an envelope cut from a stack scan, or one
+    with a page whose copy kind was recorded (a document read before the check existed,
+    or stored by other means, is not held back on the absence of data).
+    """
+    from domain.completeness import check_rows
+
+    ids = [d[0] for d in docs]
+    pages = s.execute(select(Page.document_id, Page.copy_kind, Page.copy_confidence)
+                      .where(Page.document_id.in_(ids), Page.status != "read")).all()
+    envelopes = set(s.scalars(select(Document.id)
+                              .where(Document.id.in_(ids), Document.parent_id.is_not(None))))
+    attached: dict[int, list[tuple[str | None, float | None]]] = {i: [] for i in ids}
+    for doc_id, kind, conf in pages:
+        attached[doc_id].append((kind, conf))
+    checked = envelopes | {i for i, rows in attached.items() if any(k for k, _ in rows)}
+    return {d[0] for d in docs if d[0] in checked and not check_rows(d[1], attached[d[0]]).complete}
+
+
 def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,
                        limit: int | None = None) -> tuple[list[FieldRecord], list[int]]:
     """Records of read/reviewed documents of the templates the target takes; also the unusable ids.
 
     A record field comes from the template field ``takes.fields`` names (default: the same
     id). A document missing a ``takes.required`` field, or with no complete ``takes.keys``
-    set, is unusable (ids only, no values).
+    set, is unusable (ids only, no values); so is one whose envelope lacks a required ID
+    copy (書類不備, :func:`missing_copies`).
     """
     takes = target.target.takes
     with sf() as s:
@@ -52,11 +74,15 @@ def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,
         rows = s.execute(select(Page.document_id, FieldResult.field_id, FieldResult.value_json)
                          .join(FieldResult, FieldResult.page_id == Page.id)
                          .where(Page.document_id.in_([d[0] for d in docs]))).all()
+        deficient = missing_copies(s, docs)  # 書類不備: held back from the bot (issue 19)
     raw: dict[int, dict[str, Any]] = {d[0]: {} for d in docs}
     for doc_id, field_id, value_json in rows:
         raw[doc_id][field_id] = _plain(json.loads(value_json))
     records, unusable = [], []
     for doc_id, template_id in docs:
+        if doc_id in deficient:
+            unusable.append(doc_id)
+            continue
         src = raw[doc_id]
         values = {k: v for k, v in src.items() if v not in (None, "")}
         for rec_field, tpl_field in takes.fields.items():

@@ -75,7 +75,7 @@ class Completeness:
 
 
 def _missing(kinds: frozenset[CopyKind]) -> tuple[Deficiency, ...]:
-    if CARD <= kinds:
+    if kinds >= CARD:
         return ()
     if kinds & NUMBER_DOCS - CARD and kinds & IDENTITY_DOCS - CARD:
         return ()

@@ -20,7 +20,8 @@ D = Deficiency
     (["住民票の写し", "個人番号 123456789012", "世帯主 本人"], False, False, K.JUMINHYO),
     (["ご担当者様", "申請書を同封いたします。"], False, False, K.OTHER),
 ])
-def test_classify_by_printed_words_and_layout(lines: list[str], photo: bool, card: bool, kind: CopyKind) -> None:
+def test_classify_by_printed_words_and_layout(lines: list[str], photo: bool, card: bool,
+                                             kind: CopyKind) -> None:
     guess = classify(lines, photo=photo, card=card)
     assert guess.kind is kind
 
