@@ -39,7 +39,7 @@ from forms.loader import load_templates
 from ocr import preprocess
 from ocr.id_copy import read_copy
 from ocr.pipeline import read_page
-from services.attachments import classify_attachment
+from services.attachments import classify_attachment, copy_check
 from services.compose import build_reader
 from synth.id_copies import copy_page
 from synth.stack import StackOptions, generate_stack
@@ -87,13 +87,14 @@ def stack_part(reader: object, templates: dict, envelopes: int, seed: int, separ
                         extra=0.15, blank_back=0.15, degrade=True, fax=0.3)
     doc = generate_stack([templates["onestop_2022"], templates["onestop_legacy"]], seed, opts)
     pages, form_s, copy_s = [], 0.0, 0.0
+    lines: dict[int, list[str]] = {}
     for i, img in enumerate(doc.pages):
         t = time.perf_counter()
         reading = read_page(img, reader, index=i)  # type: ignore[arg-type]
         mid = time.perf_counter()
         if reading.status is not PageStatus.READ:
             upright = preprocess.rotate_quadrant(preprocess.to_gray(img), reading.orientation)
-            reading = classify_attachment(reading, upright, reader)  # type: ignore[arg-type]
+            reading = classify_attachment(reading, upright, reader, lines)  # type: ignore[arg-type]
         end = time.perf_counter()
         form_s += mid - t
         copy_s += end - mid
@@ -102,18 +103,24 @@ def stack_part(reader: object, templates: dict, envelopes: int, seed: int, separ
     got = split_envelopes(pages)
     exact = sum(1 for e in truth if any(g.first == e["first"] and g.last == e["last"] for g in got))
     decided_right = undecided = 0
+    agreement: Counter[tuple[str, str]] = Counter()
     for e in truth:
+        mine = [p for p in pages if e["first"] <= p.index <= e["last"]]
+        for fid, outcome in (copy_check(mine, lines) or {}).items():
+            agreement[(fid, outcome)] += 1
         env_pages = [p for p in pages
                      if e["first"] <= p.index <= e["last"] and p.status is not PageStatus.READ]
         result = check(e["template_id"], [AttachedPage(p.copy_kind, p.copy_confidence) for p in env_pages])
         if result.undecided:
             undecided += 1
-        elif result.complete is (not e["missing"]):
+        elif result.complete is e["complete"]:
             decided_right += 1
     n = len(truth)
     print(f"stack {'with' if separators else 'without'} separators: {n} envelopes, {len(pages)} pages; "
           f"split exact {exact}/{n}; completeness right {decided_right}/{n}, to a person {undecided}; "
           f"reading {form_s:.1f} s (forms and page checks) + {copy_s:.1f} s (copy kinds)")
+    print("  cross-check (copies show the form's person): " + ", ".join(
+        f"{fid} {outcome} {n}" for (fid, outcome), n in sorted(agreement.items())))
     return {"n": n, "exact": exact, "complete_right": decided_right, "undecided": undecided,
             "form_s": form_s, "copy_s": copy_s}
 

@@ -5,9 +5,11 @@ Kinds and reasons only: no value read from a copy is put on the screen here.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from domain.completeness import check_rows
+from domain.crosscheck import AGREEMENT_JA, FIELD_JA, Agreement
 from domain.id_copy import SURE, kinds_ja
 from domain.status import PageStatus
 from review.auth import Ctx
@@ -34,4 +36,21 @@ def deficiency_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
             if p.status != PageStatus.READ.value]
     result = check_rows(doc.template_id, rows)
     return {"applies": result.applies, "reasons": result.reasons_ja, "undecided": result.undecided,
-            "complete": result.complete}
+            "complete": result.complete, "crosscheck": crosscheck_rows(doc.copy_check_json)}
+
+
+def crosscheck_rows(stored: str | None) -> list[dict[str, Any]]:
+    """The form-vs-copy comparison as (項目, 結果) rows; a review hint, no values."""
+    try:
+        data = json.loads(stored) if stored else {}
+    except ValueError:
+        return []
+    rows = []
+    for fid, label in FIELD_JA.items():
+        try:
+            agreement = Agreement(str(data.get(fid)))
+        except ValueError:
+            continue
+        rows.append({"label": label, "text": AGREEMENT_JA[agreement],
+                     "mismatch": agreement is Agreement.DISAGREE})
+    return rows

@@ -42,9 +42,9 @@ from domain.status import FieldStatus, PageStatus
 from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.reader import Reader
-from services.attachments import classify_attachment
+from services.attachments import classify_attachment, copy_check
 from services.forced_read import forced_pages, read_one, record_outcomes
-from store.envelopes import may_split, save_split
+from store.envelopes import children_of, may_split, record_copy_check, save_split
 from store.files import ContentStore
 from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
@@ -141,7 +141,7 @@ def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[t
 def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None,
                   limits: PageLimits = DEFAULT_LIMITS, forced: dict[int, Forced] | None = None,
                   outcomes: dict[int, str | None] | None = None,
-                  page_range: tuple[int, int] | None = None
+                  page_range: tuple[int, int] | None = None, copy_lines: dict[int, list[str]] | None = None
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
@@ -170,7 +170,7 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
             crops.update(field_crops(i, reading, aligned))
         else:
             upright = preprocess.rotate_quadrant(preprocess.to_gray(image), reading.orientation)
-            reading = classify_attachment(reading, upright, reader)
+            reading = classify_attachment(reading, upright, reader, copy_lines)
             images.append(encode_png(upright))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
@@ -195,6 +195,14 @@ def split_stack(repo: Repository, files: ContentStore, document_id: int, worker:
     for child in children:
         draw_audit(repo, child)
     return children
+
+
+def record_copy_checks(repo: Repository, parent: int, pages: list[PageReading],
+                       lines: dict[int, list[str]]) -> None:
+    """The cross-check hint of every envelope cut from a stack scan."""
+    for child in children_of(repo.sessions, parent):
+        mine = [p for p in pages if (child.first_page or 0) <= p.index <= (child.last_page or -1)]
+        record_copy_check(repo.sessions, child.id, copy_check(mine, lines))
 
 
 def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
@@ -226,14 +234,17 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         outcomes: dict[int, str | None] = {}
         page_range = (doc.first_page, doc.last_page) if doc and doc.parent_id is not None \
             and doc.first_page is not None and doc.last_page is not None else None
+        lines: dict[int, list[str]] = {}  # printed lines of ID copies: memory only
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
-                                             page_range)
+                                             page_range, lines)
         split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced))
         if split is not None:
+            record_copy_checks(repo, document_id, pages, lines)
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
+        record_copy_check(repo.sessions, document_id, copy_check(pages, lines))
         draw_audit(repo, document_id)
         record_outcomes(repo, document_id, outcomes, worker)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)

@@ -110,6 +110,17 @@ def save_split(sessions: sessionmaker[Session], files: ContentStore, document_id
     return children
 
 
+def record_copy_check(sessions: sessionmaker[Session], document_id: int,
+                      result: dict[str, str] | None) -> None:
+    """Store the form-vs-copy comparison (codes per field, no values); a review hint only."""
+    import json
+
+    with write_transaction(sessions) as s:
+        doc = s.get(Document, document_id)
+        if doc is not None:
+            doc.copy_check_json = None if result is None else json.dumps(result, sort_keys=True)
+
+
 def children_of(sessions: sessionmaker[Session], document_id: int) -> list[Document]:
     """The envelope documents cut from a stack scan, in page order."""
     with sessions() as s:

@@ -113,6 +113,8 @@ class Document(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     first_page: Mapped[int | None] = mapped_column(Integer)
     last_page: Mapped[int | None] = mapped_column(Integer)
+    # form vs printed ID copies, per field: agree / disagree / absent (domain.crosscheck; codes only)
+    copy_check_json: Mapped[str | None] = mapped_column(Text)
 
 
 class Page(Base):

@@ -11,6 +11,8 @@ Printed text only: what a copier reproduces of a real card's print.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import cv2
@@ -37,23 +39,42 @@ ID1_MM = (85.6, 54.0)
 PHOTO = {"mynumber_front", "license", "passport"}
 
 
-def _person_lines(kind: str, rng: random.Random) -> list[str]:
-    from datetime import date, timedelta
+@dataclass(frozen=True)
+class Who:
+    """The person a copy shows (the form's own, so a cross-check can agree)."""
 
+    full_name: str
+    birth: date
+    my_number: str
+    romaji: str = "taro.yamada"
+
+
+def who_from_truth(fields: dict[str, Any]) -> Who | None:
+    """The person of a generated onestop form (None when the form has no such fields)."""
+    try:
+        birth = date.fromisoformat(str(fields["birth_date"]["value"]))
+        return Who(str(fields["full_name"]["value"]), birth, str(fields["my_number"]["value"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _person_lines(kind: str, rng: random.Random, who: Who | None = None) -> list[str]:
     p, a = make_person(rng), make_address(rng)
-    born = wareki_text(date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000)), True, rng)
-    n, _ = make_my_number_str(rng, 0.0)
+    birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
+    born = wareki_text(birth, True, rng)
+    n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
     num = f"{n[:4]} {n[4:8]} {n[8:]}"
+    name = who.full_name if who else p.full_name
     if kind == "mynumber_front":
-        return ["個人番号カード", f"氏名　{p.full_name}", f"住所　{a.text}", f"{born}生",
+        return ["個人番号カード", f"氏名　{name}", f"住所　{a.text}", f"{born}生",
                 f"{rng.randint(2029, 2035)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日まで有効"]
     if kind == "mynumber_back":
-        return [f"個人番号　{num}", f"氏名　{p.full_name}", f"生年月日　{born}"]
+        return [f"個人番号　{num}", f"氏名　{name}", f"生年月日　{born}"]
     if kind == "notification":
-        return ["通知カード", f"個人番号　{num}", f"氏名　{p.full_name}", f"住所　{a.text}",
+        return ["通知カード", f"個人番号　{num}", f"氏名　{name}", f"住所　{a.text}",
                 f"生年月日　{born}"]
     if kind == "license":
-        return ["運転免許証", f"氏名　{p.full_name}　{born}生", f"住所　{a.text}",
+        return ["運転免許証", f"氏名　{name}　{born}生", f"住所　{a.text}",
                 f"交付　令和{rng.randint(3, 8)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
                 f"番号　第{rng.randint(10**11, 10**12 - 1)}号", "公安委員会"]
     if kind == "passport":
@@ -64,7 +85,7 @@ def _person_lines(kind: str, rng: random.Random) -> list[str]:
 
 
 def _draw_card(draw: ImageDraw.ImageDraw, kind: str, x0: int, y0: int, px: float,
-               rng: random.Random, font_spec: Any) -> tuple[int, int]:
+               rng: random.Random, font_spec: Any, who: Who | None = None) -> tuple[int, int]:
     w_mm, h_mm = CARD_MM.get(kind, ID1_MM)
     cw, ch = int(w_mm * px), int(h_mm * px)
     fill = rng.randint(200, 236) if kind != "notification" else rng.randint(225, 245)
@@ -82,7 +103,7 @@ def _draw_card(draw: ImageDraw.ImageDraw, kind: str, x0: int, y0: int, px: float
         if kind == "passport":
             text_x = bx + pw + int(5 * px)
     ty = y0 + int(4 * px)
-    for j, line in enumerate(_person_lines(kind, rng)):
+    for j, line in enumerate(_person_lines(kind, rng, who)):
         size = int((3.4 if j else 4.2) * px)
         font = pil_font(font_spec, size)
         while size > 6 and draw.textlength(line, font=font) > text_w:
@@ -111,13 +132,14 @@ def _a4_text_page(size: tuple[int, int], lines: list[str], rng: random.Random, d
     return np.asarray(img, dtype=np.uint8)
 
 
-def _juminhyo(size: tuple[int, int], rng: random.Random, dpi: int) -> np.ndarray:
-    from datetime import date, timedelta
-
+def _juminhyo(size: tuple[int, int], rng: random.Random, dpi: int,
+              who: Who | None = None) -> np.ndarray:
     p, a = make_person(rng), make_address(rng)
-    n, _ = make_my_number_str(rng, 0.0)
-    born = wareki_text(date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000)), True, rng)
-    lines = ["住民票の写し", f"氏名　{p.full_name}", f"住所　{a.text}", f"生年月日　{born}",
+    n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
+    birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
+    born = wareki_text(birth, True, rng)
+    name = who.full_name if who else p.full_name
+    lines = ["住民票の写し", f"氏名　{name}", f"住所　{a.text}", f"生年月日　{born}",
              f"個人番号　{n}", "世帯主　本人", "この写しは、住民票の原本と相違ないことを証明する。",
              f"令和{rng.randint(6, 8)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日　市長"]
     return _a4_text_page(size, lines, rng, dpi, table=True)
@@ -147,14 +169,14 @@ def _fax(img: np.ndarray, nrng: np.random.Generator) -> np.ndarray:
 
 
 def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: random.Random,
-              dpi: int, fax: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
+              dpi: int, fax: bool = False, who: Who | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """One copy page of ``kind`` (cards joined with "+"); returns (gray image, truth info)."""
     cards = kind.split("+")
     if cards == ["blank"]:
         img, _ = degrade.blank_page(size, nrng, dpi)
         return img, {"scale": 1.0, "fax": False}
     if cards == ["juminhyo"]:
-        img, scale = _juminhyo(size, rng, dpi), 1.0
+        img, scale = _juminhyo(size, rng, dpi, who), 1.0
     elif cards == ["other"]:
         img, scale = _other(size, rng, dpi), 1.0
     else:
@@ -169,7 +191,7 @@ def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: 
         for card in cards:
             cw_mm = CARD_MM.get(card, ID1_MM)[0] * scale
             x0 = int(rng.uniform(12, max(13.0, w / (dpi / 25.4) - cw_mm - 12)) * dpi / 25.4)
-            _, ch = _draw_card(draw, card, x0, y, px, rng, spec)
+            _, ch = _draw_card(draw, card, x0, y, px, rng, spec, who)
             y += ch + int(rng.uniform(8, 20) * px)
         img = np.asarray(pil, dtype=np.uint8)
     if fax:

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from domain.completeness import AttachedPage, check
 from domain.model import FormTemplate
 from forms.separator import render_separator
 from synth import degrade
 from synth.generate import SynthDocument, SynthOptions, derive_seed, generate_document
-from synth.id_copies import COPY_SETS, copy_page
+from synth.id_copies import COPY_SETS, copy_page, who_from_truth
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,20 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
         if rng.random() < o.extra:
             kinds.append(rng.choice(["passport", "other", "license"]))
         size = (doc.pages[0].shape[1], doc.pages[0].shape[0])
+        who = who_from_truth(doc.truth["pages"][0]["fields"])  # the copies show the form's person
         for kind in kinds:
             fax = rng.random() < o.fax
-            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax)
+            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax, who=who)
             pages.append(img)
             page_truth.append({"kind": "id_copy", "envelope": k, "copy_kind": kind, **info})
         if rng.random() < o.blank_back:
             img, _ = degrade.blank_page(size, nrng, o.dpi)
             pages.append(img)
             page_truth.append({"kind": "blank", "envelope": k})
+        complete = check(template.id, [AttachedPage(k, 1.0) for k in kinds]).complete
         envelopes.append({"first": first, "last": len(pages) - 1, "template_id": template.id,
-                          "copies": kinds, "missing": missing, "upside_down": upside})
+                          "copies": kinds, "missing": missing, "complete": complete,
+                          "upside_down": upside})
     for i, t in enumerate(page_truth):
         t["index"] = i
     truth = {"document_id": name or f"stack_{seed}", "seed": seed, "dpi": o.dpi,

@@ -23,7 +23,7 @@ from services.worker import run_worker
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.envelopes import children_of
 from synth.generate import SynthOptions, generate_document
-from synth.id_copies import copy_page
+from synth.id_copies import copy_page, who_from_truth
 
 from review_data import PASSWORD, add_users  # isort: skip
 
@@ -43,9 +43,12 @@ def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(
     t = templates["onestop_2022"]
     rng, nrng = random.Random(5), np.random.default_rng(5)
     size = (1654, 2339)
-    cards, _ = copy_page("mynumber_front+mynumber_back", size, nrng, rng, 200)
+    first, second = generate_document(t, 21, OPTS), generate_document(t, 22, OPTS)
+    # the first envelope's card shows the form's own person; the licence someone else
+    cards, _ = copy_page("mynumber_front+mynumber_back", size, nrng, rng, 200,
+                         who=who_from_truth(first.truth["pages"][0]["fields"]))
     licence, _ = copy_page("license", size, nrng, rng, 200, fax=True)
-    pages = [generate_document(t, 21, OPTS).pages[0], cards, generate_document(t, 22, OPTS).pages[0], licence]
+    pages = [first.pages[0], cards, second.pages[0], licence]
     scan = tmp_path / "stack<script>.tiff"
     frames = [Image.fromarray(p) for p in pages]
     frames[0].save(scan, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate",
@@ -82,6 +85,16 @@ def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(
     assert "推定: 運転免許証" in seen[missing.id]
     assert "書類不備" in seen[missing.id] and "個人番号確認書類" in seen[missing.id]
     assert "<script>" not in seen[missing.id]
+    # the cross-check hint: the card agrees with the form, the stranger's licence does not
+    assert "氏名: 本人確認書類と一致</li>" in seen[complete.id]
+    assert "個人番号: 本人確認書類と一致</li>" in seen[complete.id]
+    assert 'class="mismatch">氏名: 本人確認書類と一致しません' in seen[missing.id]
+    assert "個人番号: 本人確認書類に記載なし" in seen[missing.id]
+    for html in seen.values():  # no value from a copy is put on this part of the screen
+        section = html.split('<section id="envelope-check"')[1].split("</section>")[0]
+        assert "本人確認書類" in section
+        for key in ("my_number", "full_name"):
+            assert str(first.truth["pages"][0]["fields"][key]["value"]) not in section
 
     # the 不備一覧 and the bot's hold
     from bots.runner import missing_copies

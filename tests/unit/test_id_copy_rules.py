@@ -93,3 +93,30 @@ def test_rule_applies_only_to_onestop_forms() -> None:
     assert not check(None, []).applies
     assert check_rows("onestop_legacy", [("license", 0.9), ("notification", 0.9)]).complete
     assert "個人番号確認書類" in check_rows("onestop_legacy", [("license", 0.9)]).reasons_ja[0]
+
+
+def test_copy_values_and_cross_check_fold_variants_eras_and_spacing() -> None:
+    from datetime import date
+
+    from domain.crosscheck import Agreement, copy_values, cross_check
+
+    lines = ["個人番号カード", "氏名　髙橋　一郎", "昭和59年12月2日生", "2031年1月1日まで有効",
+             "個人番号 1234 5678 9012", "氏名 髙橋 一郎 昭和59年12月2日生"]
+    found = copy_values(lines)
+    assert found.names == ["高橋一郎", "高橋一郎"] and found.births == [date(1984, 12, 2)] * 2
+    assert found.numbers == ["123456789012"]
+    agree = cross_check({"full_name": "高橋 一郎", "birth_date": {"iso": "1984-12-02"},
+                         "my_number": "123456789012"}, found)
+    assert set(agree.values()) == {Agreement.AGREE}
+    differ = cross_check({"full_name": "高橋 次郎", "birth_date": date(1984, 12, 3),
+                          "my_number": "123456789013"}, found)
+    assert set(differ.values()) == {Agreement.DISAGREE}
+    absent = cross_check({"full_name": "高橋 一郎"}, copy_values(["<script>alert(1)</script>", "運転免許証"]))
+    assert absent == {"full_name": Agreement.ABSENT, "birth_date": Agreement.ABSENT,
+                      "my_number": Agreement.ABSENT}
+
+
+def test_hostile_or_empty_lines_are_no_identity_document() -> None:
+    hostile = ["<script>alert(1)</script>", "'; DROP TABLE pages; --"]
+    assert classify(hostile, photo=False, card=False).kind is K.OTHER
+    assert classify(["", ""], photo=False, card=True, ink=0.5).kind is K.OTHER

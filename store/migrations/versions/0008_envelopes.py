@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("first_page", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("last_page", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("copy_check_json", sa.Text(), nullable=True))
         batch.create_foreign_key("fk_documents_parent_id_documents", "documents", ["parent_id"], ["id"])
         batch.create_index("ix_documents_parent_id", ["parent_id"])
     with op.batch_alter_table("pages") as batch:
@@ -37,6 +38,7 @@ def downgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.drop_index("ix_documents_parent_id")
         batch.drop_constraint("fk_documents_parent_id_documents", type_="foreignkey")
+        batch.drop_column("copy_check_json")
         batch.drop_column("last_page")
         batch.drop_column("first_page")
         batch.drop_column("parent_id")
