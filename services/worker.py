@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from domain.envelope import split_envelopes
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
@@ -43,8 +42,9 @@ from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.reader import Reader
 from services.attachments import classify_attachment, copy_check
+from services.envelopes import record_copy_checks, split_stack
 from services.forced_read import forced_pages, read_one, record_outcomes
-from store.envelopes import children_of, may_split, record_copy_check, save_split
+from store.envelopes import record_copy_check
 from store.files import ContentStore
 from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
@@ -178,33 +178,6 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
     return pages, images, crops
 
 
-def split_stack(repo: Repository, files: ContentStore, document_id: int, worker: str,
-                pages: list[PageReading], images: list[bytes], crops: dict[tuple[int, str], bytes],
-                forced: bool) -> list[int] | None:
-    """A stack scan of several envelopes: one child document each (None: not split).
-
-    Only a file's first reading is split (:func:`store.envelopes.may_split`); each child
-    gets its audit draw like any saved reading.
-    """
-    if forced or len(pages) < 2:
-        return None
-    envelopes = split_envelopes(pages)
-    if len(envelopes) < 2 or not may_split(repo.sessions, document_id):
-        return None
-    children = save_split(repo.sessions, files, document_id, worker, pages, envelopes, images, crops)
-    for child in children:
-        draw_audit(repo, child)
-    return children
-
-
-def record_copy_checks(repo: Repository, parent: int, pages: list[PageReading],
-                       lines: dict[int, list[str]]) -> None:
-    """The cross-check hint of every envelope cut from a stack scan."""
-    for child in children_of(repo.sessions, parent):
-        mine = [p for p in pages if (child.first_page or 0) <= p.index <= (child.last_page or -1)]
-        record_copy_check(repo.sessions, child.id, copy_check(mine, lines))
-
-
 def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
              pages: list[PageReading], seconds: float, children: list[int] | None = None) -> ProcessResult:
     forms: Counter[str] = Counter(p.template_id for p in pages
@@ -238,7 +211,7 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
                                              page_range, lines)
-        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced))
+        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced), draw_audit)
         if split is not None:
             record_copy_checks(repo, document_id, pages, lines)
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,

@@ -66,11 +66,12 @@ def envelopes_of(repo: Repository, parent: int) -> list[tuple[int, int, list[int
 @pytest.mark.parametrize("separators", [False, True])
 def test_stack_scan_becomes_one_document_per_envelope(tmp_path: Path, templates: dict[str, FormTemplate],
                                                       separators: bool) -> None:
-    path, truth = stack_file(templates, tmp_path / "scans", 16 if separators else 12, envelopes=5,
+    path, truth = stack_file(templates, tmp_path / "scans", 13, envelopes=5,
                              separators=separators, upside_down=0.4, missing=0.3, extra=0.3,
                              blank_back=0.3)
     assert any(e["upside_down"] for e in truth["envelopes"])  # the seeds are chosen for it
     assert any(e["missing"] for e in truth["envelopes"])
+    assert any(p["kind"] == "blank" for p in truth["pages"])
     repo = make_repo(tmp_path)
     parent = receive(repo, path)
     stats = run_worker(repo, repo.files, fake_reader(templates), lease_seconds=120)
@@ -92,6 +93,16 @@ def test_stack_scan_becomes_one_document_per_envelope(tmp_path: Path, templates:
         assert len(form_rows) == 1  # one form page per envelope (both templates have one page)
         if env["upside_down"]:
             assert form_rows[0].orientation == 180
+        # every attached page got a copy-kind guess (the scripted recogniser reads only "1":
+        # no identity words, so "other" and not sure, or "blank" for a blank back)
+        for row in rows:
+            if row.status in (PageStatus.NON_FORM.value, PageStatus.UNIDENTIFIED.value):
+                assert set((row.copy_kind or "").split("+")) == {"other"}  # one per card found
+                assert (row.copy_confidence or 0) < 0.75
+            elif row.status == PageStatus.BLANK.value:
+                assert row.copy_kind == "blank"
+            else:
+                assert row.copy_kind is None
     # nothing left to claim: a split parent is terminal, its children were read with it
     assert repo.claim("another", 10, 60) == []
 
@@ -185,7 +196,7 @@ def test_worker_killed_mid_split_is_taken_over_and_split_exactly_once(
     path, truth = stack_file(templates, tmp_path / "scans", 15, envelopes=3)
     repo = make_repo(tmp_path)
     parent = receive(repo, path)
-    import services.worker as worker_mod
+    import services.envelopes as worker_mod
     import store.envelopes as env_mod
 
     real = env_mod.save_split
