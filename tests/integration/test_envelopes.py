@@ -33,6 +33,10 @@ from synth.generate import write_document
 from synth.stack import StackOptions, generate_stack
 from tests.unit.test_envelope_split import scripted_stack
 
+from pg import PgCluster, pg_cluster  # isort: skip
+
+FIXTURES = (pg_cluster,)  # imported from pg.py
+
 S = DocumentStatus
 TODAY = date(2026, 11, 20)
 
@@ -154,7 +158,21 @@ def _images(pages: list[PageReading]) -> list[bytes]:
 @pytest.mark.parametrize("separators", [False, True])
 def test_fifty_envelopes_split_once_and_a_crash_mid_split_loses_and_duplicates_nothing(
         tmp_path: Path, separators: bool) -> None:
-    repo = make_repo(tmp_path)
+    fifty_envelopes(make_repo(tmp_path), tmp_path, separators)
+
+
+def test_fifty_envelopes_on_postgresql(pg_cluster: PgCluster, tmp_path: Path) -> None:
+    url = pg_cluster.new_database()
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        fifty_envelopes(Repository(session_factory(engine), ContentStore(tmp_path / "files")), tmp_path, True)
+        engine.dispose()
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def fifty_envelopes(repo: Repository, tmp_path: Path, separators: bool) -> None:
     pages, truth = scripted_stack(5, 50, separators)
     envelopes = split_envelopes(pages)
     assert envelopes == truth
