@@ -97,3 +97,15 @@ def test_check_partition_refuses_gaps_and_overlaps() -> None:
         check_partition([Envelope(0, 0), Envelope(2, 2)], [0, 1, 2])
     with pytest.raises(ValueError):
         check_partition([Envelope(0, 1), Envelope(1, 2)], [0, 1, 2])
+
+
+def test_read_command_lists_the_envelopes_of_a_stack_only() -> None:
+    from pathlib import Path
+
+    from domain.model import DocumentReading
+    from services.reading import render_text
+
+    stack = DocumentReading(source="s.pdf", pages=[form(0), other(1), other(2, P.SEPARATOR), form(3)])
+    assert "封筒: 1) p1-p2、2) p3-p4" in render_text(Path("s.pdf"), stack, None)
+    single = DocumentReading(source="o.pdf", pages=[form(0), other(1)])
+    assert "封筒" not in render_text(Path("o.pdf"), single, None)
