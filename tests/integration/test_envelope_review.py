@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import random
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,8 +40,22 @@ def _csrf(html: str) -> str:
     return found[1]
 
 
-def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(
-        tmp_path: Path, templates: dict[str, FormTemplate], real_reader: Reader) -> None:
+@dataclass
+class Stack:
+    home: Path
+    url: str
+    repo: Repository
+    first: Any  # the SynthDocument of the complete envelope's form
+    complete: Any
+    missing: Any
+
+
+@pytest.fixture(scope="module")
+def stack(templates: dict[str, FormTemplate], real_reader: Reader,
+          tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """A two-envelope stack read by the real worker: card copies of the form's person, then a
+    form with only a stranger's fax-quality licence."""
+    tmp_path = tmp_path_factory.mktemp("stack")
     t = templates["onestop_2022"]
     rng, nrng = random.Random(5), np.random.default_rng(5)
     size = (1654, 2339)
@@ -65,9 +81,15 @@ def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(
     assert [p.copy_kind for p in copy_rows] == ["mynumber_front+mynumber_back", "license"]
     assert all((p.copy_confidence or 0) >= 0.75 for p in copy_rows)
 
+    add_users(url)
+    return Stack(tmp_path, url, repo, first, complete, missing)
+
+
+def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(stack: Stack) -> None:
+    tmp_path, url, repo, first = stack.home, stack.url, stack.repo, stack.first
+    complete, missing = stack.complete, stack.missing
     # review screen: the guess on the page list, and the 不備 with its Japanese reason
-    users = add_users(url)
-    assert users
+    assert url
     app = create_app(Settings(home=tmp_path))
     seen = {}
     for user in ("rev1", "rev2"):  # a reviewer holds one document at a time
@@ -108,3 +130,34 @@ def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(
     with repo.sessions() as s:
         held = missing_copies(s, [(complete.id, "onestop_2022"), (missing.id, "onestop_2022")])
     assert held == {missing.id}
+
+
+def test_reviewer_sees_the_deficiency_and_the_mismatch_in_chromium(stack: Stack) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from review_data import LiveServer  # isort: skip
+    from test_review_browser import ARGS, SHOTS, login, open_next  # isort: skip
+
+    app = create_app(Settings(home=stack.home))
+    with LiveServer(app) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        env = {"browser": browser, "url": server.url}
+        shown = {}
+        for user in ("rev1", "rev2"):
+            page = login(env, user)
+            doc = open_next(page)
+            check = page.locator("#envelope-check")
+            shown[doc] = (check.inner_text(), check.get_attribute("class") or "",
+                          page.locator("#envelope-check li.mismatch").all_inner_texts(),
+                          page.locator(".copy-guess").all_inner_texts())
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"envelope_check_{user}.png"), full_page=True)
+        browser.close()
+    assert set(shown) == {stack.complete.id, stack.missing.id}
+    text, css, mismatches, guesses = shown[stack.missing.id]
+    assert "書類不備" in text and "個人番号確認書類" in text and "deficient" in css
+    assert "氏名: 本人確認書類と一致しません" in mismatches  # a stranger's licence
+    assert any("運転免許証" in g for g in guesses)
+    text, css, mismatches, guesses = shown[stack.complete.id]
+    assert "必要な写しがそろっています" in text and "deficient" not in css and mismatches == []
+    assert any("マイナンバーカード（表面）" in g for g in guesses)
