@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from bots.entry import EntryBot, RunStats
 from bots.session import BotSession
 from bots.target_files import LoadedTarget
 from bots.values import FieldRecord, Record
+from store.envelopes import missing_copies
 from store.files import ContentStore
 from store.models import Document, FieldResult, Page
 
@@ -33,27 +34,6 @@ def run_entry(records: Iterable[Record], *, base_url: str, target: LoadedTarget,
 
 def _plain(v: Any) -> Any:
     return v["iso"] if isinstance(v, dict) and "iso" in v else v
-
-
-def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
-    """Ids of documents whose envelope lacks a required ID copy (domain.completeness).
-
-    Only documents the envelope check ran on: an envelope cut from a stack scan, or one
-    with a page whose copy kind was recorded (a document read before the check existed,
-    or stored by other means, is not held back on the absence of data).
-    """
-    from domain.completeness import check_rows
-
-    ids = [d[0] for d in docs]
-    pages = s.execute(select(Page.document_id, Page.copy_kind, Page.copy_confidence)
-                      .where(Page.document_id.in_(ids), Page.status != "read")).all()
-    envelopes = set(s.scalars(select(Document.id)
-                              .where(Document.id.in_(ids), Document.parent_id.is_not(None))))
-    attached: dict[int, list[tuple[str | None, float | None]]] = {i: [] for i in ids}
-    for doc_id, kind, conf in pages:
-        attached[doc_id].append((kind, conf))
-    checked = envelopes | {i for i, rows in attached.items() if any(k for k, _ in rows)}
-    return {d[0] for d in docs if d[0] in checked and not check_rows(d[1], attached[d[0]]).complete}
 
 
 def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,

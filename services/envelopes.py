@@ -10,7 +10,7 @@ from collections.abc import Callable
 from domain.envelope import split_envelopes
 from domain.model import PageReading
 from services.attachments import copy_check
-from store.envelopes import children_of, may_split, record_copy_check, save_split
+from store.envelopes import children_of, hold_deficient, may_split, record_copy_check, save_split
 from store.files import ContentStore
 from store.repository import Repository
 
@@ -29,6 +29,7 @@ def split_stack(repo: Repository, files: ContentStore, document_id: int, worker:
     if len(envelopes) < 2 or not may_split(repo.sessions, document_id):
         return None
     children = save_split(repo.sessions, files, document_id, worker, pages, envelopes, images, crops)
+    hold_deficient(repo.sessions, children)  # 書類不備: a person sees it first
     for child in children:
         after_save(repo, child)
     return children

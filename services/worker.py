@@ -44,7 +44,7 @@ from ocr.reader import Reader
 from services.attachments import classify_attachment, copy_check
 from services.envelopes import record_copy_checks, split_stack
 from services.forced_read import forced_pages, read_one, record_outcomes
-from store.envelopes import record_copy_check
+from store.envelopes import hold_deficient, record_copy_check
 from store.files import ContentStore
 from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
@@ -218,6 +218,8 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
         record_copy_check(repo.sessions, document_id, copy_check(pages, lines))
+        if hold_deficient(repo.sessions, [document_id]):  # 書類不備: a person sees it first
+            status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)
         record_outcomes(repo, document_id, outcomes, worker)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -119,6 +120,50 @@ def record_copy_check(sessions: sessionmaker[Session], document_id: int,
         doc = s.get(Document, document_id)
         if doc is not None:
             doc.copy_check_json = None if result is None else json.dumps(result, sort_keys=True)
+
+
+def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
+    """Ids of documents whose envelope lacks a required ID copy (domain.completeness).
+
+    Only documents the envelope check ran on: an envelope cut from a stack scan, or one
+    with a page whose copy kind was recorded (a document read before the check existed,
+    or stored by other means, is not held back on the absence of data).
+    """
+    from domain.completeness import check_rows
+
+    ids = [d[0] for d in docs]
+    pages = s.execute(select(Page.document_id, Page.copy_kind, Page.copy_confidence)
+                      .where(Page.document_id.in_(ids), Page.status != "read")).all()
+    envelopes = set(s.scalars(select(Document.id)
+                              .where(Document.id.in_(ids), Document.parent_id.is_not(None))))
+    attached: dict[int, list[tuple[str | None, float | None]]] = {i: [] for i in ids}
+    for doc_id, kind, conf in pages:
+        attached[doc_id].append((kind, conf))
+    checked = envelopes | {i for i, rows in attached.items() if any(k for k, _ in rows)}
+    return {d[0] for d in docs if d[0] in checked and not check_rows(d[1], attached[d[0]]).complete}
+
+
+def hold_deficient(sessions: sessionmaker[Session], document_ids: Sequence[int],
+                   clock: Callable[[], datetime] = utcnow) -> list[int]:
+    """Move ``read`` documents whose envelope lacks a required copy to ``needs_review``.
+
+    A person then sees the 書類不備 on the confirmation screen; the bot skips such a
+    document whatever its status (:func:`missing_copies`). Returns the ids moved.
+    """
+    moved: list[int] = []
+    with write_transaction(sessions) as s:
+        docs = s.execute(select(Document.id, Document.template_id)
+                         .where(Document.id.in_(list(document_ids)), Document.status == S.READ.value)
+                         .with_for_update()).all()
+        for doc_id in sorted(missing_copies(s, docs)):
+            doc = s.get(Document, doc_id)
+            assert doc is not None
+            doc.status = transition(doc.status, S.NEEDS_REVIEW).value
+            doc.updated_at = clock()
+            moved.append(doc_id)
+    if moved:
+        log.info("documents %s held for review: required ID copies missing", moved)
+    return moved
 
 
 def children_of(sessions: sessionmaker[Session], document_id: int) -> list[Document]:

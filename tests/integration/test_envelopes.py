@@ -253,3 +253,32 @@ def test_stack_with_real_models_splits_at_every_form(tmp_path: Path, templates: 
 
 def test_envelope_range_helper() -> None:
     assert list(Envelope(3, 5).indexes) == [3, 4, 5]
+
+
+@pytest.mark.parametrize(("template", "copies", "held"), [
+    ("onestop_2022", [("license", 0.9)], True),  # no 個人番号確認書類
+    ("onestop_2022", [("license", 0.9), ("notification", 0.9)], False),
+    ("onestop_2022", [("mynumber_front+mynumber_back", 0.5)], True),  # unsure: a person decides
+    ("onestop_2022", [], False),  # nothing attached, no check ran: not held on absent data
+    ("furusato_application", [("license", 0.9)], False),  # no copies required
+])
+def test_a_read_envelope_without_the_required_copies_waits_for_a_person_and_not_the_bot(
+        tmp_path: Path, template: str, copies: list[tuple[str, float]], held: bool) -> None:
+    from domain.model import FieldReading
+    from domain.status import FieldKind, FieldStatus
+    from store.envelopes import hold_deficient, missing_copies
+
+    repo = make_repo(tmp_path)
+    doc_id = _claimed(repo, tmp_path)
+    field = FieldReading(field_id="amount", kind=FieldKind.AMOUNT, status=FieldStatus.AUTO_ACCEPTED)
+    pages = [PageReading(index=0, status=PageStatus.READ, template_id=template, template_version=1,
+                         page_number=1, fields=[field])]
+    pages += [PageReading(index=i, status=PageStatus.NON_FORM, copy_kind=kind, copy_confidence=conf)
+              for i, (kind, conf) in enumerate(copies, start=1)]
+    assert repo.save_reading(doc_id, "w1", pages) is S.READ
+    with repo.sessions() as s:
+        assert missing_copies(s, [(doc_id, template)]) == ({doc_id} if held else set())
+    assert hold_deficient(repo.sessions, [doc_id]) == ([doc_id] if held else [])
+    doc = repo.document(doc_id)
+    assert doc is not None and doc.status == (S.NEEDS_REVIEW if held else S.READ).value
+    assert hold_deficient(repo.sessions, [doc_id]) == []  # once: a held document is not read any more
