@@ -9,12 +9,15 @@ Allowed moves (``ALLOWED`` is the source of truth):
 * needs_review → reviewed | processing (re-read)
 * reviewed → entered | needs_review (re-opened)
 * failed → received (a person asks for a manual retry)
+* processing → split (a stack scan of several envelopes: one child document each,
+  see ``store.envelopes``)
 
 Terminal states and why:
 
 * ``entered``: the record is in the back-office system; a later correction is a new
   piece of work there, not a re-run of this document.
 * ``quarantined``: the file itself is unusable; a new scan is a new document.
+* ``split``: the file's pages were handed to its envelope documents (children).
 * ``duplicate``: the same bytes were already received. The store does not create rows
   in this state (see ``store.repository.Repository.receive``); the code exists so the
   intake flow can report the outcome with the same vocabulary.
@@ -42,6 +45,7 @@ class DocumentStatus(StrEnum):
     QUARANTINED = "quarantined"  # unusable file (corrupt, encrypted, not a scan)
     DUPLICATE = "duplicate"  # same content already received
     FAILED = "failed"  # reading crashed repeatedly; a person must look
+    SPLIT = "split"  # a stack scan of several envelopes: its pages now live in one child per envelope
 
 
 DOCUMENT_STATUS_JA: dict[DocumentStatus, str] = {
@@ -54,13 +58,15 @@ DOCUMENT_STATUS_JA: dict[DocumentStatus, str] = {
     DocumentStatus.QUARANTINED: "使用できないファイル（隔離）",
     DocumentStatus.DUPLICATE: "受付済みのファイルと同じ内容です",
     DocumentStatus.FAILED: "読み取りに失敗しました（担当者の確認が必要）",
+    DocumentStatus.SPLIT: "複数の封筒を含むため封筒ごとの書類に分けました",
 }
 
 _S = DocumentStatus
 
 ALLOWED: dict[DocumentStatus, frozenset[DocumentStatus]] = {
     _S.RECEIVED: frozenset({_S.PROCESSING, _S.QUARANTINED}),
-    _S.PROCESSING: frozenset({_S.READ, _S.NEEDS_REVIEW, _S.RECEIVED, _S.FAILED, _S.QUARANTINED}),
+    _S.PROCESSING: frozenset({_S.READ, _S.NEEDS_REVIEW, _S.RECEIVED, _S.FAILED, _S.QUARANTINED,
+                              _S.SPLIT}),
     _S.READ: frozenset({_S.ENTERED, _S.NEEDS_REVIEW, _S.PROCESSING}),
     _S.NEEDS_REVIEW: frozenset({_S.REVIEWED, _S.PROCESSING}),
     _S.REVIEWED: frozenset({_S.ENTERED, _S.NEEDS_REVIEW}),
@@ -68,6 +74,7 @@ ALLOWED: dict[DocumentStatus, frozenset[DocumentStatus]] = {
     _S.ENTERED: frozenset(),
     _S.QUARANTINED: frozenset(),
     _S.DUPLICATE: frozenset(),
+    _S.SPLIT: frozenset(),
 }
 
 TERMINAL: frozenset[DocumentStatus] = frozenset(s for s, nxt in ALLOWED.items() if not nxt)

@@ -456,6 +456,8 @@ class PageReading(BaseModel):
     alignment_quality: float | None = None  # 0..1
     fields: list[FieldReading] = []
     seconds: float = 0.0
+    copy_kind: str | None = None  # an attached page's guessed ID-copy kind (domain.id_copy.CopyKind)
+    copy_confidence: float | None = None  # 0..1, how sure that guess is
 
     def field(self, field_id: str) -> FieldReading:
         for f in self.fields:

@@ -101,6 +101,7 @@ class PageStatus(StrEnum):
     UNIDENTIFIED = "unidentified"  # looks like a form (or might be one) but could not be told which
     UNALIGNED = "unaligned"  # a form, but it could not be mapped safely
     UNREADABLE_IMAGE = "unreadable_image"  # too small, empty, corrupt
+    SEPARATOR = "separator"  # a printed yomitori separator sheet between envelopes (domain.envelope)
 
 
 PAGE_STATUS_JA: dict[PageStatus, str] = {
@@ -111,6 +112,7 @@ PAGE_STATUS_JA: dict[PageStatus, str] = {
     PageStatus.UNIDENTIFIED: "帳票の種類を判定できませんでした（職員が確認します）",
     PageStatus.UNALIGNED: "帳票の位置合わせができませんでした",
     PageStatus.UNREADABLE_IMAGE: "画像が小さすぎるか壊れているため読み取れません",
+    PageStatus.SEPARATOR: "封筒の区切り用紙です",
 }
 
 # Short labels for table headers and counts (reports, run summaries).
@@ -122,6 +124,7 @@ PAGE_STATUS_SHORT_JA: dict[PageStatus, str] = {
     PageStatus.UNIDENTIFIED: "種類を判定できない",
     PageStatus.UNALIGNED: "位置合わせ不可",
     PageStatus.UNREADABLE_IMAGE: "画像不良",
+    PageStatus.SEPARATOR: "区切り用紙",
 }
 
 

@@ -8,6 +8,7 @@ saying why:
   usable template; or our corner marks are there but the layout matches none);
 * ``non_form``: positive evidence that it is not a form at all (a card-shaped ID
   copy, or little ink and no form structure: :mod:`ocr.page_kind`);
+* ``separator``: a printed yomitori separator sheet between envelopes (domain.envelope);
 * ``unidentified``: everything else. A form photographed with its corners cut off
   looks like "no QR, no marks, no print match" too, so it goes to a person.
 """
@@ -18,6 +19,7 @@ import logging
 
 import numpy as np
 
+from domain.envelope import SEPARATOR_PAYLOAD
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
 from ocr import identify, page_kind
@@ -44,6 +46,9 @@ def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
     A page that is not one of them comes back as a PageReading saying why.
     """
     qr = identify.find_qr(gray)
+    if qr is not None and qr.text.strip() == SEPARATOR_PAYLOAD:
+        return page_status(index, PageStatus.SEPARATOR, "yomitori separator sheet",
+                           orientation=qr.rotation)
     ident = identify.parse_payload(qr.text) if qr is not None else None
     if qr is not None and ident is None:
         # someone else's QR code (a survey service's sheet id, a city's own code) is print

@@ -34,6 +34,7 @@ from domain.page_review import (
 )
 from domain.status import PAGE_STATUS_JA, PAGE_STATUS_SHORT_JA, PageStatus
 from review.auth import Conflict, Ctx, Forbidden, ctx_of, require, require_post
+from review.envelope_view import copy_guesses, deficiency_context
 from store.page_decisions import Forced, PageDecisionStore
 from store.users import Role, SessionInfo
 
@@ -96,15 +97,17 @@ def unread_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
         history.setdefault(idx, []).append({"at": d.at, "actor": d.actor, "text": decision_text(
             ctx, d.kind, d.template_id, d.template_version, d.reason)})
     pages = []
+    guesses = copy_guesses(ctx, doc_id)
     for p in store.unread_pages(doc_id):
         latest = p.latest.kind if p.latest else None
         pages.append({"id": p.page_id, "number": p.index + 1, "status": p.status,
                       "status_ja": _status_ja(p.status), "needs_person": needs_person(p.status),
                       "resolved": is_resolved(p.status, latest), "has_image": p.has_image,
-                      "history": history.get(p.index, [])})
+                      "history": history.get(p.index, []), **guesses.get(p.page_id, {})})
     choices = [(value, label) for value, (_, label) in form_choices(ctx).items()]
     return {"unread_pages": pages, "form_choices": choices,
-            "unresolved_pages": sum(1 for p in pages if not p["resolved"])}
+            "unresolved_pages": sum(1 for p in pages if not p["resolved"]),
+            "deficiency": deficiency_context(ctx, doc_id)}
 
 
 def page_history(ctx: Ctx, doc_id: int) -> list[dict[str, Any]]:

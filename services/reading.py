@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from domain.envelope import split_envelopes
 from domain.errors import BusinessError
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.mynumber import mask_my_number
@@ -68,6 +69,10 @@ def render_text(path: Path, doc: DocumentReading | None, error: BusinessError | 
     if error is not None or doc is None:
         return f"{path.name}: 読み取れません — {getattr(error, 'message_ja', error)}"
     lines = [f"{path.name}: {len(doc.pages)} ページ"]
+    envelopes = split_envelopes(doc.pages) if doc.pages else []
+    if len(envelopes) > 1:  # a stack scan: the store will keep one document per envelope
+        lines.append("  封筒: " + "、".join(f"{k}) p{e.first + 1}-p{e.last + 1}"
+                                             for k, e in enumerate(envelopes, 1)))
     for p in doc.pages:
         head = f"  p{p.index + 1}: {PAGE_STATUS_JA[p.status]}"
         if p.template_id:

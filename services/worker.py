@@ -41,7 +41,10 @@ from domain.status import FieldStatus, PageStatus
 from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.reader import Reader
+from services.attachments import classify_attachment, copy_check
+from services.envelopes import record_copy_checks, split_stack
 from services.forced_read import forced_pages, read_one, record_outcomes
+from store.envelopes import hold_deficient, record_copy_check
 from store.files import ContentStore
 from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
@@ -72,6 +75,7 @@ class ProcessResult:
     error: str | None = None  # BusinessError code or exception type name
     seconds: float = 0.0
     page_statuses: dict[str, int] = field(default_factory=dict)  # PageStatus code → pages
+    children: list[int] = field(default_factory=list)  # envelope documents cut from a stack scan
 
 
 @dataclass
@@ -104,6 +108,7 @@ class WorkerStats:
             self.quarantined[r.error or "unknown"] += 1
         if r.status in (S.READ, S.NEEDS_REVIEW, S.QUARANTINED):
             self.processed.append(r.document_id)
+        self.processed.extend(r.children)
 
 
 def encode_png(gray: np.ndarray) -> bytes:
@@ -135,14 +140,16 @@ def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[t
 
 def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None,
                   limits: PageLimits = DEFAULT_LIMITS, forced: dict[int, Forced] | None = None,
-                  outcomes: dict[int, str | None] | None = None
+                  outcomes: dict[int, str | None] | None = None,
+                  page_range: tuple[int, int] | None = None, copy_lines: dict[int, list[str]] | None = None
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
     A page read as a form is stored aligned to its template (the field boxes fit it);
     any other page upright as scanned. ``forced``: pages a person said to read as a
     given template (:mod:`services.forced_read`); their result (None, or a failure code)
-    goes into ``outcomes``.
+    goes into ``outcomes``. ``page_range``: only source pages first..last (an envelope
+    cut from a stack scan, :mod:`store.envelopes`); indexes stay the file's.
     """
     if not original_path:
         raise ApplicationError(f"document {document_id} has no stored original")
@@ -153,6 +160,8 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
     images: list[bytes] = []
     crops: dict[tuple[int, str], bytes] = {}
     for i, image in enumerate(iter_pages(path, limits=limits, colour=True)):
+        if page_range is not None and not page_range[0] <= i <= page_range[1]:
+            continue
         reading, aligned, failure = read_one(image, reader, i, (forced or {}).get(i))
         if forced and i in forced and outcomes is not None:
             outcomes[i] = failure
@@ -160,8 +169,9 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
             images.append(encode_png(aligned))
             crops.update(field_crops(i, reading, aligned))
         else:
-            gray = preprocess.to_gray(image)
-            images.append(encode_png(preprocess.rotate_quadrant(gray, reading.orientation)))
+            upright = preprocess.rotate_quadrant(preprocess.to_gray(image), reading.orientation)
+            reading = classify_attachment(reading, upright, reader, copy_lines)
+            images.append(encode_png(upright))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
         raise BusinessError("no pages", "ページがありません", "no_pages")
@@ -169,14 +179,15 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
 
 
 def _summary(document_id: int, batch_id: int | None, status: DocumentStatus,
-             pages: list[PageReading], seconds: float) -> ProcessResult:
+             pages: list[PageReading], seconds: float, children: list[int] | None = None) -> ProcessResult:
     forms: Counter[str] = Counter(p.template_id for p in pages
                                   if p.status is PageStatus.READ and p.template_id)
     fields = [f for p in pages for f in p.fields]
     auto = sum(f.status is FieldStatus.AUTO_ACCEPTED for f in fields)
     return ProcessResult(document_id, status, batch_id, len(pages), dict(forms), auto,
                          len(fields) - auto, None, round(seconds, 3),
-                         page_statuses=dict(Counter(p.status.value for p in pages)))
+                         page_statuses=dict(Counter(p.status.value for p in pages)),
+                         children=list(children or []))
 
 
 def process_document(repo: Repository, files: ContentStore, reader: Reader, document_id: int,
@@ -194,9 +205,21 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         batch_id = doc.batch_id if doc else None
         forced = forced_pages(repo, document_id)  # pages a person said to read as a given form
         outcomes: dict[int, str | None] = {}
+        page_range = (doc.first_page, doc.last_page) if doc and doc.parent_id is not None \
+            and doc.first_page is not None and doc.last_page is not None else None
+        lines: dict[int, list[str]] = {}  # printed lines of ID copies: memory only
         pages, images, crops = read_document(files, reader, document_id,
-                                             doc.original_path if doc else None, limits, forced, outcomes)
+                                             doc.original_path if doc else None, limits, forced, outcomes,
+                                             page_range, lines)
+        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced), draw_audit)
+        if split is not None:
+            record_copy_checks(repo, document_id, pages, lines)
+            return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
+                            children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
+        record_copy_check(repo.sessions, document_id, copy_check(pages, lines))
+        if hold_deficient(repo.sessions, [document_id]):  # 書類不備: a person sees it first
+            status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)
         record_outcomes(repo, document_id, outcomes, worker)
         return _summary(document_id, batch_id, status, pages, time.perf_counter() - started)

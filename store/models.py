@@ -109,6 +109,12 @@ class Document(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # an envelope cut from a stack scan (store.envelopes): its parent and source page range
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    first_page: Mapped[int | None] = mapped_column(Integer)
+    last_page: Mapped[int | None] = mapped_column(Integer)
+    # form vs printed ID copies, per field: agree / disagree / absent (domain.crosscheck; codes only)
+    copy_check_json: Mapped[str | None] = mapped_column(Text)
 
 
 class Page(Base):
@@ -126,6 +132,8 @@ class Page(Base):
     alignment_quality: Mapped[float | None] = mapped_column(Float)
     image_path: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")  # English detail, no values
+    copy_kind: Mapped[str | None] = mapped_column(String(30))  # domain.id_copy.CopyKind (guess)
+    copy_confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class FieldResult(Base):
@@ -202,6 +210,7 @@ def apply_page(row: Page, reading: PageReading, image_path: str | None) -> None:
     row.template_id, row.template_version = reading.template_id, reading.template_version
     row.page_number, row.orientation = reading.page_number, reading.orientation
     row.alignment_quality, row.reason, row.image_path = reading.alignment_quality, reading.reason, image_path
+    row.copy_kind, row.copy_confidence = reading.copy_kind, reading.copy_confidence
 
 
 def apply_field(row: FieldResult, reading: FieldReading, crop_path: str | None) -> None:

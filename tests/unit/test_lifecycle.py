@@ -24,7 +24,7 @@ S = DocumentStatus
 EXPECTED = {
     (S.RECEIVED, S.PROCESSING), (S.RECEIVED, S.QUARANTINED),
     (S.PROCESSING, S.READ), (S.PROCESSING, S.NEEDS_REVIEW), (S.PROCESSING, S.RECEIVED),
-    (S.PROCESSING, S.FAILED), (S.PROCESSING, S.QUARANTINED),
+    (S.PROCESSING, S.FAILED), (S.PROCESSING, S.QUARANTINED), (S.PROCESSING, S.SPLIT),
     (S.NEEDS_REVIEW, S.REVIEWED), (S.NEEDS_REVIEW, S.PROCESSING),
     (S.READ, S.ENTERED), (S.READ, S.NEEDS_REVIEW), (S.READ, S.PROCESSING),
     (S.REVIEWED, S.ENTERED), (S.REVIEWED, S.NEEDS_REVIEW),
@@ -36,7 +36,7 @@ PAIRS = list(itertools.product(DocumentStatus, DocumentStatus))
 def test_table_covers_every_status_and_matches_the_design() -> None:
     assert set(ALLOWED) == set(DocumentStatus)
     assert {(a, b) for a, nxt in ALLOWED.items() for b in nxt} == EXPECTED
-    assert {S.ENTERED, S.QUARANTINED, S.DUPLICATE} == TERMINAL
+    assert {S.ENTERED, S.QUARANTINED, S.DUPLICATE, S.SPLIT} == TERMINAL
     assert set(DOCUMENT_STATUS_JA) == set(DocumentStatus)
 
 
@@ -95,6 +95,6 @@ def test_only_read_blank_and_non_form_pages_need_nobody(status: PageStatus) -> N
     from domain.status import PAGE_STATUS_JA
 
     doc = [_page(PageStatus.READ, FieldStatus.AUTO_ACCEPTED), _page(status, index=1)]
-    quiet = {PageStatus.READ, PageStatus.BLANK, PageStatus.NON_FORM}
+    quiet = {PageStatus.READ, PageStatus.BLANK, PageStatus.NON_FORM, PageStatus.SEPARATOR}
     assert status_after_reading(doc) is (S.READ if status in quiet else S.NEEDS_REVIEW)
     assert PAGE_STATUS_JA[status]

@@ -27,9 +27,9 @@ templates_app.command("check")(__import__("yomitori.cli.check", fromlist=["check
 
 def _register_operations() -> None:
     """Commands that live in their own modules: top-level ones, ``users`` and ``templates draft``."""
-    from yomitori.cli import draft, entry, intake, learn, ops, report, review, targets, users
+    from yomitori.cli import draft, entry, intake, learn, ops, report, review, separator, targets, users
 
-    for sub in (intake.app, ops.app, report.app, review.app, entry.app):
+    for sub in (intake.app, ops.app, report.app, review.app, entry.app, separator.app):
         for command in sub.registered_commands:
             app.registered_commands.append(command)
     app.add_typer(users.users_app, name="users")

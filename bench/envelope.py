@@ -1,0 +1,150 @@
+"""The envelope check on fresh seeds: splitting stacks, ID-copy kinds, completeness, reading time.
+
+    .venv/bin/python bench/envelope.py [--envelopes 12] [--copies 120] [--seed 1000]
+
+Seeds from ``--seed`` on were never used to tune the classifier (tuning used seeds 1-3).
+With the real OCR models:
+
+1. **ID-copy kinds**: ``--copies`` attached pages over every kind, office copies and
+   fax-quality ones, enlarged/reduced, two cards on one page: kind right, share decided
+   without a person (confidence >= domain.id_copy.SURE) and wrong among those.
+2. **Stacks**: a stack without and one with separator sheets (``--envelopes`` each;
+   missing and extra copies, upside-down form pages, fax copies) read through the
+   worker's page path; envelope split exact, completeness decided right (undecided
+   counts as not decided, i.e. a person), and the extra reading time per envelope for
+   the copies as a ratio to form reading alone (the baseline measured in the same run).
+
+No value is printed. Ends with one SUMMARY line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from domain.completeness import AttachedPage, check
+from domain.envelope import split_envelopes
+from domain.id_copy import SURE
+from domain.status import PageStatus
+from forms.loader import load_templates
+from ocr import preprocess
+from ocr.id_copy import read_copy
+from ocr.pipeline import read_page
+from services.attachments import classify_attachment, copy_check
+from services.compose import build_reader
+from synth.id_copies import copy_page
+from synth.stack import StackOptions, generate_stack
+
+KINDS = ["mynumber_front", "mynumber_back", "notification", "license", "passport", "juminhyo", "other",
+         "mynumber_front+mynumber_back", "notification+license", "notification+passport"]
+
+
+def copies_part(reader: object, n: int, seed: int) -> dict[str, float]:
+    rng, nrng = random.Random(seed), np.random.default_rng(seed)
+    rec = reader.recognizer  # type: ignore[attr-defined]
+    right = auto = auto_wrong = 0
+    by_cond: Counter[str] = Counter()
+    wrong_cond: Counter[str] = Counter()
+    confusion: Counter[tuple[str, str]] = Counter()
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        fax = rng.random() < 0.35
+        img, _ = copy_page(kind, (1654, 2339), nrng, rng, 200, fax=fax)
+        got = read_copy(img, rec)
+        code = "+".join(g.kind.value for g in got.guesses)
+        conf = min(g.confidence for g in got.guesses)
+        ok = code == kind
+        right += ok
+        cond = "fax" if fax else "office"
+        by_cond[cond] += 1
+        wrong_cond[cond] += not ok
+        if conf >= SURE:
+            auto += 1
+            auto_wrong += not ok
+        if not ok:
+            confusion[(kind, code)] += 1
+    print(f"ID-copy pages: {n} (seed {seed}); kind right {right / n:.1%}; decided without a person "
+          f"{auto / n:.1%}; wrong among those {auto_wrong / max(auto, 1):.2%} ({auto_wrong}/{auto})")
+    for cond in sorted(by_cond):
+        print(f"  {cond}: {by_cond[cond]} pages, wrong {wrong_cond[cond] / by_cond[cond]:.1%}")
+    for (want, got_code), c in confusion.most_common(8):
+        print(f"  confused: {want} -> {got_code} x{c}")
+    return {"right": right / n, "auto": auto / n, "auto_wrong": auto_wrong / max(auto, 1)}
+
+
+def stack_part(reader: object, templates: dict, envelopes: int, seed: int, separators: bool
+               ) -> dict[str, float]:
+    opts = StackOptions(envelopes=envelopes, separators=separators, upside_down=0.1, missing=0.25,
+                        extra=0.15, blank_back=0.15, degrade=True, fax=0.3)
+    doc = generate_stack([templates["onestop_2022"], templates["onestop_legacy"]], seed, opts)
+    pages, form_s, copy_s = [], 0.0, 0.0
+    lines: dict[int, list[str]] = {}
+    for i, img in enumerate(doc.pages):
+        t = time.perf_counter()
+        reading = read_page(img, reader, index=i)  # type: ignore[arg-type]
+        mid = time.perf_counter()
+        if reading.status is not PageStatus.READ:
+            upright = preprocess.rotate_quadrant(preprocess.to_gray(img), reading.orientation)
+            reading = classify_attachment(reading, upright, reader, lines)  # type: ignore[arg-type]
+        end = time.perf_counter()
+        form_s += mid - t
+        copy_s += end - mid
+        pages.append(reading)
+    truth = doc.truth["envelopes"]
+    got = split_envelopes(pages)
+    exact = sum(1 for e in truth if any(g.first == e["first"] and g.last == e["last"] for g in got))
+    decided_right = undecided = 0
+    agreement: Counter[tuple[str, str]] = Counter()
+    for e in truth:
+        mine = [p for p in pages if e["first"] <= p.index <= e["last"]]
+        for fid, outcome in (copy_check(mine, lines) or {}).items():
+            agreement[(fid, outcome)] += 1
+        env_pages = [p for p in pages
+                     if e["first"] <= p.index <= e["last"] and p.status is not PageStatus.READ]
+        result = check(e["template_id"], [AttachedPage(p.copy_kind, p.copy_confidence) for p in env_pages])
+        if result.undecided:
+            undecided += 1
+        elif result.complete is e["complete"]:
+            decided_right += 1
+    n = len(truth)
+    print(f"stack {'with' if separators else 'without'} separators: {n} envelopes, {len(pages)} pages; "
+          f"split exact {exact}/{n}; completeness right {decided_right}/{n}, to a person {undecided}; "
+          f"reading {form_s:.1f} s (forms and page checks) + {copy_s:.1f} s (copy kinds)")
+    print("  cross-check (copies show the form's person): " + ", ".join(
+        f"{fid} {outcome} {n}" for (fid, outcome), n in sorted(agreement.items())))
+    return {"n": n, "exact": exact, "complete_right": decided_right, "undecided": undecided,
+            "form_s": form_s, "copy_s": copy_s}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--envelopes", type=int, default=12)
+    ap.add_argument("--copies", type=int, default=120)
+    ap.add_argument("--seed", type=int, default=1000)
+    a = ap.parse_args()
+    templates = load_templates(Path(__file__).resolve().parent.parent / "templates")
+    reader = build_reader(use_calibration=False, today=date(2026, 11, 20))
+    c = copies_part(reader, a.copies, a.seed)
+    s1 = stack_part(reader, templates, a.envelopes, a.seed + 1, separators=False)
+    s2 = stack_part(reader, templates, a.envelopes, a.seed + 2, separators=True)
+    n = s1["n"] + s2["n"]
+    split = (s1["exact"] + s2["exact"]) / n
+    complete = (s1["complete_right"] + s2["complete_right"]) / n
+    ratio = (s1["form_s"] + s2["form_s"] + s1["copy_s"] + s2["copy_s"]) / (s1["form_s"] + s2["form_s"])
+    print(f"SUMMARY envelope split_exact={split:.3f} copy_kind_right={c['right']:.3f} "
+          f"copy_auto={c['auto']:.3f} copy_auto_wrong={c['auto_wrong']:.4f} "
+          f"completeness_right={complete:.3f} to_person={(s1['undecided'] + s2['undecided']) / n:.3f} "
+          f"reading_time_ratio_vs_forms_only={ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
