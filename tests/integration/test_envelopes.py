@@ -31,7 +31,8 @@ from store.models import Document, Page
 from store.repository import LeaseLost
 from synth.generate import write_document
 from synth.stack import StackOptions, generate_stack
-from tests.unit.test_envelope_split import scripted_stack
+
+from stacks import scripted_stack  # isort: skip
 
 from pg import PgCluster, pg_cluster  # isort: skip
 
