@@ -211,7 +211,8 @@ class Driver:
         options = [o.strip() for o in el.locator("option").all_inner_texts()]
         self.note(screen, f"{step.target.describe()}の選択肢「{v}」", str(v) in options)  # type: ignore[union-attr]
         if str(v) not in options:
-            raise TargetConfigError(screen, f"{step.target.describe()}の選択肢「{v}」")  # type: ignore[union-attr]
+            raise TargetConfigError(screen, f"{step.target.describe()}の選択肢「{v}」",  # type: ignore[union-attr]
+                                    log_what=f"{step.target.describe()}の選択肢")  # type: ignore[union-attr]
         el.select_option(label=str(v))
 
     def _choose(self, el: Locator, step: Step, v: Any, screen: str) -> None:

@@ -19,10 +19,13 @@ from domain.errors import ApplicationError, BusinessError, YomitoriError
 class TargetConfigError(YomitoriError):
     """The target file does not fit the site (screen + what is missing; no record values)."""
 
-    def __init__(self, screen: str, what: str, detail_ja: str = "が見つかりません") -> None:
+    def __init__(self, screen: str, what: str, detail_ja: str = "が見つかりません", *,
+                 log_what: str | None = None) -> None:
+        """``log_what``: ``what`` for the English log line when ``what`` quotes a record value."""
         self.screen, self.what = screen, what
         self.message_ja = f"画面定義の誤り: {screen}で{what}{detail_ja}。"
-        super().__init__(f"target configuration error on screen {screen!r}: {what!r} not found")
+        shown = what if log_what is None else log_what
+        super().__init__(f"target configuration error on screen {screen!r}: {shown!r} not found")
 
 
 class LoginRefused(YomitoriError):

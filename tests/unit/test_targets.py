@@ -121,3 +121,15 @@ def test_scenario_rejects_ambiguous_locators_steps_and_saves() -> None:
 
     with pytest.raises(ValidationError, match="save: true"):
         Target.model_validate(data)
+
+
+def test_a_missing_select_option_names_the_value_to_staff_but_not_in_the_log() -> None:
+    from bots.errors import TargetConfigError
+
+    err = TargetConfigError("寄附を追加", "項目「支払方法」の選択肢「山田太郎」",
+                            log_what="項目「支払方法」の選択肢")
+    assert "山田太郎" in err.message_ja and "寄附を追加" in err.message_ja
+    assert "山田太郎" not in str(err) and "支払方法" in str(err)
+    plain = TargetConfigError("検索画面", "項目「受付番号等」")
+    assert "受付番号等" in str(plain)
+    assert plain.message_ja == "画面定義の誤り: 検索画面で項目「受付番号等」が見つかりません。"
