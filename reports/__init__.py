@@ -42,4 +42,5 @@ def make_reports(settings: Settings, echo: Callable[[str], None]) -> int:
     echo(f"  出力先フォルダ         {exported.out_dir}")
     ops = run_operations_report(settings, base / "operations")
     echo(f"  業務実績レポート       {ops.html}")
+    echo(f"  書類不備の一覧         {ops.html.parent / 'deficiencies.csv'}")
     return 0

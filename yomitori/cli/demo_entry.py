@@ -120,6 +120,9 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     with running(cfg) as url:
         echo(f"  デモ用の基幹システム（sandbox）: {url}（寄附 {seeded} 件を登録済み）")
         echo(f"  ロボットが {len(records)} 件を入力します（ヘッドレスの Chromium）")
+        if unusable:
+            echo(f"  入力しない {len(unusable)} 件: 本人確認書類の不備などで職員の判断を待ちます"
+                 "（書類不備の一覧は下の「書類不備の一覧」）")
         stats = run_entry(records, base_url=url, target=target,
                           credentials=Credentials(cfg.user, cfg.password), sf=sf, files=repo.files,
                           failures_dir=settings.evidence_root, headless=True,
