@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.completeness import check_rows
+from domain.completeness import applies, check_rows
 from domain.status import PageStatus
 
 NAME_FIELD = "full_name"
@@ -38,10 +38,26 @@ class Deficient:
 
 def deficiencies(sf: sessionmaker[Session]) -> list[Deficient]:
     """Documents whose envelope lacks a required copy (or needs a person to tell)."""
+    return _scan(sf)[0]
+
+
+def unchecked(sf: sessionmaker[Session]) -> int:
+    """Documents whose template needs ID copies but that carry no copy page at all.
+
+    The same rule as the bot's hold (:func:`store.envelopes.missing_copies`): with no copy
+    recorded, the check has nothing to judge (copies scanned apart from the form, or a
+    document read before the check existed), so such a document is neither listed as 不備
+    nor held back; the report counts it so nobody takes the list for complete.
+    """
+    return _scan(sf)[1]
+
+
+def _scan(sf: sessionmaker[Session]) -> tuple[list[Deficient], int]:
     from store.models import Document, FieldResult, Page
 
     with sf() as s:
-        docs = s.execute(select(Document.id, Document.batch_id, Document.source_name, Document.template_id)
+        docs = s.execute(select(Document.id, Document.batch_id, Document.source_name, Document.template_id,
+                                Document.parent_id)
                          .where(Document.status.not_in(SKIP_STATUSES), Document.template_id.is_not(None))
                          .order_by(Document.id)).all()
         ids = [d[0] for d in docs]
@@ -56,27 +72,33 @@ def deficiencies(sf: sessionmaker[Session]) -> list[Deficient]:
     for doc_id, status, kind, conf in pages:
         if status != PageStatus.READ.value:
             rows[doc_id].append((kind, conf))
-    out = []
-    for doc_id, batch_id, source_name, template_id in docs:
+    out, not_checked = [], 0
+    for doc_id, batch_id, source_name, template_id, parent_id in docs:
+        if parent_id is None and not any(kind for kind, _ in rows[doc_id]):
+            not_checked += applies(template_id)
+            continue
         result = check_rows(template_id, rows[doc_id])
         if result.complete:
             continue
         name = json.loads(names[doc_id]) if doc_id in names else None
         out.append(Deficient(doc_id, batch_id, source_name, str(name or ""), result.reasons_ja,
                              result.undecided))
-    return out
+    return out, not_checked
 
 
 def report_sections(sf: sessionmaker[Session]) -> tuple[list[tuple[str, pd.DataFrame]], list[str]]:
     """書類不備 per batch (counts only) for the operations report, and a note."""
-    found = deficiencies(sf)
+    found, not_checked = _scan(sf)
+    unseen = ([f"本人確認書類の写しのページが1枚も読み取られていない書類 {not_checked} 件は、"
+               "不備の判定をしていません（写しを別にスキャンした場合など）。ロボット入力も止めていません。"]
+              if not_checked else [])
     if not found:
-        return [], ["書類不備（本人確認書類の写しの不足）の書類はありません。"]
+        return [], ["書類不備（本人確認書類の写しの不足）の書類はありません。", *unseen]
     frame = pd.DataFrame([{"バッチ": d.batch_id, "不備": int(not d.undecided), "要確認": int(d.undecided)}
                           for d in found]).groupby("バッチ").sum().reset_index()
     note = (f"書類不備: {sum(not d.undecided for d in found)} 件、添付書類の種類が判定できず要確認: "
             f"{sum(d.undecided for d in found)} 件（不備一覧 CSV に受付番号と不備の内容があります）。")
-    return [("書類不備（本人確認書類）", frame)], [note]
+    return [("書類不備（本人確認書類）", frame)], [note, *unseen]
 
 
 def write_deficiency_list(sf: sessionmaker[Session], path: Path) -> Path:
