@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sandbox.sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS donation (
@@ -33,32 +33,11 @@ def squash(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s or "").split())
 
 
-class AdminDB:
+class AdminDB(SqliteFile):
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._clock = clock
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
+        super().__init__(path, SCHEMA, clock=clock)
         with self._tx() as c:
             c.executemany("INSERT OR IGNORE INTO purpose (label) VALUES (?)", [(p,) for p in PURPOSES])
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-
-    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._conn.execute(sql, args))
 
     # --- sessions (expire after their seconds, or all at once for tests) -----------------
     def open_session(self, seconds: float) -> tuple[str, str]:

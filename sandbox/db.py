@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sandbox.sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS donations (
@@ -42,7 +42,7 @@ def onestop_no(row_id: int) -> str:
     return f"OS-{row_id:06d}"
 
 
-class BackOfficeDB:
+class BackOfficeDB(SqliteFile):
     """The back office's data; ``clock`` (epoch seconds) decides when sessions expire.
 
     Tests move an injected clock, or call :meth:`expire_sessions`, instead of waiting for
@@ -51,31 +51,7 @@ class BackOfficeDB:
     """
 
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._clock = clock
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-
-    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._conn.execute(sql, args))
-
-    def close(self) -> None:
-        self._conn.close()
+        super().__init__(path, SCHEMA, clock=clock)
 
     # --- sessions ---------------------------------------------------------------------
     def open_session(self, user: str, seconds: float) -> WebSession:
