@@ -141,8 +141,10 @@ class EntryBot:
                     outcome, record_id = self._try(rec, evidence)
                 self._consecutive_failures = 0
                 entries.finish_attempt(self.sf, attempt, outcome, record_id, evidence)
-                entries.mark_entered(self.sf, rec.document_id)
-                return Outcome(rec.document_id, outcome, record_id, tries=tries, evidence=evidence)
+                booked = entries.mark_entered(self.sf, rec.document_id)
+                note = None if booked else entries.ENTERED_MEANWHILE_JA
+                return Outcome(rec.document_id, outcome, record_id, tries=tries, evidence=evidence,
+                               message_ja=note)
             except BusinessError as exc:
                 self._consecutive_failures = 0
                 kind = "mismatch" if exc.code == "readback_mismatch" else "rejected"

@@ -87,14 +87,35 @@ def verify_chain(sf: sessionmaker[Session], files: ContentStore, document_id: in
     return True
 
 
-def mark_entered(sf: sessionmaker[Session], document_id: int) -> None:
-    """read/reviewed → entered (an IllegalTransition for any other status)."""
+ENTERED_MEANWHILE = "entered_while_changed"
+ENTERED_MEANWHILE_JA = ("業務システムへの入力中に、この申請は確認待ちに戻されました"
+                        "（抜き取り確認での不一致など）。業務システムには入力済みです。値を直した場合は、業務システム側の登録内容も直してください。")
+
+
+def mark_entered(sf: sessionmaker[Session], document_id: int) -> bool:
+    """read/reviewed → entered; False when the document changed while the bot was typing it.
+
+    The record is in the target system either way. A document that an audit disagreement
+    (or an admin's re-read) moved on meanwhile keeps its new status, so a person still
+    decides it, and carries :data:`ENTERED_MEANWHILE` so staff know the target already
+    holds the old values; the bot's next look-up then finds that record (equal: taken as
+    entered; corrected: sent back as "differs", never entered twice). A document already
+    ``entered`` by another run is left as it is.
+    """
     with _write(sf) as s:
         doc = s.get(Document, document_id, with_for_update=True)
         if doc is None:
             raise LookupError(f"document {document_id} does not exist")
-        doc.status = transition(doc.status, DocumentStatus.ENTERED).value
-        doc.error_code, doc.error_message_ja, doc.updated_at = None, None, utcnow()
+        status = DocumentStatus(doc.status)
+        if status in (DocumentStatus.READ, DocumentStatus.REVIEWED):
+            doc.status = transition(status, DocumentStatus.ENTERED).value
+            doc.error_code, doc.error_message_ja, doc.updated_at = None, None, utcnow()
+            return True
+        if status is not DocumentStatus.ENTERED:
+            doc.error_code, doc.error_message_ja = ENTERED_MEANWHILE, ENTERED_MEANWHILE_JA
+            doc.updated_at = utcnow()
+    log.warning("document %d was %s when its entry finished; status kept", document_id, status.value)
+    return False
 
 
 def send_back(sf: sessionmaker[Session], document_id: int, code: str, message_ja: str) -> None:

@@ -294,7 +294,7 @@ def test_lifecycle_receive_to_entered(sf: sessionmaker[Session], tmp_path: Path)
 
     attempt = entries.start_attempt(sf, doc, "juki")
     entries.finish_attempt(sf, attempt, "entered", "R-0001", [])
-    entries.mark_entered(sf, doc)
+    assert entries.mark_entered(sf, doc)
     assert entries.document_status(sf, doc) == "entered"
     [att] = entries.attempts(sf, doc)
     assert (att.outcome, att.target_record_id, att.finished_at is not None) == ("entered", "R-0001", True)
