@@ -29,8 +29,10 @@ def drafted_survey(template_id: str, title: str = "市民アンケート（読�
         {"id": "q1", "label": "問1", "kind": "text", "box": _box(20, 40, 70, 8)},
         {"id": "q1_note", "label": "問1の理由", "kind": "text", "box": _box(100, 40, 60, 8)}]
     fields += [{"id": f"lk_{r}_{c}", "label": ["満足", "普通", "不満"][c], "kind": "checkbox",
-                "box": _box(120 + 14 * c, 150 + 9 * r), "guessed": ["kind"]} for r in range(2) for c in range(3)]
-    fields += [{"id": v, "label": lab, "kind": "checkbox", "box": _box(30 + 25 * n, 220), "guessed": ["label"]}
+                "box": _box(120 + 14 * c, 150 + 9 * r), "guessed": ["kind"]}
+               for r in range(2) for c in range(3)]
+    fields += [{"id": v, "label": lab, "kind": "checkbox", "box": _box(30 + 25 * n, 220),
+                "guessed": ["label"]}
                for n, (v, lab) in enumerate(zip(YES_NO, ["はい", "いいえ", "わからない"], strict=True))]
     page = {"number": 1, "form_code": "DRAFT-" + template_id.upper().replace("_", "-"),
             "reference_image": "reference/page1.png", "anchors": "structure"}
@@ -50,7 +52,13 @@ def open_actions(page: Page, base_url: str, template_id: str) -> None:
     """Open the editor and unfold its action panel (waits for the editor script to be ready)."""
     page.goto(f"{base_url}/admin/templates/{template_id}")
     page.wait_for_selector("#te-editor[data-ready='1']")
-    page.click("#te-actions summary")
+    unfold(page)
+
+
+def unfold(page: Page) -> None:
+    """Unfold the action panel with a click (it is already open after a refused action)."""
+    if page.locator("#te-actions").get_attribute("open") is None:
+        page.click("#te-actions summary")
 
 
 def submit(page: Page, selector: str) -> None:

@@ -32,7 +32,8 @@ from ocr.reader import Reader, usable_templates
 from review.app import create_app
 from services.compose import render_blank
 
-from editor_actions_data import LIKERT, YES_NO, csrf, drafted_survey, grey_png, open_actions, pick, submit  # isort: skip
+from editor_actions_data import (  # isort: skip
+    LIKERT, YES_NO, csrf, drafted_survey, grey_png, open_actions, pick, submit, unfold)
 from review_data import PASSWORD, LiveServer, add_users, make_repo  # isort: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -40,7 +41,8 @@ REPO = Path(__file__).resolve().parents[2]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 HOSTILE = "<script>alert(1)</script>アンケート"
-ACTIONS = ("title", "charset", "mark_style", "reference", "mask", "copy", "merge_choice", "merge_grid", "undo")
+ACTIONS = ("title", "charset", "mark_style", "reference", "mask", "copy", "merge_choice", "merge_grid",
+           "undo")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,8 @@ def env(templates: dict[str, FormTemplate], tmp_path_factory: pytest.TempPathFac
     app = create_app(Settings(home=home, templates_dir=tdir))
     with LiveServer(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        yield {"url": server.url, "browser": browser, "tdir": tdir, "app": app, "errors": [], "dialogs": []}
+        yield {"url": server.url, "browser": browser, "tdir": tdir, "app": app, "errors": [], "dialogs": [],
+               "confirms": [], "accept": True}
         browser.close()
 
 
@@ -70,7 +73,11 @@ def login(env: dict[str, Any], user: str = "admin1") -> Page:
 
     def dialog(d: Dialog) -> None:  # the activation asks (confirm); an alert would be injected script
         if d.type == "confirm":
-            d.accept()
+            env["confirms"].append(d.message)
+            if env["accept"]:
+                d.accept()
+            else:
+                d.dismiss()
         else:
             env["dialogs"].append(d.message)
             d.dismiss()
@@ -88,6 +95,8 @@ def login(env: dict[str, Any], user: str = "admin1") -> Page:
 def no_script_errors(env: dict[str, Any]) -> Iterator[None]:
     env["errors"].clear()
     env["dialogs"].clear()
+    env["confirms"].clear()
+    env["accept"] = True
     yield
     assert env["dialogs"] == []
     assert [e for e in env["errors"] if not any(f"status of {s}" in e for s in (403, 404, 409, 422))] == []
@@ -118,7 +127,7 @@ def test_title_and_allowed_characters_then_undo_twice(env: dict[str, Any]) -> No
     assert page.locator("script").count() == 2
     assert current(env, "act_title").title == HOSTILE
 
-    page.click("#te-actions summary")
+    unfold(page)
     page.select_option("#te-act-charset select[name=field_id]", "q1")
     page.select_option("#te-act-charset select[name=alphabet]", "digits")
     page.fill("#te-act-charset input[name=allowed_chars]", "0123456789-")
@@ -127,19 +136,19 @@ def test_title_and_allowed_characters_then_undo_twice(env: dict[str, Any]) -> No
     assert (q1.alphabet, q1.allowed_chars, current(env, "act_title").version) == ("digits", "0123456789-", 3)
     assert page.locator("#te-f-id").input_value() == "q1"  # the edited field is selected
 
-    page.click("#te-actions summary")
+    unfold(page)
     assert page.locator("#te-undo").inner_text() == "元に戻す（使える文字の変更）"
     submit(page, "#te-undo")
     t = current(env, "act_title")
     assert (t.version, t.title, t.field("q1").alphabet) == (4, HOSTILE, None)
-    page.click("#te-actions summary")
+    unfold(page)
     assert page.locator("#te-undo").inner_text() == "元に戻す（様式名の変更）"
     submit(page, "#te-undo")
     t = current(env, "act_title")
     assert (t.version, t.title) == (5, "市民アンケート（読み取った様式）")
     assert t.model_dump(exclude={"version"}) == load_template_versions(env["tdir"])[("act_title", 1)] \
         .model_dump(exclude={"version"})
-    page.click("#te-actions summary")
+    unfold(page)
     assert page.locator("#te-undo").is_disabled()  # nothing left to undo
     # a forged undo now is refused in Japanese, nothing written
     resp = page.request.post(f"{env['url']}/admin/templates/act_title/edit/undo", max_redirects=0,
@@ -158,7 +167,7 @@ def test_merge_into_choice_and_grid_then_the_form_goes_live(env: dict[str, Any])
     assert "2つ以上選んでください" in error_text(page)
     assert current(env, "act_merge").version == 1
 
-    page.click("#te-actions summary")
+    unfold(page)
     pick(page, "te-act-merge_choice", YES_NO)
     page.fill("#te-act-merge_choice input[name=new_id]", "q2")
     page.fill("#te-act-merge_choice input[name=label]", "参加したいですか")
@@ -169,13 +178,13 @@ def test_merge_into_choice_and_grid_then_the_form_goes_live(env: dict[str, Any])
     assert [(o.value, o.box.x) for o in q2.options] == [("はい", 30), ("いいえ", 55), ("わからない", 80)]
     assert page.locator(".te-box[data-id='q2']").count() == 1  # drawn over the blank page
 
-    page.click("#te-actions summary")
+    unfold(page)
     page.select_option("#te-act-mark select[name=target_id]", "q2")
     page.select_option("#te-act-mark select[name=mark_style]", "box")
     submit(page, "#te-act-mark button[type=submit]")
     assert current(env, "act_merge").field("q2").mark_style == "box"
 
-    page.click("#te-actions summary")
+    unfold(page)
     pick(page, "te-act-merge_grid", LIKERT)
     page.fill("#te-act-merge_grid input[name=new_id]", "q3")
     page.fill("#te-act-merge_grid input[name=label]", "満足度")
@@ -197,7 +206,8 @@ def test_merge_into_choice_and_grid_then_the_form_goes_live(env: dict[str, Any])
     assert live.status == "active" and usable_templates(versions)["act_merge"].version == 5
     reader = Reader(templates=usable_templates(versions), recognizer=FakeRecognizer({}),
                     blank_renderer=render_blank, versions=versions, today=date(2026, 12, 1))
-    assert ("act_merge", 5) in {(c.identity.template_id, c.identity.version) for c in reader.structure_candidates()}
+    candidates = {(c.identity.template_id, c.identity.version) for c in reader.structure_candidates()}
+    assert ("act_merge", 5) in candidates
 
 
 def test_copy_a_row_with_an_offset_and_refuse_one_off_the_page(env: dict[str, Any]) -> None:
@@ -210,9 +220,17 @@ def test_copy_a_row_with_an_offset_and_refuse_one_off_the_page(env: dict[str, An
     assert "3個目の複製" in error_text(page) and "用紙の外" in error_text(page)
     assert current(env, "act_copy").version == 1
 
-    page.click("#te-actions summary")
+    unfold(page)
+    page.locator("#te-list button[data-id='q1']").click()  # a box moved with → is not saved yet
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#te-dirty").is_visible()
     pick(page, "te-act-copy", ["q1", "q1_note"])
     page.fill("#te-act-copy input[name=dy]", "12")
+    env["accept"] = False  # the admin keeps the unsaved edit: nothing is posted
+    page.click("#te-act-copy button[type=submit]")
+    assert env["confirms"] == ["保存していない枠の変更は失われます。この操作を続けますか？"]
+    assert page.locator("#te-dirty").is_visible() and current(env, "act_copy").version == 1
+    env["accept"] = True
     page.fill("#te-act-copy input[name=count]", "2")
     submit(page, "#te-act-copy button[type=submit]")
     t = current(env, "act_copy")
@@ -242,7 +260,7 @@ def test_replace_the_reference_image_and_white_out_a_region(env: dict[str, Any],
 
     scan = tmp_path / "blank.png"
     scan.write_bytes(grey_png())
-    page.click("#te-actions summary")
+    unfold(page)
     page.set_input_files("#te-act-reference input[name=image]", str(scan))
     submit(page, "#te-act-reference button[type=submit]")
     t = current(env, "act_image")
@@ -252,14 +270,14 @@ def test_replace_the_reference_image_and_white_out_a_region(env: dict[str, Any],
     shown = page.request.get(f"{env['url']}/admin/templates/act_image/pages/1/image")
     assert np.asarray(Image.open(io.BytesIO(shown.body()))).mean() == 128
 
-    page.click("#te-actions summary")
+    unfold(page)
     for key, value in (("x", "10"), ("y", "20"), ("w", "50"), ("h", "10")):
         page.fill(f"#te-act-mask input[name={key}]", value)
     submit(page, "#te-act-mask button[type=submit]")
     px = _reference_pixels(env, "act_image")  # 827 px over 210 mm: 3.94 px/mm
     assert (px[79:118, 40:196] == 255).all() and px[200, 400] == 128 and px[70, 30] == 128
     assert current(env, "act_image").version == 3
-    page.click("#te-actions summary")
+    unfold(page)
     submit(page, "#te-undo")  # undo the mask: the grey scan again (a fourth version)
     assert current(env, "act_image").version == 4 and (_reference_pixels(env, "act_image") == 128).all()
 
