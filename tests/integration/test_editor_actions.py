@@ -25,7 +25,7 @@ from playwright.sync_api import Dialog, Page, sync_playwright
 from config.settings import Settings
 from domain.model import FormTemplate
 from forms.loader import load_template, load_template_versions
-from forms.render import render_page
+from forms.render import qr_box, render_page
 from forms.versions import save_new_version
 from ocr.engines.fake import FakeRecognizer
 from ocr.reader import Reader, usable_templates
@@ -239,6 +239,23 @@ def test_copy_a_row_with_an_offset_and_refuse_one_off_the_page(env: dict[str, An
     assert [(t.field(i).label, t.field(i).box.y) for i in ("q2", "q3")] == [("問2", 52), ("問3", 64)]
     assert page.locator("#te-f-id").input_value() == "q2"
     assert page.locator(".te-box[data-id='q1_note_3']").count() == 1
+
+
+def test_a_copy_over_the_qr_code_of_our_own_form_is_refused_by_the_loader(env: dict[str, Any]) -> None:
+    folder: Path = env["tdir"] / "onestop_2022"
+    before = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    t = current(env, "onestop_2022")
+    box, qr = t.field("reference_no").box, qr_box(t)
+    page = login(env)
+    open_actions(page, env["url"], "onestop_2022")
+    assert page.locator("#te-act-reference").count() == 0  # a form we draw has no reference scan
+    pick(page, "te-act-copy", ["reference_no"])
+    page.fill("#te-act-copy input[name=dx]", f"{qr.x - box.x:g}")
+    page.fill("#te-act-copy input[name=dy]", f"{qr.y - box.y:g}")
+    submit(page, "#te-act-copy button[type=submit]")
+    assert "QRコード" in error_text(page) and "保存できませんでした" in error_text(page)
+    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
 
 
 def _reference_pixels(env: dict[str, Any], tid: str) -> np.ndarray:
