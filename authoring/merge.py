@@ -127,8 +127,9 @@ def merge_into_grid(template: FormTemplate, field_ids: Sequence[str], grid_id: s
     """One grid from checkboxes laid out in rows × columns (a Likert block, an answer grid).
 
     Rows must follow each other at a steady pitch and every row must have a mark in
-    every column. Columns take ``columns`` as values (one per column), else 1, 2, 3 …;
-    rows are numbered 1, 2, 3 … and labelled with the first checkbox's label of the row.
+    every column. Columns take ``columns`` as values (one per column), else 1, 2, 3 …, and
+    the first row's checkbox labels (the text printed after each mark) as labels; rows are
+    numbered 1, 2, 3 … (each row's field is labelled "<label> <n>").
     """
     boxes = _checkboxes(template, field_ids)
     merged = {f.id for f in boxes}
@@ -166,10 +167,10 @@ def merge_into_grid(template: FormTemplate, field_ids: Sequence[str], grid_id: s
         "mark": {"w": round(statistics.fmean(f.box.w for f in boxes), 2),
                  "h": round(statistics.fmean(f.box.h for f in boxes), 2)},
         "pitch": {"x": round(statistics.fmean(steps_x), 2) if even else 0.0, "y": round(pitch_y, 2)},
-        "rows": [{"id": str(n + 1), "label": " ".join(r[0].label.split()) or None}
-                 for n, r in enumerate(rows)],
-        "columns": [{"value": v} if even else {"value": v, "x": round(x, 2)}
-                    for v, x in zip(values, col_x, strict=True)]}
+        "rows": [{"id": str(n + 1)} for n in range(len(rows))],
+        "columns": [{"value": v, "label": " ".join(f.label.split()) or v,
+                     **({} if even else {"x": round(x, 2)})}
+                    for v, x, f in zip(values, col_x, rows[0], strict=True)]}
     fields = [d for d in _own_fields(template) if d["id"] not in merged]
     grids = [*template.model_dump(mode="json")["grids"], grid]
     return rebuild(template, fields=fields, grids=grids)

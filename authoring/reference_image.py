@@ -62,13 +62,14 @@ def normalize_upload(data: bytes, page_size_mm: tuple[float, float]) -> bytes:
         raise EditRefused("image aspect does not match the page",
                           f"画像の縦横の比が用紙（{width:g}×{height:g} mm）と合いません。"
                           "向きと余白を確かめてください")
-    if img.mode not in ("L", "RGB"):
-        img = img.convert("RGBA") if "A" in img.getbands() or img.mode == "P" else img.convert("RGB")
-        if img.mode == "RGBA":  # transparency becomes white paper
-            paper = Image.new("RGB", img.size, "white")
-            paper.paste(img, mask=img.getchannel("A"))
-            img = paper
-    return _png(img.convert("L"))
+    try:
+        if "A" in img.getbands() or img.mode == "P":  # transparency becomes white paper
+            rgba = img.convert("RGBA")
+            img = Image.new("RGB", img.size, "white")
+            img.paste(rgba, mask=rgba.getchannel("A"))
+        return _png(img.convert("L"))
+    except (ValueError, OSError) as exc:
+        raise EditRefused(f"image mode {img.mode} not convertible", "この画像の色の形式は使えません") from exc
 
 
 def mask_region(png: bytes, page_size_mm: tuple[float, float], box: Box) -> bytes:
@@ -81,6 +82,6 @@ def mask_region(png: bytes, page_size_mm: tuple[float, float], box: Box) -> byte
     sx, sy = img.width / width, img.height / height
     left, top = math.floor(box.x * sx), math.floor(box.y * sy)
     right, bottom = math.ceil(box.x2 * sx) - 1, math.ceil(box.y2 * sy) - 1
-    img = img.convert("L") if img.mode not in ("L", "RGB") else img.copy()
+    img = img.copy() if img.mode in ("L", "RGB") else img.convert("L")
     ImageDraw.Draw(img).rectangle((left, top, right, bottom), fill="white")
     return _png(img)

@@ -151,6 +151,8 @@ def test_merge_checkboxes_into_a_grid() -> None:
     assert [f.id for f in t.fields if f.grid] == ["likert_1", "likert_2", "likert_3"]
     assert [o.box.x for o in t.field("likert_2").options] == [100, 115, 130, 145]
     assert [o.value for o in t.field("likert_3").options] == ["4", "3", "2", "1"]
+    assert [o.label for o in t.field("likert_3").options] == ["そう思う", "やや", "あまり", "思わない"]
+    assert t.field("likert_2").label == "満足度 2"
     assert not any(f.id.startswith("cb_") for f in t.fields)
     again = FormTemplate.model_validate(t.model_dump(mode="json"))  # round-trips as saved
     assert [f.id for f in again.fields] == [f.id for f in t.fields]
@@ -190,6 +192,9 @@ def test_mask_paints_exactly_the_region_white() -> None:
 def test_replacing_the_reference_checks_the_image() -> None:
     png = normalize_upload(_png(420, 594, 200), (210, 297))
     assert Image.open(io.BytesIO(png)).mode == "L"
+    rgba = io.BytesIO()
+    Image.new("RGBA", (420, 594), (0, 0, 0, 0)).save(rgba, format="PNG")  # transparent = paper
+    assert np.asarray(Image.open(io.BytesIO(normalize_upload(rgba.getvalue(), (210, 297))))).min() == 255
     for data, msg in ((b"", "選んで"), (b"<script>alert(1)</script>", "読めない"),
                       (_png(594, 420), "縦横の比"), (_png(100, 141), "小さすぎ")):
         with pytest.raises(EditRefused) as err:
@@ -218,3 +223,14 @@ def test_restore_keeps_the_current_status() -> None:
     base, current = form(), set_title(form(), "新しい名前")
     restored = restore(current.model_copy(update={"status": "active"}), base)
     assert restored.title == "調査票" and restored.status == "active"
+
+
+def test_a_grid_with_uneven_columns_keeps_each_column_position() -> None:
+    data = form().model_dump(mode="json")
+    for f in data["fields"]:
+        if f["id"].endswith("_3"):  # the last column printed further right
+            f["box"]["x"] += 6
+    ids = [f"cb_{r}_{c}" for r in range(3) for c in range(4)]
+    t = merge_into_grid(FormTemplate.model_validate(data), ids, "likert", "満足度")
+    assert [c.x for c in t.grids[0].columns] == [100, 115, 130, 151]
+    assert [o.box.x for o in t.field("likert_1").options] == [100, 115, 130, 151]
