@@ -155,15 +155,15 @@ ACTIONS: dict[str, Action] = {"title": _title, "charset": _charset, "mark_style"
                               "merge_choice": _merge_choice, "merge_grid": _merge_grid}
 
 
-def _undo(ctx: Ctx, t: FormTemplate) -> tuple[Edited, int]:
-    from forms.loader import load_template_versions
+def _undo(t: FormTemplate) -> tuple[Edited, int]:
+    from forms.loader import VERSIONS_DIR, load_template
 
     assert t.source_dir is not None
     step = undo_step(read_journal(t.source_dir), t.version)
-    base = load_template_versions(ctx.settings.templates_dir).get((t.id, step.base))
-    if base is None:
+    path = t.source_dir / VERSIONS_DIR / f"v{step.base}.yaml"  # every older version is frozen here
+    if not path.is_file():
         raise EditRefused(f"template {t.id}: version {step.base} is gone", f"第{step.base}版が見つかりません")
-    return Edited(restore(t, base)), step.base
+    return Edited(restore(t, load_template(path))), step.base
 
 
 # --- the route --------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ async def edit(request: Request, template_id: str, action: str, info: AdminPost)
             if image is not None and len(image) > MAX_IMAGE_BYTES:
                 raise EditRefused("image upload too large", "画像ファイルが大きすぎます（15 MB まで）")
             if action == "undo":
-                edited, restored = _undo(ctx, current)
+                edited, restored = _undo(current)
             else:
                 edited, restored = ACTIONS[action](ctx, current, form, image), current.version
             from forms.versions import save_new_version
@@ -207,6 +207,10 @@ async def edit(request: Request, template_id: str, action: str, info: AdminPost)
         done = await asyncio.to_thread(work)
     except (EditRefused, TemplateError, Stale) as exc:
         return _refused(request, info, template_id, exc)
+    except OSError as exc:
+        log.error("template %s: editor action %s not saved: %s", template_id, action, type(exc).__name__)
+        failed = {"message": "様式のファイルを書き込めませんでした。管理者に連絡してください", "user": None}
+        return ctx.pages.TemplateResponse(request, "error.html", failed, status_code=500)
     if done is None:
         return _not_found(request)
     refresh_forms(ctx, done.template)
