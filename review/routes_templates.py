@@ -146,11 +146,12 @@ def _editor(request: Request, info: SessionInfo, data: dict[str, Any], *, notice
     grids = [g for g in data.get("grids") or [] if isinstance(g, dict)]
     unconfirmed += sum(1 for g in grids if g.get("guessed"))
     errors = errors or []
+    from review.routes_editor_actions import actions_view
     from review.routes_versions import version_rows
 
     versions = version_rows(ctx_of(request), str(data.get("id", "")))
     return ctx_of(request).pages.TemplateResponse(request, "admin_templates_editor.html", {
-        "versions": versions, "grids": grids,
+        "versions": versions, "grids": grids, "actions": actions_view(ctx_of(request), data),
         "user": info.account, "csrf": info.csrf_token, "t": data, "unconfirmed": unconfirmed,
         "data_json": json.dumps(data, ensure_ascii=False),
         "status_ja": STATUS_JA.get(data.get("status", ""), ""),

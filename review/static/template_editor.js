@@ -69,6 +69,10 @@ function wire() {
     rebuild();
     changed(f, "options");
   });
+  // editor actions (review/templates/_editor_actions.html) save at once: edits not saved yet would be lost
+  document.querySelectorAll("#te-actions form").forEach((f) => f.addEventListener("submit", (ev) => {
+    if (!$("te-dirty").hidden && !window.confirm("保存していない枠の変更は失われます。この操作を続けますか？")) { ev.preventDefault(); }
+  }));
   $("te-save").addEventListener("click", () => save(false));
   $("te-activate").addEventListener("click", () => save(true));
   if (pageSelect) {
