@@ -58,5 +58,7 @@ def read_copy_located(gray: np.ndarray, recognizer: Recognizer) -> tuple[CopyRea
     page = np.ascontiguousarray(gray)
     recording = _Recording(recognizer, page)
     reading = read_copy(page, recording)
-    boxes = recording.boxes if len(recording.boxes) == len(reading.lines) else [None] * len(reading.lines)
+    boxes: list[Box | None] = list(recording.boxes)
+    if len(boxes) != len(reading.lines):
+        boxes = [None] * len(reading.lines)
     return reading, boxes

@@ -152,7 +152,8 @@ def confirm_copy_kind(sessions: sessionmaker[Session], document_id: int, page_id
             raise BusinessError(f"page {page_id} was read as a form",
                                 "このページは既に帳票として読み取られています", "already_read")
         d = PageDecision(document_id=document_id, page_index=page.index,
-                         kind=PageDecisionKind.COPY_KIND.value, actor=actor[:100], user_id=user_id, at=clock(), reason=kinds)
+                         kind=PageDecisionKind.COPY_KIND.value, actor=actor[:100], user_id=user_id,
+                         at=clock(), reason=kinds)
         s.add(d)
         page.copy_kind, page.copy_confidence = kinds, CONFIRMED_CONFIDENCE
         s.flush()
