@@ -41,8 +41,8 @@ def copy_guesses(ctx: Ctx, doc_id: int) -> dict[int, dict[str, Any]]:
         conf = p.copy_confidence or 0.0
         by_person = confirmed.get(p.index) == p.copy_kind and bool(p.copy_kind)
         out[p.id] = {"copy_ja": kinds_ja(p.copy_kind) if p.copy_kind else "",
-                     "copy_confidence": round(conf, 2), "copy_sure": conf >= SURE, "copy_confirmed": by_person,
-                     "kind_choices": kind_choices(p.copy_kind)}
+                     "copy_confidence": round(conf, 2), "copy_sure": conf >= SURE,
+                     "copy_confirmed": by_person, "kind_choices": kind_choices(p.copy_kind)}
     return out
 
 
