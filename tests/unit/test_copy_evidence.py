@@ -31,7 +31,7 @@ def test_locate_points_each_field_at_the_line_it_was_compared_with() -> None:
     assert found.where == {"full_name": (1, (5, 20, 80, 10)), "my_number": (2, (7, 9, 90, 12))}
     assert found.codes()["full_name"] == "disagree"
     # two cards: one agrees, so the name agrees and its line is the agreeing one
-    both = locate(FORM, lines + [CopyLine(3, "氏名 高橋 一郎", (1, 2, 3, 4))])
+    both = locate(FORM, [*lines, CopyLine(3, "氏名 高橋 一郎", (1, 2, 3, 4))])
     assert both.agreement["full_name"] is Agreement.AGREE and both.where["full_name"] == (3, (1, 2, 3, 4))
     nothing = locate(FORM, [CopyLine(1, "<script>alert(1)</script>", (0, 0, 9, 9))])
     assert nothing.where == {} and set(nothing.agreement.values()) == {Agreement.ABSENT}
