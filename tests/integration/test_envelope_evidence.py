@@ -32,6 +32,7 @@ from store import ContentStore, Repository, make_engine, session_factory, upgrad
 from store.envelopes import children_of, missing_copies
 from store.models import FieldResult, Page, ReviewAction
 from store.page_decisions import PageDecisionStore
+from store.review_models import SensitiveView
 from synth.generate import SynthOptions, generate_document
 from synth.id_copies import _a4_text_page, copy_page, who_from_truth
 
@@ -181,6 +182,11 @@ def test_mismatch_side_by_side_kind_confirmation_and_hostile_copy(world: World, 
         assert rev1.locator("input.rv-flagged[data-kind=my_number]").count() == 1
         assert "カード写しと一致" not in rev1.content()
         assert "個人番号: 本人確認書類と一致" in rev1.locator("#envelope-check").inner_text()
+        # its copy line is shown (and recorded) only while the number waits for a person, as its value
+        mine = f"{server.url}/pages/{card_page.id}/copy-line?doc={world.docs[0]}&field=my_number"
+        assert rev1.request.get(mine).status == 200
+        assert rev1.request.get(mine.replace("field=my_number", "field=nonsense")).status == 403
+        assert rev2.request.get(mine, max_redirects=0).status == 403
 
         # --- A: the unsure card page: the kind is confirmed from the keyboard -------------------
         check = rev1.locator("#envelope-check")
@@ -209,6 +215,9 @@ def test_mismatch_side_by_side_kind_confirmation_and_hostile_copy(world: World, 
         assert clerk.request.get(urls[1], max_redirects=0).status == 403
         browser.close()
     assert dialogs == []
+    with world.repo.sessions() as s:
+        seen = s.execute(select(SensitiveView.user_id, SensitiveView.what)).all()
+    assert [w for _, w in seen].count("copy_crop") == 1
     history = PageDecisionStore(world.repo.sessions).history(world.docs[0])
     assert [(i, d.kind, d.actor, d.reason) for i, d in history] == [
         (1, "copy_kind", "rev1", "mynumber_front+mynumber_back")]
@@ -250,5 +259,8 @@ def test_my_number_by_evidence_when_the_template_allows_it(pages: dict[str, Any]
         assert page.locator("input.rv-flagged[data-kind=my_number]").count() == 0  # nothing to type
         html = page.content()
         assert str(fr.value) not in html  # still masked
+        card = next(p for p in repo.pages(doc) if p.index == 1)
+        line = f"{server.url}/pages/{card.id}/copy-line?doc={doc}&field=my_number"
+        assert page.request.get(line).status == 403  # masked now: neither the value nor its copy
         page.screenshot(path=str(SHOTS / "envelope_my_number_by_evidence.png"), full_page=True)
         browser.close()
