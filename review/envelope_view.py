@@ -14,7 +14,7 @@ from domain.completeness import check_rows
 from domain.copy_evidence import EVIDENCE_JA
 from domain.crosscheck import AGREEMENT_JA, FIELD_JA, Agreement
 from domain.id_copy import SURE, CopyKind, kinds_ja
-from domain.status import PageStatus
+from domain.status import REVIEW_REASON_JA, PageStatus, ReviewReason
 from review.auth import Ctx
 from store.copy_checks import confirmed_kinds, evidence_fields, where_of
 
@@ -59,7 +59,7 @@ def deficiency_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
     return {"applies": result.applies, "reasons": result.reasons_ja, "undecided": result.undecided,
             "complete": result.complete, "crosscheck": crosscheck_rows(doc.copy_check_json, evidence),
             "copy_lines": copy_lines(doc_id, doc.copy_check_json), "evidence": sorted(evidence),
-            "evidence_ja": EVIDENCE_JA}
+            "evidence_ja": EVIDENCE_JA, "mismatch_ja": REVIEW_REASON_JA[ReviewReason.COPY_MISMATCH]}
 
 
 def copy_lines(doc_id: int, stored: str | None) -> dict[str, str]:

@@ -6,7 +6,9 @@
   box: geometry only) in ``documents.copy_check_json`` (``{"full_name": "disagree", …,
   "where": {"full_name": {"page_id": 7, "box": [x, y, w, h]}}}``);
 * sends every field the copies contradict to a person with ``copy_mismatch``
-  (「本人確認書類と一致しません」); a ``read`` document becomes ``needs_review``;
+  (「本人確認書類と一致しません」; a field already waiting for a rule's or a policy's reason
+  keeps that reason, and the screen shows the mismatch beside it); a ``read`` document
+  becomes ``needs_review``;
 * with the template's ``my_number_by_evidence`` policy, confirms a My Number the copy
   proves (:func:`domain.copy_evidence.evidence_accepts`) with an audit row (actor
   ``copy-evidence``, reason ``copy_evidence``); a document left with nothing for a person
@@ -45,6 +47,8 @@ from store.page_decisions import PageDecision, unresolved_in
 log = logging.getLogger(__name__)
 S = DocumentStatus
 OPEN = frozenset({FieldStatus.AUTO_ACCEPTED.value, FieldStatus.NEEDS_REVIEW.value})
+# reasons that only say "the score was not enough": a contradiction by the copy replaces them
+SCORE_REASONS = frozenset({None, ReviewReason.LOW_CONFIDENCE.value, ReviewReason.NOT_CALIBRATED.value})
 CONFIRMED_CONFIDENCE = 1.0  # a kind a person confirmed
 
 
@@ -85,7 +89,9 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
             if fr is None or fr.status not in OPEN:
                 continue
             if agreement is Agreement.DISAGREE:
-                fr.status, fr.reason = FieldStatus.NEEDS_REVIEW.value, ReviewReason.COPY_MISMATCH.value
+                fr.status = FieldStatus.NEEDS_REVIEW.value
+                if fr.reason in SCORE_REASONS:  # a rule's or a policy's reason stays (learning needs it)
+                    fr.reason = ReviewReason.COPY_MISMATCH.value
                 counts["mismatch"] += 1
             elif fid == MY_NUMBER_FIELD and evidence_policy and fr.status == FieldStatus.NEEDS_REVIEW.value:
                 page = pages.get(located.where[fid][0]) if fid in located.where else None

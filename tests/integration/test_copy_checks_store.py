@@ -84,6 +84,10 @@ def test_a_contradicted_auto_accepted_field_goes_to_a_person_and_the_line_is_kep
                                 "birth_date": (page1.id, (30, 80, 200, 25))}
     assert json.loads(stored or "{}")["full_name"] == "disagree"  # codes and geometry, no value
     assert "高橋" not in (stored or "")
+    # a field already waiting for a policy keeps that reason (the screen adds the mismatch)
+    repo2, doc2 = _saved(tmp_path / "p", _pages(FieldStatus.NEEDS_REVIEW, "license", 0.9))
+    record_located(repo2.sessions, doc2, Located({"my_number": D}, {}), evidence_policy=True)
+    assert _field_row(repo2, doc2, "my_number") == ("needs_review", ReviewReason.POLICY.value)
     assert where_of("not json") == {} and where_of('{"where": {"x": {"box": [1]}}}') == {}
 
 
