@@ -9,7 +9,7 @@ date and (card back, 通知カード, 住民票) My Number. :func:`copy_values` 
 * My Number: the twelve digits.
 
 The outcome per field is ``agree``, ``disagree`` or ``absent`` (no copy value to compare).
-It is shown to the reviewer only; it changes no confidence and no auto-accept decision.
+It changes no confidence; a disagreement sends the field to a person (store.copy_checks).
 No value leaves this module except in the comparison result (codes).
 """
 

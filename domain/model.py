@@ -256,6 +256,9 @@ class FormTemplate(_Strict):
     fields: list[FieldSpec] = Field(min_length=1)
     # answer grids, declared once; each row becomes a choice field (domain.constructs)
     grids: list[GridSpec] = []
+    # a My Number equal to the one printed on the envelope's card back / 通知カード (check digit
+    # valid) counts as confirmed, audited (domain.copy_evidence); a city's choice, off by default
+    my_number_by_evidence: bool = False
     # Directory of the YAML file this was loaded from (set by the loader); relative
     # reference_image paths are resolved against it.
     _source_dir: Path | None = PrivateAttr(default=None)

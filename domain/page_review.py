@@ -34,10 +34,12 @@ class PageDecisionKind(StrEnum):
     BLANK = "blank"  # a person: 白紙
     READ_DONE = "read_done"  # the worker: the forced reading aligned and read the page
     READ_FAILED = "read_failed"  # the worker: the forced reading could not align the page
+    COPY_KIND = "copy_kind"  # a person: 添付書類, an ID copy of this kind (reason: the kinds' codes)
 
 
-PERSON_KINDS = frozenset({PageDecisionKind.READ_AS, PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK})
-CONFIRMING = frozenset({PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK})
+PERSON_KINDS = frozenset({PageDecisionKind.READ_AS, PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK,
+                          PageDecisionKind.COPY_KIND})
+CONFIRMING = frozenset({PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK, PageDecisionKind.COPY_KIND})
 
 DECISION_JA: dict[PageDecisionKind, str] = {
     PageDecisionKind.READ_AS: "帳票として読み取り直しを依頼",
@@ -45,6 +47,7 @@ DECISION_JA: dict[PageDecisionKind, str] = {
     PageDecisionKind.BLANK: "白紙として確認",
     PageDecisionKind.READ_DONE: "指定の帳票として読み取りました",
     PageDecisionKind.READ_FAILED: "指定の帳票として読み取れませんでした",
+    PageDecisionKind.COPY_KIND: "本人確認書類の種類を確認",
 }
 
 

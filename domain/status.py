@@ -72,6 +72,7 @@ class ReviewReason(StrEnum):
     ALIGNMENT = "alignment"  # the page was aligned worse than any calibration page
     NAME_SPLIT = "name_split"  # the surname / given-name space could not be confirmed
     AUDIT_MISMATCH = "audit_mismatch"  # auto-accepted, but a blind audit typed another value
+    COPY_MISMATCH = "copy_mismatch"  # the printed ID copy in the envelope says otherwise (issue 19)
 
 
 REVIEW_REASON_JA: dict[ReviewReason, str] = {
@@ -88,6 +89,7 @@ REVIEW_REASON_JA: dict[ReviewReason, str] = {
     ReviewReason.ALIGNMENT: "用紙の位置合わせの精度が低いため確認が必要です",
     ReviewReason.NAME_SPLIT: "氏名の姓と名の区切り（空白）を確認してください",
     ReviewReason.AUDIT_MISMATCH: "抜き取り検査で不一致: 自動確定した値と検査の入力が違います",
+    ReviewReason.COPY_MISMATCH: "本人確認書類と一致しません",
 }
 
 

@@ -27,7 +27,9 @@ from learning.dataset import Observation
 from store.models import Document, FieldResult, Page, ReviewAction
 
 FINISHED = (DocumentStatus.READ, DocumentStatus.REVIEWED, DocumentStatus.ENTERED)
-ELIGIBLE_REASONS = (None, ReviewReason.LOW_CONFIDENCE.value, ReviewReason.NOT_CALIBRATED.value)
+# copy_mismatch replaces only these (store.copy_checks): the score was auto-accept material
+ELIGIBLE_REASONS = (None, ReviewReason.LOW_CONFIDENCE.value, ReviewReason.NOT_CALIBRATED.value,
+                    ReviewReason.COPY_MISMATCH.value)
 
 
 @dataclass(frozen=True)

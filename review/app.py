@@ -138,6 +138,7 @@ def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
         routes_audit,
         routes_auth,
         routes_clerk,
+        routes_copies,
         routes_editor_actions,
         routes_pages,
         routes_review,
@@ -153,7 +154,7 @@ def create_app(settings: Settings, ctx: Ctx | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=FORM_MAX_BYTES, exempt=frozenset({"/upload"}))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (routes_auth, routes_review, routes_pages, routes_clerk, routes_templates, routes_admin,
-                   routes_admin_pages, routes_audit, routes_versions, routes_editor_actions):
+                   routes_admin_pages, routes_audit, routes_versions, routes_editor_actions, routes_copies):
         app.include_router(module.router)
 
     @app.exception_handler(NotLoggedIn)

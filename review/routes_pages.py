@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from domain.errors import BusinessError
+from domain.id_copy import kinds_ja
 from domain.page_review import (
     BATCH_STATE_JA,
     DECISION_JA,
@@ -86,6 +87,8 @@ def decision_text(ctx: Ctx, kind: str, tid: str | None, ver: int | None, reason:
         return f"「{_title(ctx, tid, ver)}」として読み取り直しを依頼"
     if k is PageDecisionKind.READ_FAILED:
         return f"{DECISION_JA[k]}: {failure_ja(reason)}"
+    if k is PageDecisionKind.COPY_KIND:
+        return f"{DECISION_JA[k]}: {kinds_ja(reason)}"
     return DECISION_JA[k]
 
 

@@ -1,4 +1,4 @@
-"""Stack scans in the worker: cut a read file into envelopes, and their cross-check hints.
+"""Stack scans in the worker: cut a read file into envelopes (each then cross-checked, services.copy_checks).
 
 See :mod:`domain.envelope` (the rule) and :mod:`store.envelopes` (the one-transaction split).
 """
@@ -9,8 +9,7 @@ from collections.abc import Callable
 
 from domain.envelope import split_envelopes
 from domain.model import PageReading
-from services.attachments import copy_check
-from store.envelopes import children_of, hold_deficient, may_split, record_copy_check, save_split
+from store.envelopes import hold_deficient, may_split, save_split
 from store.files import ContentStore
 from store.repository import Repository
 
@@ -35,9 +34,10 @@ def split_stack(repo: Repository, files: ContentStore, document_id: int, worker:
     return children
 
 
-def record_copy_checks(repo: Repository, parent: int, pages: list[PageReading],
-                       lines: dict[int, list[str]]) -> None:
-    """The cross-check hint of every envelope cut from a stack scan."""
-    for child in children_of(repo.sessions, parent):
-        mine = [p for p in pages if (child.first_page or 0) <= p.index <= (child.last_page or -1)]
-        record_copy_check(repo.sessions, child.id, copy_check(mine, lines))
+def envelope_pages(repo: Repository, child: int, pages: list[PageReading]) -> list[PageReading]:
+    """The readings of one envelope cut from a stack scan (its source page range)."""
+    doc = repo.document(child)
+    if doc is None or doc.first_page is None or doc.last_page is None:
+        return []
+    return [p for p in pages if doc.first_page <= p.index <= doc.last_page]
+

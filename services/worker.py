@@ -41,10 +41,11 @@ from domain.status import FieldStatus, PageStatus
 from intake.pages import DEFAULT_LIMITS, PageLimits, iter_pages
 from ocr import preprocess
 from ocr.reader import Reader
-from services.attachments import classify_attachment, copy_check
-from services.envelopes import record_copy_checks, split_stack
+from services.attachments import classify_attachment
+from services.copy_checks import check_saved
+from services.envelopes import envelope_pages, split_stack
 from services.forced_read import forced_pages, read_one, record_outcomes
-from store.envelopes import hold_deficient, record_copy_check
+from store.envelopes import hold_deficient
 from store.files import ContentStore
 from store.page_decisions import Forced
 from store.repository import LeaseLost, Repository
@@ -141,7 +142,8 @@ def field_crops(index: int, reading: PageReading, aligned: np.ndarray) -> dict[t
 def read_document(files: ContentStore, reader: Reader, document_id: int, original_path: str | None,
                   limits: PageLimits = DEFAULT_LIMITS, forced: dict[int, Forced] | None = None,
                   outcomes: dict[int, str | None] | None = None,
-                  page_range: tuple[int, int] | None = None, copy_lines: dict[int, list[str]] | None = None
+                  page_range: tuple[int, int] | None = None, copy_lines: dict[int, list[str]] | None = None,
+                  copy_boxes: dict[int, list[tuple[int, int, int, int] | None]] | None = None
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
@@ -170,7 +172,7 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
             crops.update(field_crops(i, reading, aligned))
         else:
             upright = preprocess.rotate_quadrant(preprocess.to_gray(image), reading.orientation)
-            reading = classify_attachment(reading, upright, reader, copy_lines)
+            reading = classify_attachment(reading, upright, reader, copy_lines, copy_boxes)
             images.append(encode_png(upright))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
@@ -208,16 +210,23 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         page_range = (doc.first_page, doc.last_page) if doc and doc.parent_id is not None \
             and doc.first_page is not None and doc.last_page is not None else None
         lines: dict[int, list[str]] = {}  # printed lines of ID copies: memory only
+        boxes: dict[int, list[tuple[int, int, int, int] | None]] = {}  # where they are (geometry)
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
-                                             page_range, lines)
-        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced), draw_audit)
+                                             page_range, lines, boxes)
+
+        def checked_then_drawn(repo: Repository, child: int) -> None:
+            # the cross-check may send a field to a person: before the audit draw samples it
+            check_saved(repo, child, envelope_pages(repo, child, pages), lines, boxes, reader)
+            draw_audit(repo, child)
+
+        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced),
+                            checked_then_drawn)
         if split is not None:
-            record_copy_checks(repo, document_id, pages, lines)
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
-        record_copy_check(repo.sessions, document_id, copy_check(pages, lines))
+        check_saved(repo, document_id, pages, lines, boxes, reader)
         if hold_deficient(repo.sessions, [document_id]):  # 書類不備: a person sees it first
             status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)
