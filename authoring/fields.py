@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from authoring import kinds
+from authoring import answers, kinds
 from authoring.choices import free_circles, square_groups, text_cell
 from authoring.geometry import Rect, union_all
 from authoring.grids import group_grids
@@ -35,6 +35,8 @@ ABOVE_REACH_MM = 7.0
 QUESTION_REACH_MM = 12.0
 UNDERLINE_WRITE_MM = 8.0
 MIN_WRITABLE_MM = (8.0, 4.0)  # width, height of the smallest empty cell taken as a field
+WRITTEN_MIN_MM = (40.0, 18.0)  # a cell with some text in it is a field from this size
+WRITTEN_FREE_SHARE = 0.5
 
 
 def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
@@ -59,7 +61,7 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
             props.append(Proposal(c, FieldKind.TEXT, "cell"))
     for i, ks in cell_lines.items():
         if ks and not cell_squares[i]:
-            props += text_cell(pg, structure.cells[i], ks)
+            props += text_cell(pg, structure.cells[i], ks) or written_cell(pg, structure.cells[i], ks)
     bubbled, used = propose_lattices(pg)  # blocks of bubbles first: numbers, grids, columns
     props += bubbled
     pg.s = replace(structure, squares=[q for q in structure.squares if id(q) not in used])
@@ -76,6 +78,32 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     props = group_grids(pg, props)
     props.sort(key=lambda p: (round(p.rect.y0 / pg.mm(3.0)), p.rect.x0))
     return props
+
+
+def written_cell(pg: Page, cell: Rect, ks: list[int]) -> list[Proposal]:
+    """A big ruled area with a little text in it is still a place to write: the text is
+    writing on a filled form, or the field's own label printed in its top-left corner.
+
+    Big: at least WRITTEN_MIN_MM wide and high; a little: a band across the cell with
+    no text in it is at least half its height (a box of printed notes has a line every
+    few mm)."""
+    if cell.w < pg.mm(WRITTEN_MIN_MM[0]) or cell.h < pg.mm(WRITTEN_MIN_MM[1]):
+        return []
+    edges = sorted([(cell.y0, cell.y0)] + [(pg.lines[k].rect.y0, pg.lines[k].rect.y1) for k in ks]
+                   + [(cell.y1, cell.y1)])
+    free, bottom = 0, cell.y0
+    for y0, y1 in edges:
+        free, bottom = max(free, y0 - bottom), max(bottom, y1)
+    if free < WRITTEN_FREE_SHARE * cell.h:
+        return []
+    pg.used.update(ks)
+    p = Proposal(cell, FieldKind.TEXT, "cell")
+    corner = [k for k in ks if pg.lines[k].rect.y0 - cell.y0 <= pg.mm(4.0)
+              and pg.lines[k].rect.x0 - cell.x0 <= pg.mm(4.0)]
+    if corner:  # a label printed inside, at the top left (備考, ご意見 ...)
+        ln = pg.lines[corner[0]]
+        p.label, p.label_conf, p.label_position = kinds.clean_label(ln.text), ln.confidence, "above"
+    return [p]
 
 
 # ------------------------------------------------------------------ labels and kinds
@@ -140,7 +168,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if era_box is not None and p.kind is not FieldKind.CHOICE:
         p.era_from = era_box
         start = era_box.rect.x0
-    k = _left_line(pg, p, props, start)
+    k = _left_line(pg, p, props, start) if not p.label else None  # (a label printed inside is kept)
     if k is not None:
         label, era = kinds.split_fixed_era(kinds.clean_label(pg.lines[k].text))
         if era and not label:  # the era alone: the label is further left
@@ -151,7 +179,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
         if era and p.source in ("cell", "underline") and p.era_from is None:
             p.fixed_era = era
         p.label, p.label_conf, p.label_position = label, pg.lines[k].confidence, "left"
-    else:
+    elif not p.label:
         reach = QUESTION_REACH_MM if p.kind.is_mark else ABOVE_REACH_MM
         k = _above_line(pg, p, reach)
         if k is not None:
@@ -160,8 +188,8 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if p.kind.is_mark:
         q = _above_line(pg, p, QUESTION_REACH_MM)
         p.question = _row_text(pg, q)[0] if q is not None else ""
-        if p.kind is FieldKind.CHOICE and p.mark_style == "box" and kinds.wants_many(p.question + p.label):
-            p.kind, p.kind_reason = FieldKind.MULTI_CHOICE, "question says すべて/複数"
+        if p.kind is FieldKind.CHOICE and p.mark_style == "box" and answers.says(p.question + p.label):
+            p.kind = FieldKind.MULTI_CHOICE  # grids take their rows' kind; the form's legend comes later
         if p.mark_style == "circle" and kinds.era_value(p.options[0].value):
             p.label = f"{p.label}（元号）" if p.label else "元号"
         if p.kind is FieldKind.CHECKBOX or p.label_position != "left":

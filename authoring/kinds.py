@@ -67,7 +67,7 @@ PERSONAL_WORDS = ("氏名", "名前", "住所", "所在地", "生年月日", "�
                   "電話", "メール", "個人番号", "郵便番号")
 PERSONAL_KINDS = (FieldKind.MY_NUMBER, FieldKind.PHONE, FieldKind.POSTAL_CODE, FieldKind.EMAIL,
                   FieldKind.KANA)
-FREE_TEXT_MIN_H_MM = 25.0
+FREE_TEXT_MIN_H_MM = 18.0  # room for two lines of handwriting (a one-line box is 8-16 mm)
 _QUESTION = re.compile(r"^(問|Q|F)\s*(\d{1,2})")
 
 

@@ -41,15 +41,33 @@ class TextLine:
 def text_ink(structure: Structure) -> np.ndarray:
     """Ink left after removing ruled lines, check squares and specks."""
     ink = structure.ink & ~structure.grid
-    for sq in structure.squares:
-        r = sq.grow(2)
-        ink[max(0, r.y0):r.y1, max(0, r.x0):r.x1] = False
     u8 = ink.astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     speck = SPECK_MM2 * structure.px_per_mm ** 2
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= speck
-    return np.asarray(keep[labels])
+    for sq in structure.squares:
+        keep[_mark_parts(stats, labels, sq)] = False
+    out = keep[labels]
+    height, width = ink.shape
+    for sq in structure.squares:
+        r = sq.grow(2).clip(width, height)
+        out[r.y0:r.y1, r.x0:r.x1] = False
+    return np.asarray(out)
+
+
+def _mark_parts(stats: np.ndarray, labels: np.ndarray, sq: Rect) -> list[int]:
+    """The components in a square's area that stay within half a box of it: the box, and a
+    mark in it whose strokes run past the box (not text beside it)."""
+    reach = sq.grow(max(2, sq.w // 2))
+    height, width = labels.shape
+    r = sq.grow(2).clip(width, height)
+    out = []
+    for i in np.unique(labels[r.y0:r.y1, r.x0:r.x1]):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if i != 0 and reach.x0 <= x and reach.y0 <= y and x + w <= reach.x1 and y + h <= reach.y1:
+            out.append(int(i))
+    return out
 
 
 def find_text_lines(structure: Structure) -> list[Rect]:

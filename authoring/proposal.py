@@ -18,6 +18,7 @@ class Option:
     value: str
     label: str
     rect: Rect
+    printed: bool = True  # False: no label printed after the mark (a number or a column header)
 
 
 @dataclass

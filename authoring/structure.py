@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from authoring.bubbles import find_bubbles
+from authoring.frames import find_frame, side_band
 from authoring.geometry import Rect
 
 LINE_MIN_MM = 6.0  # a ruled line is longer than any character stroke of ≤16 pt text
@@ -105,7 +106,8 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(free_ink, connectivity=8)
     lo, hi = SQUARE_MM[0] * ppm, SQUARE_MM[1] * ppm
     squares: list[Rect] = []
-    marked: list[Rect] = []  # rings with a mark inside: kept when the size of the empty ones
+    taken: set[int] = set()
+    marked: list[tuple[int, Rect]] = []  # rings with a mark inside: kept when the size of the empty ones
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if not (lo <= w <= hi and lo <= h <= hi) or abs(w - h) > 0.2 * max(w, h):
@@ -113,7 +115,7 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
         if area > 0.6 * w * h:
             continue
         ring = labels[y:y + h, x:x + w] == i
-        t = max(2, round(0.15 * min(w, h)))
+        t = side_band(min(w, h))
         if _side_cover(ring, t) < SQUARE_SIDE_COVER:
             continue
         m = round(0.22 * min(w, h))
@@ -123,13 +125,30 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
             continue
         if inside.mean() <= SQUARE_INSIDE_INK and area <= 0.5 * w * h:
             squares.append(rect)
+            taken.add(i)
         elif inside.mean() <= SQUARE_MARKED_INK and _side_cover(ring, t) >= 0.9:
-            marked.append(rect)
-    if len(squares) >= 2:  # a lightly filled form: its ticked boxes are boxes too
-        mw = float(np.median([q.w for q in squares]))
-        mh = float(np.median([q.h for q in squares]))
-        # (a pen's cross reaches a little past the printed square)
-        squares += [q for q in marked if abs(q.w - mw) <= 0.15 * mw and abs(q.h - mh) <= 0.15 * mh]
+            marked.append((i, rect))
+    if len(squares) < 2:
+        return squares
+    # a lightly filled form: its ticked boxes are boxes too
+    mw = round(float(np.median([q.w for q in squares])))
+    mh = round(float(np.median([q.h for q in squares])))
+    # (a pen's cross reaches a little past the printed square)
+    for i, q in marked:
+        if abs(q.w - mw) <= 0.15 * mw and abs(q.h - mh) <= 0.15 * mh:
+            squares.append(q)
+            taken.add(i)
+    for i in range(1, n):  # a box the mark or the writing in it made part of a bigger blob
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if i in taken or not (0.9 * mw <= w <= 2 * mw and 0.9 * mh <= h <= 2 * mh):
+            continue
+        pad = 2  # a box a pixel or two smaller than the median one still fits
+        hit = find_frame(np.pad(labels[y:y + h, x:x + w] == i, pad), mw, mh)
+        if hit is not None:
+            x0, y0 = x + hit[0] - pad, y + hit[1] - pad
+            rect = Rect(x0, y0, x0 + mw, y0 + mh)
+            if not _inline_glyph_without(free_ink, labels, i, rect, ppm):
+                squares.append(rect)
     return squares
 
 
@@ -140,6 +159,16 @@ def _inline_glyph(free_ink: np.ndarray, r: Rect, ppm: float) -> bool:
     left = free_ink[band, max(0, r.x0 - d):max(0, r.x0 - 1)]
     right = free_ink[band, r.x1 + 1:r.x1 + d]
     return bool(left.any() and right.any())
+
+
+def _inline_glyph_without(free_ink: np.ndarray, labels: np.ndarray, i: int, r: Rect, ppm: float) -> bool:
+    """:func:`_inline_glyph` for a box found inside component ``i``: the mark's own strokes
+    that run past the box are not text beside it."""
+    d = max(2, round(GLYPH_NEIGHBOUR_MM * ppm)) + 2
+    height, width = free_ink.shape
+    win = r.grow(d).clip(width, height)
+    local = free_ink[win.y0:win.y1, win.x0:win.x1] & (labels[win.y0:win.y1, win.x0:win.x1] != i)
+    return _inline_glyph(local, Rect(r.x0 - win.x0, r.y0 - win.y0, r.x1 - win.x0, r.y1 - win.y0), ppm)
 
 
 def find_underlines(h_lines: np.ndarray, v_lines: np.ndarray, ink: np.ndarray, grid: np.ndarray,
