@@ -21,11 +21,12 @@ from dataclasses import replace
 
 from authoring import answers, kinds
 from authoring.choices import free_circles, square_groups, text_cell
+from authoring.combs import written_combs
 from authoring.geometry import Rect, union_all
 from authoring.grids import group_grids
 from authoring.labels import TextLine
 from authoring.lattice import propose_lattices
-from authoring.proposal import LEFT_REACH_MM, Page, Proposal, inside, row_overlap
+from authoring.proposal import LEFT_REACH_MM, Page, Proposal, inside, is_japanese, row_overlap
 from authoring.structure import Structure, char_box_rows
 from domain.status import FieldKind
 
@@ -41,7 +42,7 @@ WRITTEN_FREE_SHARE = 0.5
 
 def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     """Every writable area of one page, labelled, in reading order."""
-    pg = Page(structure, lines)
+    pg = Page(structure, lines, japanese=is_japanese(lines))
     cell_lines = {i: [k for k, ln in enumerate(lines) if inside(ln.rect, inner)]
                   for i, inner in enumerate(structure.inners)}
     cell_squares = {i: [q for q in structure.squares if inside(q, inner)]
@@ -54,13 +55,17 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
         in_rows.update(idx)
         props.append(Proposal(union_all([structure.cells[i] for i in idx]), FieldKind.DIGITS,
                               "char-boxes", cells=len(idx)))
+    for idx in written_combs(pg, [i for i in cell_lines if not cell_squares[i] and i not in in_rows]):
+        in_rows.update(idx)
+        props.append(Proposal(union_all([structure.cells[i] for i in idx]), FieldKind.DIGITS,
+                              "char-boxes", cells=len(idx)))
     min_w, min_h = pg.mm(MIN_WRITABLE_MM[0]), pg.mm(MIN_WRITABLE_MM[1])
     for i in empty:
         c = structure.cells[i]
         if i not in in_rows and c.w >= min_w and c.h >= min_h:
             props.append(Proposal(c, FieldKind.TEXT, "cell"))
     for i, ks in cell_lines.items():
-        if ks and not cell_squares[i]:
+        if ks and not cell_squares[i] and i not in in_rows:
             props += text_cell(pg, structure.cells[i], ks) or written_cell(pg, structure.cells[i], ks)
     bubbled, used = propose_lattices(pg)  # blocks of bubbles first: numbers, grids, columns
     props += bubbled
@@ -200,7 +205,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if p.kind is FieldKind.WAREKI_DATE or p.source == "bubbled-number":  # the shape decided it
         return
     g = kinds.guess_kind(p.label, cells=p.cells, fixed_era=p.fixed_era, yen_after=yen,
-                         height_mm=p.rect.h / pg.s.px_per_mm)
+                         height_mm=p.rect.h / pg.s.px_per_mm, japanese=pg.japanese)
     if p.era_from is not None:
         g = kinds.KindGuess(FieldKind.WAREKI_DATE, "circled era choice before it", True)
     p.kind, p.kind_reason, p.kind_sure = g.kind, g.reason, g.sure

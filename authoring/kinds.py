@@ -157,8 +157,11 @@ class KindGuess:
 
 
 def guess_kind(label: str, *, cells: int | None = None, fixed_era: str | None = None,
-               yen_after: bool = False, height_mm: float = 10.0) -> KindGuess:
-    """The kind of a writable area from its label and shape."""
+               yen_after: bool = False, height_mm: float = 10.0, japanese: bool = True) -> KindGuess:
+    """The kind of a writable area from its label and shape.
+
+    12 / 7 character boxes with no telling label are a 個人番号 / 郵便番号 on a Japanese
+    form only (``japanese``); elsewhere they are digits."""
     if fixed_era:
         return KindGuess(FieldKind.WAREKI_DATE, f"era {fixed_era} printed", True)
     for words, kind in KIND_RULES:
@@ -168,9 +171,9 @@ def guess_kind(label: str, *, cells: int | None = None, fixed_era: str | None = 
         if kind is FieldKind.MY_NUMBER and cells not in (None, 12):
             continue
         return KindGuess(kind, f"label has {hit}", True)
-    if cells == 12:
+    if cells == 12 and japanese:
         return KindGuess(FieldKind.MY_NUMBER, "12 character boxes", False)
-    if cells == 7:
+    if cells == 7 and japanese:
         return KindGuess(FieldKind.POSTAL_CODE, "7 character boxes", False)
     if yen_after:
         return KindGuess(FieldKind.AMOUNT, "円 printed after the box", True)

@@ -49,6 +49,7 @@ class Page:
     s: Structure
     lines: list[TextLine]
     used: set[int] = field(default_factory=set)  # lines consumed as option labels or options
+    japanese: bool = True  # the page is printed in Japanese (its conventions apply: 7 boxes = 〒)
 
     def mm(self, v: float) -> int:
         return round(v * self.s.px_per_mm)
@@ -60,3 +61,13 @@ def inside(r: Rect, box: Rect) -> bool:
 
 def row_overlap(a: Rect, b: Rect) -> bool:
     return a.v_overlap(b) >= 0.5 * min(a.h, b.h)
+
+
+JAPANESE_SHARE = 0.3  # of a page's read lines holding kana or kanji
+
+
+def is_japanese(lines: list[TextLine]) -> bool:
+    """A page printed in Japanese: enough of its lines hold kana or kanji (an empty page counts)."""
+    read = [ln for ln in lines if ln.text.strip()]
+    ja = sum(any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in ln.text) for ln in read)
+    return not read or ja >= JAPANESE_SHARE * len(read)
