@@ -48,14 +48,13 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     cell_squares = {i: [q for q in structure.squares if inside(q, inner)]
                     for i, inner in enumerate(structure.inners)}
     props: list[Proposal] = []
-    empty = [i for i in cell_lines if not cell_lines[i] and not cell_squares[i]]
     in_rows: set[int] = set()
-    for group in char_box_rows([structure.cells[i] for i in empty], structure.px_per_mm):
-        idx = [empty[g] for g in group]
-        in_rows.update(idx)
-        props.append(Proposal(union_all([structure.cells[i] for i in idx]), FieldKind.DIGITS,
-                              "char-boxes", cells=len(idx)))
-    for idx in written_combs(pg, [i for i in cell_lines if not cell_squares[i] and i not in in_rows]):
+    combs = written_combs(pg, [i for i in cell_lines if not cell_squares[i]])  # filled in (a scan)
+    empty = [i for i in cell_lines if not cell_lines[i] and not cell_squares[i]
+             and not any(i in c for c in combs)]
+    combs += [[empty[g] for g in group]
+              for group in char_box_rows([structure.cells[i] for i in empty], structure.px_per_mm)]
+    for idx in combs:
         in_rows.update(idx)
         props.append(Proposal(union_all([structure.cells[i] for i in idx]), FieldKind.DIGITS,
                               "char-boxes", cells=len(idx)))

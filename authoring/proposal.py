@@ -67,7 +67,8 @@ JAPANESE_SHARE = 0.3  # of a page's read lines holding kana or kanji
 
 
 def is_japanese(lines: list[TextLine]) -> bool:
-    """A page printed in Japanese: enough of its lines hold kana or kanji (an empty page counts)."""
-    read = [ln for ln in lines if ln.text.strip()]
+    """A page printed in Japanese: enough of its lines with letters in them hold kana or kanji
+    (lines of digits only say nothing; a page with no letters read counts as Japanese)."""
+    read = [ln for ln in lines if any(c.isalpha() for c in ln.text)]
     ja = sum(any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in ln.text) for ln in read)
     return not read or ja >= JAPANESE_SHARE * len(read)
