@@ -159,3 +159,20 @@ def test_japanese_pages_and_box_count_conventions() -> None:
     assert kinds.guess_kind("", cells=7, japanese=False).kind is FieldKind.DIGITS
     assert kinds.guess_kind("", cells=12, japanese=False).kind is FieldKind.DIGITS
     assert kinds.guess_kind("郵便番号", cells=7, japanese=False).kind is FieldKind.POSTAL_CODE
+
+
+def test_two_scales_with_a_question_between_are_no_grid() -> None:
+    def rows(question_between: bool) -> list[int]:
+        img = page()
+        for y in (20, 30):  # rows 10 mm apart: within a grid's reach
+            cv2.putText(img, "Label", (mm(10), mm(y + 3.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+            for k in range(5):
+                box(img, 50 + 8 * k, y)
+        if question_between:
+            cv2.putText(img, "2.9 Next question", (mm(10), mm(27.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+        s = analyse(img, PPM)
+        props = propose(s, lines_read_as(s, "Label"))
+        return sorted(len(p.rows) for p in props if p.kind.is_mark)
+
+    assert rows(question_between=False) == [2]  # a matrix: one grid of two rows
+    assert rows(question_between=True) == [0, 0]  # two questions
