@@ -68,3 +68,17 @@ def find_frame(blob: np.ndarray, w: int, h: int) -> tuple[int, int, float] | Non
     if inner.size and inner.mean() > SOLID:
         return None
     return int(dx), int(dy), best
+
+
+def find_frames(blob: np.ndarray, w: int, h: int, most: int = 4) -> list[tuple[int, int, float]]:
+    """Every w x h frame in the blob (a cross can run from one box into the next and join
+    them): the best placement, then the best with that frame's area wiped, and so on."""
+    rest = blob.copy()
+    out: list[tuple[int, int, float]] = []
+    for _ in range(most):
+        hit = find_frame(rest, w, h)
+        if hit is None:
+            break
+        out.append(hit)
+        rest[hit[1]:hit[1] + h, hit[0]:hit[0] + w] = False
+    return out

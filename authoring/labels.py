@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from authoring.geometry import Rect
+from authoring.geometry import Rect, union_all
 from authoring.structure import Structure
 from ocr.recognizer import Recognizer
 
@@ -46,8 +46,7 @@ def text_ink(structure: Structure) -> np.ndarray:
     speck = SPECK_MM2 * structure.px_per_mm ** 2
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= speck
-    for sq in structure.squares:
-        keep[_mark_parts(stats, labels, sq)] = False
+    keep[_mark_parts(stats, labels, structure.squares)] = False
     out = keep[labels]
     height, width = ink.shape
     for sq in structure.squares:
@@ -56,17 +55,23 @@ def text_ink(structure: Structure) -> np.ndarray:
     return np.asarray(out)
 
 
-def _mark_parts(stats: np.ndarray, labels: np.ndarray, sq: Rect) -> list[int]:
-    """The components in a square's area that stay within half a box of it: the box, and a
-    mark in it whose strokes run past the box (not text beside it)."""
-    reach = sq.grow(max(2, sq.w // 2))
+def _mark_parts(stats: np.ndarray, labels: np.ndarray, squares: list[Rect]) -> list[int]:
+    """Components touching squares that stay within half a box of the squares they touch:
+    the boxes, and a mark whose strokes run past its box (or on into the next box), not
+    text beside them."""
     height, width = labels.shape
-    r = sq.grow(2).clip(width, height)
+    touched: dict[int, list[Rect]] = {}
+    for sq in squares:
+        r = sq.grow(2).clip(width, height)
+        for i in np.unique(labels[r.y0:r.y1, r.x0:r.x1]):
+            if i:
+                touched.setdefault(int(i), []).append(sq)
     out = []
-    for i in np.unique(labels[r.y0:r.y1, r.x0:r.x1]):
+    for i, sqs in touched.items():
+        reach = union_all(sqs).grow(max(2, max(q.w for q in sqs) // 2))
         x, y, w, h = (int(v) for v in stats[i][:4])
-        if i != 0 and reach.x0 <= x and reach.y0 <= y and x + w <= reach.x1 and y + h <= reach.y1:
-            out.append(int(i))
+        if reach.x0 <= x and reach.y0 <= y and x + w <= reach.x1 and y + h <= reach.y1:
+            out.append(i)
     return out
 
 

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from authoring.bubbles import find_bubbles
-from authoring.frames import find_frame, side_band
+from authoring.frames import find_frames, side_band
 from authoring.geometry import Rect
 
 LINE_MIN_MM = 6.0  # a ruled line is longer than any character stroke of ≤16 pt text
@@ -140,12 +140,11 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
             taken.add(i)
     for i in range(1, n):  # a box the mark or the writing in it made part of a bigger blob
         x, y, w, h, _ = (int(v) for v in stats[i])
-        if i in taken or not (0.9 * mw <= w <= 2 * mw and 0.9 * mh <= h <= 2 * mh):
+        if i in taken or not (0.9 * mw <= w <= 3 * mw and 0.9 * mh <= h <= 3 * mh):
             continue
         pad = 2  # a box a pixel or two smaller than the median one still fits
-        hit = find_frame(np.pad(labels[y:y + h, x:x + w] == i, pad), mw, mh)
-        if hit is not None:
-            x0, y0 = x + hit[0] - pad, y + hit[1] - pad
+        for dx, dy, _ in find_frames(np.pad(labels[y:y + h, x:x + w] == i, pad), mw, mh):
+            x0, y0 = x + dx - pad, y + dy - pad
             rect = Rect(x0, y0, x0 + mw, y0 + mh)
             if not _inline_glyph_without(free_ink, labels, i, rect, ppm):
                 squares.append(rect)

@@ -176,3 +176,17 @@ def test_two_scales_with_a_question_between_are_no_grid() -> None:
 
     assert rows(question_between=False) == [2]  # a matrix: one grid of two rows
     assert rows(question_between=True) == [0, 0]  # two questions
+
+
+def test_a_cross_running_into_the_next_box_keeps_both_boxes() -> None:
+    img = page()
+    for y in (20, 25):  # two rows of a matrix, 1.4 mm apart
+        for k in range(4):
+            box(img, 30 + 8 * k, y)
+    # the lower box's cross runs up through the box above it
+    cv2.line(img, (mm(38.5), mm(28.5)), (mm(41.5), mm(21)), 0, 3)
+    cv2.line(img, (mm(38.3), mm(25.5)), (mm(41.3), mm(28.3)), 0, 3)
+    s = analyse(img, PPM)
+    assert len(s.squares) == 8
+    assert sum(abs(q.x0 - mm(38)) <= 3 for q in s.squares) == 2
+    assert find_text_lines(s) == []  # the strokes are the marks', not a line of text
