@@ -3,12 +3,15 @@
 One proposal per writable area:
 
 * an empty ruled cell → a text-like field (kind from its label, see :mod:`authoring.kinds`);
-* a row of small empty equal cells → one field with ``cells: N``;
+  a big one with a little text in it (writing on a scan, its label inside) too;
+* a row of small empty equal cells → one field with ``cells: N``; also with a letter or
+  digit written in each (:mod:`authoring.combs`);
 * a cell holding only 年/月/日 (and an era) → a date field;
 * a cell or a line of text holding only circle-one options (明・大・昭・平・令, 男・女)
   → a choice with ``mark_style: circle``;
 * check squares: grouped into rows (same height, no foreign text or box between),
-  rows stacked when close and left-aligned → a choice (≥ 2) or a checkbox (1);
+  rows stacked when close and left-aligned → a choice (≥ 2) or a checkbox (1); one
+  answer or several is decided for the whole form later (:mod:`authoring.answers`);
 * an underline with room above → a text field on it.
 
 Labels: the nearest text line to the left on the same row (an era name or a

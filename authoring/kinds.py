@@ -24,7 +24,6 @@ CIRCLE_SETS: tuple[tuple[str, ...], ...] = (
     ("可", "否"),
     ("あり", "なし"),
 )
-MULTI_WORDS = ("すべて", "全て", "複数", "いくつでも", "いくつか")
 
 # (words in the label, kind) — first match wins.
 KIND_RULES: tuple[tuple[tuple[str, ...], FieldKind], ...] = (
@@ -142,11 +141,6 @@ def is_date_frame(text: str) -> bool:
     for era in ERA_NAMES:
         t = t.replace(era, "")
     return bool(t) and set(t) <= set("年月日" + SEPARATORS) and "年" in t
-
-
-def wants_many(question: str) -> bool:
-    """'あてはまるものすべてに' and the like: a multiple-choice question."""
-    return any(w in question for w in MULTI_WORDS)
 
 
 @dataclass(frozen=True)
