@@ -155,6 +155,8 @@ def square_groups(pg: Page, others: list[Proposal]) -> list[Proposal]:
         opts = _unique_values(opts)
         parts = [q for q in g] + [pg.lines[k].rect for q in g if (k := labels[id(q)]) is not None]
         cell = _container(pg, g[0])
+        if len(g) == 1 and labels[id(g[0])] is None and any(g[0] is m for m in pg.s.marked):
+            continue  # a lone box marked already, nothing naming it: a legend's "Check: ☒"
         if len(g) == 1:
             out.append(Proposal(g[0], FieldKind.CHECKBOX, "checkbox", options=[],
                                 label=opts[0].label if labels[id(g[0])] is not None else "",

@@ -190,3 +190,36 @@ def test_a_cross_running_into_the_next_box_keeps_both_boxes() -> None:
     assert len(s.squares) == 8
     assert sum(abs(q.x0 - mm(38)) <= 3 for q in s.squares) == 2
     assert find_text_lines(s) == []  # the strokes are the marks', not a line of text
+
+
+def test_a_legends_example_cross_is_no_field_a_ticked_option_is() -> None:
+    img = page()
+    for x in (20, 60, 100):  # an option list further down (gives the page's box size)
+        box(img, x, 50)
+        cv2.putText(img, "Ab", (mm(x + 5.5), mm(53.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+    cv2.putText(img, "Check:", (mm(10), mm(18.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+    box(img, 35, 15)
+    cross_past(img, 35, 15, over=0.3)  # the legend shows how to mark: nothing names this box
+    box(img, 20, 30)
+    cross_past(img, 20, 30, over=0.3)  # a ticked lone option, its label right after it
+    cv2.putText(img, "Yes", (mm(25.5), mm(33.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+    s = analyse(img, PPM)
+    assert len(s.squares) == 5 and len(s.marked) == 2
+    props = propose(s, lines_read_as(s))
+    boxes = sorted((p for p in props if p.kind is FieldKind.CHECKBOX), key=lambda p: p.rect.y0)
+    assert len(boxes) == 1 and abs(boxes[0].rect.cy - mm(31.8)) <= 5  # the ticked option
+
+
+def test_a_qr_code_holds_no_boxes() -> None:
+    """A QR code is one blob of ink the size of a few boxes with square rings in it (its
+    finder patterns): the frame search must not find boxes there."""
+    img = page()
+    for x in (20, 50, 80):  # the page's boxes (their size is what the search looks for)
+        box(img, x, 60, side=5.0)
+        cv2.putText(img, "Ab", (mm(x + 7), mm(64.5)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2)
+    qr = cv2.QRCodeEncoder.create().encode("YOMITORI-TEST-P1")  # 21 x 21 modules + quiet zone
+    side = mm(16)
+    code = cv2.resize(qr, (side, side), interpolation=cv2.INTER_NEAREST)
+    img[mm(20):mm(20) + side, mm(20):mm(20) + side] = code
+    s = analyse(img, PPM)
+    assert len(s.squares) == 3 and all(q.y0 > mm(55) for q in s.squares)
