@@ -19,6 +19,7 @@ from domain.status import FieldKind
 
 ATTACH_MM = 3.5  # an option's label starts within this distance right of its square
 CHOICE_MARGIN_MM = 1.0  # a choice field's box: its squares and labels plus this margin
+STACK_GAP = 2.0  # rows of one option list are at most this many box heights apart (blank between)
 
 
 def text_cell(pg: Page, cell: Rect, ks: list[int]) -> list[Proposal]:
@@ -150,10 +151,12 @@ def square_groups(pg: Page, others: list[Proposal]) -> list[Proposal]:
             text = read or header or str(n)
             if k is not None:
                 pg.used.add(k)
-            opts.append(Option(text, text, q))
+            opts.append(Option(text, text, q, printed=k is not None))
         opts = _unique_values(opts)
         parts = [q for q in g] + [pg.lines[k].rect for q in g if (k := labels[id(q)]) is not None]
         cell = _container(pg, g[0])
+        if len(g) == 1 and labels[id(g[0])] is None and any(g[0] is m for m in pg.s.marked):
+            continue  # a lone box marked already, nothing naming it: a legend's "Check: ☒"
         if len(g) == 1:
             out.append(Proposal(g[0], FieldKind.CHECKBOX, "checkbox", options=[],
                                 label=opts[0].label if labels[id(g[0])] is not None else "",
@@ -185,11 +188,16 @@ def _stack(pg: Page, groups: list[list[Rect]], attached: set[int]) -> list[list[
 def _stackable(pg: Page, upper: list[Rect], lower: list[Rect], attached: set[int]) -> bool:
     a, b = upper[-1], lower[0]
     size = max(a.h, b.h)
-    if abs(min(q.x0 for q in upper) - b.x0) > pg.mm(2.0) or not 0 < b.y0 - a.y1 <= 1.2 * size:
+    if abs(min(q.x0 for q in upper) - b.x0) > pg.mm(2.0) or not 0 < b.y0 - a.y1 <= STACK_GAP * size:
         return False
     if _container(pg, a) != _container(pg, b):
         return False
-    between = Rect(min(q.x0 for q in upper), a.y1, max(q.x1 for q in upper + lower), b.y0)
+    right = max(q.x1 for q in upper + lower)
+    for k in attached:  # ... and under the upper row's labels (a note printed under an option)
+        r = pg.lines[k].rect
+        if any(row_overlap(r, q) and 0 <= r.x0 - q.x1 <= pg.mm(ATTACH_MM) for q in upper):
+            right = max(right, r.x1)
+    between = Rect(min(q.x0 for q in upper), a.y1, right, b.y0)
     first = min(lower, key=lambda q: q.x0)
     for k, ln in enumerate(pg.lines):
         if k in attached:
@@ -228,5 +236,5 @@ def _unique_values(opts: list[Option]) -> list[Option]:
     for o in opts:
         n = seen.get(o.value, 0) + 1
         seen[o.value] = n
-        out.append(Option(o.value if n == 1 else f"{o.value}_{n}", o.label, o.rect))
+        out.append(Option(o.value if n == 1 else f"{o.value}_{n}", o.label, o.rect, o.printed))
     return out

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from authoring import kinds
+from authoring import answers, kinds
 from authoring.fields import Proposal, propose
 from authoring.geometry import MM_PER_INCH, PAPER_MM, WORK_DPI, PageSize, Rect, guess_page_size
 from authoring.labels import TextLine, find_text_lines, read_lines
@@ -243,6 +243,9 @@ def draft_template(images: Sequence[np.ndarray], template_id: str, recognizer: R
     """Draft a template from the pages of a blank form."""
     pages = [draft_page(img, n, recognizer, dpi_hint=dpi_hint, paper=paper)
              for n, img in enumerate(images, start=1)]
+    rules = answers.decide_all((pg.proposals, [ln.text for ln in pg.lines]) for pg in pages)
+    for r in rules:
+        log.info("legend: %s answers for %s questions", "several" if r.many else "one", r.scope)
     return assemble(template_id, pages, title)
 
 

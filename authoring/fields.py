@@ -3,12 +3,15 @@
 One proposal per writable area:
 
 * an empty ruled cell → a text-like field (kind from its label, see :mod:`authoring.kinds`);
-* a row of small empty equal cells → one field with ``cells: N``;
+  a big one with a little text in it (writing on a scan, its label inside) too;
+* a row of small empty equal cells → one field with ``cells: N``; also with a letter or
+  digit written in each (:mod:`authoring.combs`);
 * a cell holding only 年/月/日 (and an era) → a date field;
 * a cell or a line of text holding only circle-one options (明・大・昭・平・令, 男・女)
   → a choice with ``mark_style: circle``;
 * check squares: grouped into rows (same height, no foreign text or box between),
-  rows stacked when close and left-aligned → a choice (≥ 2) or a checkbox (1);
+  rows stacked when close and left-aligned → a choice (≥ 2) or a checkbox (1); one
+  answer or several is decided for the whole form later (:mod:`authoring.answers`);
 * an underline with room above → a text field on it.
 
 Labels: the nearest text line to the left on the same row (an era name or a
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from authoring import kinds
+from authoring import answers, kinds
 from authoring.choices import free_circles, square_groups, text_cell
+from authoring.combs import written_combs
 from authoring.geometry import Rect, union_all
 from authoring.grids import group_grids
 from authoring.labels import TextLine
 from authoring.lattice import propose_lattices
-from authoring.proposal import LEFT_REACH_MM, Page, Proposal, inside, row_overlap
+from authoring.proposal import LEFT_REACH_MM, Page, Proposal, inside, is_japanese, row_overlap
 from authoring.structure import Structure, char_box_rows
 from domain.status import FieldKind
 
@@ -35,20 +39,25 @@ ABOVE_REACH_MM = 7.0
 QUESTION_REACH_MM = 12.0
 UNDERLINE_WRITE_MM = 8.0
 MIN_WRITABLE_MM = (8.0, 4.0)  # width, height of the smallest empty cell taken as a field
+WRITTEN_MIN_MM = (40.0, 18.0)  # a cell with some text in it is a field from this size
+WRITTEN_FREE_SHARE = 0.5
 
 
 def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     """Every writable area of one page, labelled, in reading order."""
-    pg = Page(structure, lines)
+    pg = Page(structure, lines, japanese=is_japanese(lines))
     cell_lines = {i: [k for k, ln in enumerate(lines) if inside(ln.rect, inner)]
                   for i, inner in enumerate(structure.inners)}
     cell_squares = {i: [q for q in structure.squares if inside(q, inner)]
                     for i, inner in enumerate(structure.inners)}
     props: list[Proposal] = []
-    empty = [i for i in cell_lines if not cell_lines[i] and not cell_squares[i]]
     in_rows: set[int] = set()
-    for group in char_box_rows([structure.cells[i] for i in empty], structure.px_per_mm):
-        idx = [empty[g] for g in group]
+    combs = written_combs(pg, [i for i in cell_lines if not cell_squares[i]])  # filled in (a scan)
+    empty = [i for i in cell_lines if not cell_lines[i] and not cell_squares[i]
+             and not any(i in c for c in combs)]
+    combs += [[empty[g] for g in group]
+              for group in char_box_rows([structure.cells[i] for i in empty], structure.px_per_mm)]
+    for idx in combs:
         in_rows.update(idx)
         props.append(Proposal(union_all([structure.cells[i] for i in idx]), FieldKind.DIGITS,
                               "char-boxes", cells=len(idx)))
@@ -58,8 +67,8 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
         if i not in in_rows and c.w >= min_w and c.h >= min_h:
             props.append(Proposal(c, FieldKind.TEXT, "cell"))
     for i, ks in cell_lines.items():
-        if ks and not cell_squares[i]:
-            props += text_cell(pg, structure.cells[i], ks)
+        if ks and not cell_squares[i] and i not in in_rows:
+            props += text_cell(pg, structure.cells[i], ks) or written_cell(pg, structure.cells[i], ks)
     bubbled, used = propose_lattices(pg)  # blocks of bubbles first: numbers, grids, columns
     props += bubbled
     pg.s = replace(structure, squares=[q for q in structure.squares if id(q) not in used])
@@ -76,6 +85,32 @@ def propose(structure: Structure, lines: list[TextLine]) -> list[Proposal]:
     props = group_grids(pg, props)
     props.sort(key=lambda p: (round(p.rect.y0 / pg.mm(3.0)), p.rect.x0))
     return props
+
+
+def written_cell(pg: Page, cell: Rect, ks: list[int]) -> list[Proposal]:
+    """A big ruled area with a little text in it is still a place to write: the text is
+    writing on a filled form, or the field's own label printed in its top-left corner.
+
+    Big: at least WRITTEN_MIN_MM wide and high; a little: a band across the cell with
+    no text in it is at least half its height (a box of printed notes has a line every
+    few mm)."""
+    if cell.w < pg.mm(WRITTEN_MIN_MM[0]) or cell.h < pg.mm(WRITTEN_MIN_MM[1]):
+        return []
+    edges = sorted([(cell.y0, cell.y0)] + [(pg.lines[k].rect.y0, pg.lines[k].rect.y1) for k in ks]
+                   + [(cell.y1, cell.y1)])
+    free, bottom = 0, cell.y0
+    for y0, y1 in edges:
+        free, bottom = max(free, y0 - bottom), max(bottom, y1)
+    if free < WRITTEN_FREE_SHARE * cell.h:
+        return []
+    pg.used.update(ks)
+    p = Proposal(cell, FieldKind.TEXT, "cell")
+    corner = [k for k in ks if pg.lines[k].rect.y0 - cell.y0 <= pg.mm(4.0)
+              and pg.lines[k].rect.x0 - cell.x0 <= pg.mm(4.0)]
+    if corner:  # a label printed inside, at the top left (備考, ご意見 ...)
+        ln = pg.lines[corner[0]]
+        p.label, p.label_conf, p.label_position = kinds.clean_label(ln.text), ln.confidence, "above"
+    return [p]
 
 
 # ------------------------------------------------------------------ labels and kinds
@@ -140,7 +175,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if era_box is not None and p.kind is not FieldKind.CHOICE:
         p.era_from = era_box
         start = era_box.rect.x0
-    k = _left_line(pg, p, props, start)
+    k = _left_line(pg, p, props, start) if not p.label else None  # (a label printed inside is kept)
     if k is not None:
         label, era = kinds.split_fixed_era(kinds.clean_label(pg.lines[k].text))
         if era and not label:  # the era alone: the label is further left
@@ -151,7 +186,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
         if era and p.source in ("cell", "underline") and p.era_from is None:
             p.fixed_era = era
         p.label, p.label_conf, p.label_position = label, pg.lines[k].confidence, "left"
-    else:
+    elif not p.label:
         reach = QUESTION_REACH_MM if p.kind.is_mark else ABOVE_REACH_MM
         k = _above_line(pg, p, reach)
         if k is not None:
@@ -160,8 +195,8 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if p.kind.is_mark:
         q = _above_line(pg, p, QUESTION_REACH_MM)
         p.question = _row_text(pg, q)[0] if q is not None else ""
-        if p.kind is FieldKind.CHOICE and p.mark_style == "box" and kinds.wants_many(p.question + p.label):
-            p.kind, p.kind_reason = FieldKind.MULTI_CHOICE, "question says すべて/複数"
+        if p.kind is FieldKind.CHOICE and p.mark_style == "box" and answers.says(p.question + p.label):
+            p.kind = FieldKind.MULTI_CHOICE  # grids take their rows' kind; the form's legend comes later
         if p.mark_style == "circle" and kinds.era_value(p.options[0].value):
             p.label = f"{p.label}（元号）" if p.label else "元号"
         if p.kind is FieldKind.CHECKBOX or p.label_position != "left":
@@ -172,7 +207,7 @@ def _label_and_kind(pg: Page, p: Proposal, props: list[Proposal]) -> None:
     if p.kind is FieldKind.WAREKI_DATE or p.source == "bubbled-number":  # the shape decided it
         return
     g = kinds.guess_kind(p.label, cells=p.cells, fixed_era=p.fixed_era, yen_after=yen,
-                         height_mm=p.rect.h / pg.s.px_per_mm)
+                         height_mm=p.rect.h / pg.s.px_per_mm, japanese=pg.japanese)
     if p.era_from is not None:
         g = kinds.KindGuess(FieldKind.WAREKI_DATE, "circled era choice before it", True)
     p.kind, p.kind_reason, p.kind_sure = g.kind, g.reason, g.sure

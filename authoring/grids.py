@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import statistics
 
-from authoring.geometry import union_all
+from authoring.geometry import Rect, union_all
 from authoring.proposal import Page, Proposal
 from domain.status import FieldKind
 
 COLUMN_MM = 1.5  # a mark's centre may sit this far from its column's
 ROW_REACH = 3.5  # the next row starts within this many mark heights
 PITCH_TOLERANCE = 0.25  # rows keep their pitch within this share
+ROW_LABEL_MM = 40.0  # a row's label is printed within this distance left of its marks
 QUESTION_MM = 16.0  # a grid's question is printed at most this far above its first row
 
 
@@ -46,13 +47,23 @@ def _follows(pg: Page, block: list[Proposal], q: Proposal) -> bool:
     if any(abs(o.rect.h - h) > 0.2 * h for o in q.options):
         return False
     dy = statistics.median(o.rect.cy for o in q.options) - statistics.median(o.rect.cy for o in last.options)
-    if not h <= dy <= ROW_REACH * h:
+    if not h <= dy <= ROW_REACH * h or _text_between(pg, last, q):
         return False
     if len(block) >= 2:
         pitch = statistics.median(o.rect.cy for o in block[1].options) - \
             statistics.median(o.rect.cy for o in block[0].options)
         return abs(dy - pitch) <= PITCH_TOLERANCE * pitch
     return True
+
+
+def _text_between(pg: Page, upper: Proposal, lower: Proposal) -> bool:
+    """A printed line between two rows over their marks (the next question's text): the rows
+    are two questions, not one grid (a matrix prints nothing between its rows)."""
+    marks = [o.rect for o in upper.options + lower.options]
+    left = min(r.x0 for r in marks) - pg.mm(ROW_LABEL_MM)  # over the marks or the row labels
+    gap = Rect(left, max(o.rect.y1 for o in upper.options),
+               max(r.x1 for r in marks), min(o.rect.y0 for o in lower.options))
+    return gap.h > 0 and any(gap.y0 <= ln.rect.cy <= gap.y1 and ln.rect.h_overlap(gap) > 0 for ln in pg.lines)
 
 
 def group_grids(pg: Page, props: list[Proposal]) -> list[Proposal]:

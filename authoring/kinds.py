@@ -24,7 +24,6 @@ CIRCLE_SETS: tuple[tuple[str, ...], ...] = (
     ("可", "否"),
     ("あり", "なし"),
 )
-MULTI_WORDS = ("すべて", "全て", "複数", "いくつでも", "いくつか")
 
 # (words in the label, kind) — first match wins.
 KIND_RULES: tuple[tuple[tuple[str, ...], FieldKind], ...] = (
@@ -67,7 +66,7 @@ PERSONAL_WORDS = ("氏名", "名前", "住所", "所在地", "生年月日", "�
                   "電話", "メール", "個人番号", "郵便番号")
 PERSONAL_KINDS = (FieldKind.MY_NUMBER, FieldKind.PHONE, FieldKind.POSTAL_CODE, FieldKind.EMAIL,
                   FieldKind.KANA)
-FREE_TEXT_MIN_H_MM = 25.0
+FREE_TEXT_MIN_H_MM = 18.0  # room for two lines of handwriting (a one-line box is 8-16 mm)
 _QUESTION = re.compile(r"^(問|Q|F)\s*(\d{1,2})")
 
 
@@ -144,11 +143,6 @@ def is_date_frame(text: str) -> bool:
     return bool(t) and set(t) <= set("年月日" + SEPARATORS) and "年" in t
 
 
-def wants_many(question: str) -> bool:
-    """'あてはまるものすべてに' and the like: a multiple-choice question."""
-    return any(w in question for w in MULTI_WORDS)
-
-
 @dataclass(frozen=True)
 class KindGuess:
     kind: FieldKind
@@ -157,8 +151,11 @@ class KindGuess:
 
 
 def guess_kind(label: str, *, cells: int | None = None, fixed_era: str | None = None,
-               yen_after: bool = False, height_mm: float = 10.0) -> KindGuess:
-    """The kind of a writable area from its label and shape."""
+               yen_after: bool = False, height_mm: float = 10.0, japanese: bool = True) -> KindGuess:
+    """The kind of a writable area from its label and shape.
+
+    12 / 7 character boxes with no telling label are a 個人番号 / 郵便番号 on a Japanese
+    form only (``japanese``); elsewhere they are digits."""
     if fixed_era:
         return KindGuess(FieldKind.WAREKI_DATE, f"era {fixed_era} printed", True)
     for words, kind in KIND_RULES:
@@ -168,9 +165,9 @@ def guess_kind(label: str, *, cells: int | None = None, fixed_era: str | None = 
         if kind is FieldKind.MY_NUMBER and cells not in (None, 12):
             continue
         return KindGuess(kind, f"label has {hit}", True)
-    if cells == 12:
+    if cells == 12 and japanese:
         return KindGuess(FieldKind.MY_NUMBER, "12 character boxes", False)
-    if cells == 7:
+    if cells == 7 and japanese:
         return KindGuess(FieldKind.POSTAL_CODE, "7 character boxes", False)
     if yen_after:
         return KindGuess(FieldKind.AMOUNT, "円 printed after the box", True)

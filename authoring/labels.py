@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from authoring.geometry import Rect
+from authoring.geometry import Rect, union_all
 from authoring.structure import Structure
 from ocr.recognizer import Recognizer
 
@@ -41,15 +41,38 @@ class TextLine:
 def text_ink(structure: Structure) -> np.ndarray:
     """Ink left after removing ruled lines, check squares and specks."""
     ink = structure.ink & ~structure.grid
-    for sq in structure.squares:
-        r = sq.grow(2)
-        ink[max(0, r.y0):r.y1, max(0, r.x0):r.x1] = False
     u8 = ink.astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     speck = SPECK_MM2 * structure.px_per_mm ** 2
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= speck
-    return np.asarray(keep[labels])
+    keep[_mark_parts(stats, labels, structure.squares)] = False
+    out = keep[labels]
+    height, width = ink.shape
+    for sq in structure.squares:
+        r = sq.grow(2).clip(width, height)
+        out[r.y0:r.y1, r.x0:r.x1] = False
+    return np.asarray(out)
+
+
+def _mark_parts(stats: np.ndarray, labels: np.ndarray, squares: list[Rect]) -> list[int]:
+    """Components touching squares that stay within half a box of the squares they touch:
+    the boxes, and a mark whose strokes run past its box (or on into the next box), not
+    text beside them."""
+    height, width = labels.shape
+    touched: dict[int, list[Rect]] = {}
+    for sq in squares:
+        r = sq.grow(2).clip(width, height)
+        for i in np.unique(labels[r.y0:r.y1, r.x0:r.x1]):
+            if i:
+                touched.setdefault(int(i), []).append(sq)
+    out = []
+    for i, sqs in touched.items():
+        reach = union_all(sqs).grow(max(2, max(q.w for q in sqs) // 2))
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if reach.x0 <= x and reach.y0 <= y and x + w <= reach.x1 and y + h <= reach.y1:
+            out.append(i)
+    return out
 
 
 def find_text_lines(structure: Structure) -> list[Rect]:

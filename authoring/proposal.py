@@ -18,6 +18,7 @@ class Option:
     value: str
     label: str
     rect: Rect
+    printed: bool = True  # False: no label printed after the mark (a number or a column header)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Page:
     s: Structure
     lines: list[TextLine]
     used: set[int] = field(default_factory=set)  # lines consumed as option labels or options
+    japanese: bool = True  # the page is printed in Japanese (its conventions apply: 7 boxes = 〒)
 
     def mm(self, v: float) -> int:
         return round(v * self.s.px_per_mm)
@@ -59,3 +61,14 @@ def inside(r: Rect, box: Rect) -> bool:
 
 def row_overlap(a: Rect, b: Rect) -> bool:
     return a.v_overlap(b) >= 0.5 * min(a.h, b.h)
+
+
+JAPANESE_SHARE = 0.3  # of a page's read lines holding kana or kanji
+
+
+def is_japanese(lines: list[TextLine]) -> bool:
+    """A page printed in Japanese: enough of its lines with letters in them hold kana or kanji
+    (lines of digits only say nothing; a page with no letters read counts as Japanese)."""
+    read = [ln for ln in lines if any(c.isalpha() for c in ln.text)]
+    ja = sum(any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in ln.text) for ln in read)
+    return not read or ja >= JAPANESE_SHARE * len(read)

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from authoring.bubbles import find_bubbles
+from authoring.frames import find_frames, side_band
 from authoring.geometry import Rect
 
 LINE_MIN_MM = 6.0  # a ruled line is longer than any character stroke of ≤16 pt text
@@ -34,6 +35,7 @@ UNDERLINE_MIN_MM = 15.0
 UNDERLINE_ROOM_MM = 5.0
 UNDERLINE_MAX_PAGE = 0.6
 GLYPH_NEIGHBOUR_MM = 0.8
+CROWDED = 0.25  # share of ink right around a box found under a mark (a QR code's modules)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Structure:
     underlines: list[Rect]  # the ruled line itself
     px_per_mm: float
     bubbles: list[Rect] = field(default_factory=list)  # the printed ○ among ``squares``
+    marked: list[Rect] = field(default_factory=list)  # the □ among ``squares`` found with a mark in them
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -99,13 +102,15 @@ def _side_cover(ring: np.ndarray, t: int) -> float:
     return float(min(top, bottom, left, right))
 
 
-def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
-    """Small empty squares drawn as a ring (check boxes), excluding glyphs like 口 or □ in text."""
+def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> tuple[list[Rect], list[Rect]]:
+    """Small squares drawn as a ring (check boxes), excluding glyphs like 口 or □ in text:
+    (all of them, those of them with a mark in them)."""
     free_ink = (ink & ~grid).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(free_ink, connectivity=8)
     lo, hi = SQUARE_MM[0] * ppm, SQUARE_MM[1] * ppm
     squares: list[Rect] = []
-    marked: list[Rect] = []  # rings with a mark inside: kept when the size of the empty ones
+    taken: set[int] = set()
+    marked: list[tuple[int, Rect]] = []  # rings with a mark inside: kept when the size of the empty ones
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if not (lo <= w <= hi and lo <= h <= hi) or abs(w - h) > 0.2 * max(w, h):
@@ -113,7 +118,7 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
         if area > 0.6 * w * h:
             continue
         ring = labels[y:y + h, x:x + w] == i
-        t = max(2, round(0.15 * min(w, h)))
+        t = side_band(min(w, h))
         if _side_cover(ring, t) < SQUARE_SIDE_COVER:
             continue
         m = round(0.22 * min(w, h))
@@ -123,14 +128,32 @@ def find_squares(ink: np.ndarray, grid: np.ndarray, ppm: float) -> list[Rect]:
             continue
         if inside.mean() <= SQUARE_INSIDE_INK and area <= 0.5 * w * h:
             squares.append(rect)
+            taken.add(i)
         elif inside.mean() <= SQUARE_MARKED_INK and _side_cover(ring, t) >= 0.9:
-            marked.append(rect)
-    if len(squares) >= 2:  # a lightly filled form: its ticked boxes are boxes too
-        mw = float(np.median([q.w for q in squares]))
-        mh = float(np.median([q.h for q in squares]))
-        # (a pen's cross reaches a little past the printed square)
-        squares += [q for q in marked if abs(q.w - mw) <= 0.15 * mw and abs(q.h - mh) <= 0.15 * mh]
-    return squares
+            marked.append((i, rect))
+    if len(squares) < 2:
+        return squares, []
+    clean = len(squares)
+    # a lightly filled form: its ticked boxes are boxes too
+    mw = round(float(np.median([q.w for q in squares])))
+    mh = round(float(np.median([q.h for q in squares])))
+    # (a pen's cross reaches a little past the printed square)
+    for i, q in marked:
+        if abs(q.w - mw) <= 0.15 * mw and abs(q.h - mh) <= 0.15 * mh:
+            squares.append(q)
+            taken.add(i)
+    for i in range(1, n):  # a box the mark or the writing in it made part of a bigger blob
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if i in taken or not (0.9 * mw <= w <= 3 * mw and 0.9 * mh <= h <= 3 * mh):
+            continue
+        pad = 2  # a box a pixel or two smaller than the median one still fits
+        for dx, dy, _ in find_frames(np.pad(labels[y:y + h, x:x + w] == i, pad), mw, mh):
+            x0, y0 = x + dx - pad, y + dy - pad
+            rect = Rect(x0, y0, x0 + mw, y0 + mh)
+            if not _inline_glyph_without(free_ink, labels, i, rect, ppm) and \
+                    not _crowded(free_ink, rect, ppm):
+                squares.append(rect)
+    return squares, squares[clean:]
 
 
 def _inline_glyph(free_ink: np.ndarray, r: Rect, ppm: float) -> bool:
@@ -140,6 +163,29 @@ def _inline_glyph(free_ink: np.ndarray, r: Rect, ppm: float) -> bool:
     left = free_ink[band, max(0, r.x0 - d):max(0, r.x0 - 1)]
     right = free_ink[band, r.x1 + 1:r.x1 + d]
     return bool(left.any() and right.any())
+
+
+def _inline_glyph_without(free_ink: np.ndarray, labels: np.ndarray, i: int, r: Rect, ppm: float) -> bool:
+    """:func:`_inline_glyph` for a box found inside component ``i``: the mark's own strokes
+    that run past the box are not text beside it."""
+    d = max(2, round(GLYPH_NEIGHBOUR_MM * ppm)) + 2
+    height, width = free_ink.shape
+    win = r.grow(d).clip(width, height)
+    local = free_ink[win.y0:win.y1, win.x0:win.x1] & (labels[win.y0:win.y1, win.x0:win.x1] != i)
+    return _inline_glyph(local, Rect(r.x0 - win.x0, r.y0 - win.y0, r.x1 - win.x0, r.y1 - win.y0), ppm)
+
+
+def _crowded(free_ink: np.ndarray, r: Rect, ppm: float) -> bool:
+    """Ink all around a box found inside a bigger blob: a frame-like pattern in a QR code
+    or a drawing, not a box printed on the paper (whose surroundings are blank but for its
+    label and the few strokes of a mark running past it)."""
+    d = max(2, round(GLYPH_NEIGHBOUR_MM * ppm))
+    height, width = free_ink.shape
+    win = r.grow(d).clip(width, height)
+    other = free_ink[win.y0:win.y1, win.x0:win.x1].astype(bool)
+    other[max(0, r.y0 - win.y0):r.y1 - win.y0, max(0, r.x0 - win.x0):r.x1 - win.x0] = False
+    ring = win.area - r.clip(width, height).area
+    return ring > 0 and float(other.sum()) > CROWDED * ring
 
 
 def find_underlines(h_lines: np.ndarray, v_lines: np.ndarray, ink: np.ndarray, grid: np.ndarray,
@@ -175,11 +221,12 @@ def analyse(gray: np.ndarray, ppm: float) -> Structure:
     h_lines, v_lines = line_masks(ink, ppm)
     grid = cv2.dilate((h_lines | v_lines).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     cells = find_cells(grid, ppm)
-    squares = find_squares(ink, grid, ppm)
+    squares, marked = find_squares(ink, grid, ppm)
     bubbles = [b for b in find_bubbles(ink, grid, ppm) if not any(b.iou(q) > 0.3 for q in squares)]
     underlines = find_underlines(h_lines, v_lines, ink, grid, ppm)
     return Structure(ink=ink, grid=grid, cells=[c for c, _ in cells], inners=[i for _, i in cells],
-                     squares=squares + bubbles, underlines=underlines, px_per_mm=ppm, bubbles=bubbles)
+                     squares=squares + bubbles, underlines=underlines, px_per_mm=ppm, bubbles=bubbles,
+                     marked=marked)
 
 
 def char_box_rows(cells: list[Rect], ppm: float) -> list[list[int]]:

@@ -84,7 +84,6 @@ def test_circled_options_eras_and_date_frames() -> None:
     assert kinds.is_date_frame("令和　　年　　月　　日")
     assert kinds.is_date_frame("年 月 日")
     assert not kinds.is_date_frame("生年月日")
-    assert kinds.wants_many("あてはまるものすべてに「レ」")
 
 
 def test_personal_data_is_flagged() -> None:
