@@ -185,3 +185,51 @@ def test_a_good_identifier_loads_and_matches_only_its_kind(tmp_path: Path) -> No
     ident = load_template(path).identifier
     assert ident is not None and ident.match("barcode", "4912345678904") == 0
     assert ident.match("qr", "4912345678904") is None and ident.match("barcode", "4512345678906") is None
+
+
+_L = ["0001101", "0011001", "0010011", "0111101", "0100011", "0110001", "0101111", "0111011", "0110111",
+      "0001011"]
+_PARITY = ["LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL"]
+
+
+def ean13(digits12: str) -> str:
+    """The 13 digits with their check digit."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits12))
+    return digits12 + str((10 - total % 10) % 10)
+
+
+def print_ean13(img: np.ndarray, code: str, x_mm: float, y_mm: float, module_mm: float = 0.4) -> np.ndarray:
+    """``img`` (A4) with the EAN-13 barcode ``code`` printed at (x, y) mm, 15 mm high."""
+    right = ["".join("1" if b == "0" else "0" for b in c) for c in _L]
+    bits = "101"
+    for d, parity in zip(code[1:7], _PARITY[int(code[0])], strict=True):
+        bits += _L[int(d)] if parity == "L" else right[int(d)][::-1]
+    bits += "01010" + "".join(right[int(d)] for d in code[7:]) + "101"
+    out = img.copy()
+    ppm = img.shape[1] / 210.0
+    x0, y0, h = x_mm * ppm, round(y_mm * ppm), round(15 * ppm)
+    step = module_mm * ppm
+    out[y0 - 10: y0 + h + 10, round(x0 - 12 * step): round(x0 + (len(bits) + 12) * step)] = 255
+    for i, b in enumerate(bits):
+        if b == "1":
+            out[y0: y0 + h, round(x0 + i * module_mm * ppm): round(x0 + (i + 1) * module_mm * ppm)] = 0
+    return out
+
+
+def test_a_form_named_by_its_own_barcode(tmp_path: Path, form_blank: np.ndarray) -> None:
+    from ocr.codes import find_barcodes
+
+    code = ean13("491234567890")
+    sheet = print_ean13(form_blank, code, 140, 262)
+    page = scanned(sheet, seed=9)
+    assert find_barcodes(page) == [code]
+    twins = {name: scanned_template(name, [print_ean13(form_blank, ean13(prefix + "00000"), 140, 262)],
+                                    tmp_path / name, {"identifier": {"kind": "barcode",
+                                                                     "pattern": "^" + prefix}})
+             for name, prefix in (("city_survey", "4912345"), ("city_survey_old", "4912344"))}
+    reader = fake_reader(twins)
+    assert _name(identify_page(page, reader)) == "city_survey p1 rot0"
+    assert _name(identify_page(np.ascontiguousarray(np.rot90(page, 2)), reader)) == "city_survey p1 rot180"
+    other = scanned(print_ean13(form_blank, ean13("451234567890"), 140, 262), seed=10)
+    found = identify_page(other, reader)  # a barcode naming neither: print, and the print fits both
+    assert isinstance(found, PageReading) and "more than one template" in found.reason
