@@ -67,7 +67,7 @@ def _choose(gray: np.ndarray, named: list[tuple[FormTemplate, int]], rotation: i
         return by_key[(tid, version)], identify.Identity(tid, version, page), rotation
     candidates = [c for c in reader.structure_candidates()
                   if (c.identity.template_id, c.identity.version, c.identity.page) in wanted]
-    match = identify.match_structure(gray, candidates) if candidates else None
+    match = identify.match_structure(gray, candidates, remember=False) if candidates else None
     if match is None:
         if len(wanted) > 1:  # the code names the form, but which page cannot be told
             log.info("page %d: own code names a form, its print matches none of its pages", index)
