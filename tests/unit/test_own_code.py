@@ -21,6 +21,7 @@ from forms.loader import load_template, load_templates
 from forms.render import blank_page, qr_box
 from ocr import identify
 from ocr.page_identity import identify_page
+from ocr.pipeline import read_page
 
 from realforms import fake_reader, gray_pages, scanned_template  # isort: skip
 
@@ -100,6 +101,9 @@ def test_a_page_is_identified_by_the_code_its_template_declares(tmp_path: Path,
     page = scanned(print_qr(form_blank, "SURVEY-2026-0042", 165, 12), seed=1)
     assert identify.find_qr(page) is not None
     assert _name(identify_page(page, reader)) == "city_survey p1 rot0"
+    read = read_page(page, reader)
+    assert read.status is PageStatus.READ and read.template_id == "city_survey"
+    assert read.alignment_quality is not None and read.alignment_quality > 0.5
     last_year = scanned(print_qr(form_blank, "SURVEY-2025-0007", 165, 12), seed=2)
     assert _name(identify_page(last_year, reader)) == "city_survey_2025 p1 rot0"
     upside_down = np.ascontiguousarray(np.rot90(page, 2))
@@ -142,8 +146,10 @@ def test_the_real_hotel_survey_is_identified_by_its_own_qr_code(tmp_path: Path, 
     assert isinstance(found, PageReading)  # two phone photos: the layout alone is not enough
     declared = scanned_template("hotel_survey", [other_photo], tmp_path / "declared",
                                 {**body, "identifier": {"kind": "qr", "pattern": r"^7VAE[0-9]{4}$"}})
-    found = identify_page(photo, fake_reader({**base, "hotel_survey": declared}))
-    assert _name(found) == "hotel_survey p1 rot0"
+    reader = fake_reader({**base, "hotel_survey": declared})
+    assert _name(identify_page(photo, reader)) == "hotel_survey p1 rot0"
+    read = read_page(photo, reader)  # then aligned and quality-checked like any page
+    assert read.template_id == "hotel_survey" and read.alignment_quality is not None
 
 
 def test_page_group_of_the_pattern_names_the_page(tmp_path: Path, form_blank: np.ndarray) -> None:
