@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from domain.constructs import BubbleColumns, GridSpec
+from domain.identifier import CodeIdentifier
 from domain.status import (
     FieldKind,
     FieldStatus,
@@ -259,6 +260,8 @@ class FormTemplate(_Strict):
     # a My Number equal to the one printed on the envelope's card back / 通知カード (check digit
     # valid) counts as confirmed, audited (domain.copy_evidence); a city's choice, off by default
     my_number_by_evidence: bool = False
+    # the form's own QR code / barcode naming it (domain.identifier), when it prints one
+    identifier: CodeIdentifier | None = None
     # Directory of the YAML file this was loaded from (set by the loader); relative
     # reference_image paths are resolved against it.
     _source_dir: Path | None = PrivateAttr(default=None)

@@ -188,30 +188,23 @@ def _prefilter(gray: np.ndarray, candidates: list[StructureCandidate]) -> list[S
     Aligning onto a scanned form's print costs 0.3-1.4 s per template page; a fingerprint
     correlation costs well under a millisecond, so only the closest scanned pages are aligned.
     """
-    scanned = [c for c in candidates if not c.has_marks]
-    if len(scanned) <= PREFILTER_KEEP:
-        return candidates
-    cache: dict[tuple[int, ...], np.ndarray] = {}
-    scored = []
-    for c in scanned:
-        key = c.blank.shape
-        if key not in cache:
-            cache[key] = _page_fingerprint(gray, key)
-        a, b = cache[key].ravel(), fingerprint(c.blank).ravel()
-        a, b = a - a.mean(), b - b.mean()
-        scored.append((float(a @ b) / (float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0), id(c)))
-    keep = {i for _, i in sorted(scored, reverse=True)[:PREFILTER_KEEP]}
-    return [c for c in candidates if c.has_marks or id(c) in keep]
+    from ocr.identify_bank import bank_for
+
+    kept = set(bank_for(candidates).prefilter(gray, PREFILTER_KEEP))
+    return [c for i, c in enumerate(candidates) if c.has_marks or i in kept]
 
 
-def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> StructureMatch | None:
+def match_structure(gray: np.ndarray, candidates: list[StructureCandidate],
+                    remember: bool = True) -> StructureMatch | None:
     """Identify a page without its QR code: align to each candidate, compare the print.
 
     Candidates with corner marks are aligned by their marks; candidates without
     (scanned city forms) by their print. Rotations 0/180 are tried for portrait
     scans and 90/270 for landscape ones. Returns the best match, or None when no
-    candidate could be aligned.
+    candidate could be aligned. What depends only on the templates is prepared once per
+    candidate list (``remember``: kept for the next page; :mod:`ocr.identify_bank`).
     """
+    from ocr.identify_bank import bank_for
     from ocr.paper import whiten_outside_paper
     from ocr.preprocess import estimate_skew
 
@@ -219,13 +212,13 @@ def match_structure(gray: np.ndarray, candidates: list[StructureCandidate]) -> S
     h, w = gray.shape[:2]
     rotations = (0, 180) if h >= w else (90, 270)
     skew = estimate_skew(gray) if any(not c.has_marks for c in candidates) else 0.0
+    bank = bank_for(candidates, remember)
     scored: list[tuple[float, int, Identity, bool]] = []
     for rot in rotations:
         g = np.ascontiguousarray(np.rot90(gray, rot // 90)) if rot else gray
-        for c in _prefilter(g, candidates):
-            small = aligned_small(g, c, skew)
-            if small is not None:
-                scored.append((correlation(small, c.blank), rot, c.identity, c.has_marks))
+        for i, score in bank.score(g, skew, PREFILTER_KEEP):
+            c = candidates[i]
+            scored.append((score, rot, c.identity, c.has_marks))
     if not scored:
         return None
     scored.sort(key=lambda t: -t[0])

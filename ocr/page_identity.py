@@ -1,7 +1,8 @@
 """Which form a page is: template, version, page and the quarter turns that make it upright.
 
-QR first (it names the version), else the page's printed structure against every
-usable template page. A page that is none of them comes back as a PageReading
+QR first (it names the version), then a form's own QR code or barcode when its
+template declares one (:mod:`ocr.own_code`), else the page's printed structure
+against every usable template page. A page that is none of them comes back as a PageReading
 saying why:
 
 * ``unknown_form``: positive evidence of a form we do not know (its yomitori QR names no
@@ -23,6 +24,7 @@ from domain.envelope import SEPARATOR_PAYLOAD
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
 from ocr import identify, page_kind
+from ocr.own_code import identify_by_own_code
 from ocr.reader import Reader
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,11 @@ def identify_page(gray: np.ndarray, reader: Reader, index: int = 0
         return page_status(index, PageStatus.SEPARATOR, "yomitori separator sheet",
                            orientation=qr.rotation)
     ident = identify.parse_payload(qr.text) if qr is not None else None
+    if ident is None:
+        # a form's own QR code / barcode, when its template declares it (domain.identifier)
+        own = identify_by_own_code(gray, qr, reader, index)
+        if own is not None:
+            return own
     if qr is not None and ident is None:
         # someone else's QR code (a survey service's sheet id, a city's own code) is print
         # like any other: the page is matched on its layout
