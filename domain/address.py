@@ -2,7 +2,8 @@
 
 The most confident misreads of address fields are ones no Japanese address can
 have: a prefecture that does not exist (秋田県 read as 秋山県), a slash or other
-ASCII symbol inside the address (a written 1 or a stroke read as "/"), no city,
+ASCII symbol inside the address (a written 1 or a stroke read as "/"), a letter where a number belongs (5丁目
+read as S丁目), no city,
 ward, town or village after the prefecture. Such a reading goes to a person with a
 Japanese reason, whatever its confidence: a rule decides it, not a threshold.
 
@@ -51,6 +52,8 @@ _SYMBOLS = re.compile(r"[/\\|!?@#$%^&*+=<>{}\[\]~_;:\"'`,、。・()（）「」
 _NUMBER = re.compile(r"[0-9〇一二三四五六七八九十百千]")
 _HYPHENS = "-－‐‑–—―ー−"
 _BAD_HYPHENS = re.compile(r"(^|[^0-9〇一二三四五六七八九十])-|--|-$")
+# a Latin letter where a number belongs (5丁目 read as S丁目, 1O番 as 10番)
+_LETTER_NUMBER = re.compile(r"[A-Za-z](丁目|番|号|地割)|[0-9][A-Za-z][0-9]")
 
 
 def is_address(spec: FieldSpec) -> bool:
@@ -74,7 +77,7 @@ def address_problem(text: str) -> str | None:
     rest = first_line[len(pref):]
     if not any(c in _MUNICIPALITY_END for c in rest[:MUNICIPALITY_WITHIN]):
         return MSG_MUNICIPALITY
-    if not _NUMBER.search(rest):
+    if not _NUMBER.search(rest) or _LETTER_NUMBER.search(rest):
         return MSG_NUMBER
     # house numbers: a hyphen joins two numbers (1-2-3); the long vowel ー in katakana
     # building names is not a hyphen, so only ASCII/dash hyphens next to digits count

@@ -48,6 +48,8 @@ def test_every_synthetic_address_passes() -> None:
     ("秋田県秋日巾山王1-2-3", MSG_MUNICIPALITY),
     ("秋田県秋田市山王", MSG_NUMBER),
     ("東京都千代田区丸の内1--2", MSG_NUMBER),
+    ("鹿児島県鹿児島市山下町S丁目10番17号　ハイツ青葉406", MSG_NUMBER),  # seen: 5 read as S
+    ("岩手県二戸市堀野4地割1O番地1", MSG_NUMBER),
 ])
 def test_impossible_addresses_have_a_reason(text: str, reason: str) -> None:
     assert address_problem(text) == reason
