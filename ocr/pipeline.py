@@ -72,14 +72,11 @@ def read_aligned(image: np.ndarray, gray: np.ndarray, upright: np.ndarray, al: a
     """Warp an aligned page onto its template and read every field (identified or forced)."""
     width = reader.px(template.page_size_mm[0])
     height = reader.px(template.page_size_mm[1])
-    warped = align.warp(upright, al, (width, height))
-    page = preprocess.denoise(warped)
+    page = preprocess.denoise(align.warp(upright, al, (width, height)))
     # every box is compared with a blank of white paper: grey, shaded or photographed
     # paper must be white too, or it reads as "new ink" (a city's scanned blank, a photo)
     page = flatten_paper(page)
-    # quality is measured on the page itself: a scanner's dark border or the desk
-    # around a photo is not the page (red seal ink still counts on the whole scan)
-    page_signals = {**quality.page_quality(image, warped), sig.ALIGN_QUALITY: round(al.quality, 4),
+    page_signals = {**quality.page_quality(image, gray), sig.ALIGN_QUALITY: round(al.quality, 4),
                     sig.ALIGN_BY_MARKS: 1.0 if al.method == "marks" else 0.0}
     fields = read_fields(page, template, page_no, reader, page_signals)
     reading = PageReading(index=index, status=PageStatus.READ, reason=al.detail,
