@@ -8,8 +8,9 @@ halves, fits every variant on one half and measures it on the other (then the
 other way round, and adds both): auto-accepted share, wrong among auto-accepted
 and its Wilson 95 % upper bound, overall and per condition. Variants: the engine
 score alone per kind (before issue 14), all signals, and all signals but one
-group. Ends with one SUMMARY line; the baseline for the ratio is the score-only
-variant measured in the same run.
+group. A field a rule flagged (``rule_issue``) is never auto-accepted, as in
+production; one variant drops the date agreement rule. Ends with one SUMMARY line;
+the baseline for the ratio is the score-only variant measured in the same run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from domain import signals as sig
 from domain.calibration import Calibration, KindCalibration, wilson_upper
 from services.calibrate import read_rows
-from services.signal_fit import Row, fit_rows, page_envelope, score_only
+from services.signal_fit import Row, decidable, fit_rows, page_envelope, score_only
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "second reading": (sig.AGREE, sig.AGREE_EXACT, sig.SECOND_CONF),
@@ -64,6 +65,7 @@ def evaluate(rows: Sequence[Row], fitter: Fitter) -> dict[str, tuple[int, int, i
         for r in test:
             ok = cal.assess(r.key, r.signals.get(sig.SCORE, 0.0), (), r.signals)[1]
             ok = ok and cal.page_gate(r.signals) is None
+            ok = ok and not r.signals.get(sig.RULE_ISSUE)  # a rule sends it to staff anyway
             for c in (r.condition, "ALL"):
                 out[c][0] += 1
                 out[c][1] += ok
@@ -86,9 +88,11 @@ def main() -> None:
     rows = read_rows(args.rows)
     t = args.target
     variants: dict[str, Fitter] = {
-        "score only (per kind)": lambda tr: _cal(score_only(tr, t), tr, gate=False),
+        "score only (per kind)": lambda tr: _cal(score_only(decidable(tr, ()), t), tr, gate=False),
         "all signals + page gate": lambda tr: _cal(fit_rows(tr, t)[0], tr, gate=True),
         "all signals, no gate": lambda tr: _cal(fit_rows(tr, t)[0], tr, gate=False),
+        "all signals, no agreement rule": lambda tr: _cal(fit_rows(tr, t, agreement_kinds=())[0], tr,
+                                                          gate=True),
     }
     for name, names in GROUPS.items():
         variants[f"all but {name}"] = _dropping(names, t)

@@ -171,6 +171,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--conditions", default=",".join(ALL_CONDITIONS),
                     help=f"comma-separated, from {', '.join(ALL_CONDITIONS)}")
     ap.add_argument("--templates", default=",".join(DEFAULT_TEMPLATES), help="comma-separated template ids")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="read conditions in this many processes (same results, same order)")
+    ap.add_argument("--readings", type=Path, default=None, metavar="DIR",
+                    help="keep each condition's readings in DIR; when there already, re-decide "
+                         "them with the current calibration instead of reading again (same seeds "
+                         "and code only: the file does not check)")
     ap.add_argument("--show-errors", type=int, default=0, metavar="N",
                     help="print N wrong auto-accepted readings per condition")
     args = ap.parse_args(argv)
@@ -181,6 +187,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ap.error(f"unknown conditions {unknown}; known: {', '.join(ALL_CONDITIONS)}")
     if args.count < 1:
         ap.error("--count must be at least 1")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
     if args.count > 1000:
         ap.error("--count above 1000 would reuse another template's seeds")
     return args
@@ -203,50 +211,141 @@ def document(template: FormTemplate, seed: int, condition: str) -> Any:
     return apply_condition(scan, doc, np.random.default_rng(derive_seed("robustness", scan, seed)))
 
 
+_READER: Any = None
+
+
+def _reader() -> Any:
+    """The production reader, built once per process (calibration as configured)."""
+    global _READER
+    if _READER is None:
+        from services.compose import build_reader
+
+        _READER = build_reader()
+    return _READER
+
+
+@dataclass(frozen=True)
+class Done:
+    """One condition read: its scores, its digit-kind scores, wrong auto-accepts, pages read."""
+
+    cond: str
+    row: Row
+    digit_row: Row | None
+    wrong: list[str]
+    pages: int
+
+
+def retriage(reading: DocumentReading, reader: Any) -> DocumentReading:
+    """The same reading decided again with the reader's calibration (what read_page ends with)."""
+    from domain.triage import triage
+
+    pages = []
+    for page in reading.pages:
+        template = reader.templates.get(page.template_id or "")
+        if template is None or not page.fields:
+            pages.append(page)
+            continue
+        specs = {f.id: f for f in template.fields}
+        fields = [triage(f, specs[f.field_id], reader.calibration) if f.field_id in specs else f
+                  for f in page.fields]
+        pages.append(page.model_copy(update={"fields": fields}))
+    return reading.model_copy(update={"pages": pages})
+
+
+def _documents(cond: str, seeds: Sequence[tuple[str, int]], reader: Any, saved: Path | None
+               ) -> Iterable[tuple[str, DocumentReading, dict[str, Any]]]:
+    """(document id, reading, truth) of every seed: read now, or re-decided from ``saved``.
+
+    The reading does not depend on the calibration; only the last step (triage) does.
+    With ``saved`` (a directory) the readings of a first run are kept there, and a later
+    run with another calibration re-decides them instead of reading every page again.
+    """
+    import pickle
+
+    from ocr.pipeline import read_page
+
+    cache = saved / f"{cond}.pkl" if saved is not None else None
+    if cache is not None and cache.exists():
+        # our own file, written below by this benchmark (synthetic documents only)
+        for doc_id, reading_json, truth in pickle.loads(cache.read_bytes()):
+            yield doc_id, retriage(DocumentReading.model_validate_json(reading_json), reader), truth
+        return
+    kept = []
+    for tid, seed in seeds:
+        doc = document(reader.templates[tid], seed, cond)
+        readings = [read_page(img, reader, index=j) for j, img in enumerate(doc.pages)]
+        reading = DocumentReading(source=doc.document_id, pages=readings)
+        kept.append((doc.document_id, reading.model_dump_json(), doc.truth))
+        yield doc.document_id, reading, doc.truth
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(kept))
+
+
+def run_condition(cond: str, seeds: Sequence[tuple[str, int]], show_errors: int,
+                  saved: Path | None = None) -> Done:
+    """Read every document of ``seeds`` under ``cond`` (in this process or a worker)."""
+    reader = _reader()
+    pages_out: list[PageOutcome] = []
+    fields_out: list[FieldOutcome] = []
+    t0 = time.perf_counter()
+    n_pages = 0
+    for k, (doc_id, reading, truth) in enumerate(_documents(cond, seeds, reader, saved), start=1):
+        n_pages += len(reading.pages)
+        p, f = compare(reading, truth)
+        pages_out += p
+        fields_out += f
+        print(f"[{cond}] {k}/{len(seeds)} {doc_id}: {len(reading.pages)} pages, "
+              f"{sum(x.correct for x in f)}/{len(f)} exact", file=sys.stderr, flush=True)
+    digit_row = None
+    if cond in HAND_CONDITIONS:
+        digit_row = score(f"{cond} [digits]", len(seeds), pages_out,
+                          digit_fields(fields_out, reader.templates))
+    print(f"[{cond}] done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    # synthetic data only: printing values here exposes no real person
+    wrong = [f"  [{cond}] auto-accepted but wrong: {o.template_id}.{o.field_id} ({o.kind}) "
+             f"conf={o.confidence:.3f} truth={o.truth_text!r} read={o.read_text!r}"
+             for o in [o for o in fields_out if o.auto and not o.correct][:show_errors]]
+    return Done(cond, score(cond, len(seeds), pages_out, fields_out), digit_row, wrong, n_pages)
+
+
+def run_all(conditions: Sequence[str], seeds: Sequence[tuple[str, int]], show_errors: int,
+            jobs: int, saved: Path | None = None) -> list[Done]:
+    """Every condition, in order; with ``jobs`` > 1 conditions are read in worker processes."""
+    if jobs <= 1:
+        return [run_condition(c, seeds, show_errors, saved) for c in conditions]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawned, not forked: each worker loads its own models (ONNX sessions do not fork safely)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(run_condition, c, seeds, show_errors, saved) for c in conditions]
+        return [f.result() for f in futures]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
 
-    from ocr.pipeline import read_page
-    from services.compose import build_reader
     from synth.real_digits import realdata_dirs
 
-    reader = build_reader()
+    reader = _reader()
     if reader.calibration is None:
         print("warning: no calibration file; every field goes to review", file=sys.stderr)
     missing = [t for t in args.templates if t not in reader.templates]
     if missing:
         print(f"unknown templates {missing}; known: {', '.join(sorted(reader.templates))}", file=sys.stderr)
         return 2
-    templates = {t: reader.templates[t] for t in args.templates}
     seeds = [(tid, args.seed + 1000 * n + i)
              for n, tid in enumerate(args.templates) for i in range(args.count)]
 
-    rows: dict[str, Row] = {}
-    digit_rows: dict[str, Row] = {}
     started = time.perf_counter()
-    n_pages = 0
-    for cond in args.conditions:
-        pages_out: list[PageOutcome] = []
-        fields_out: list[FieldOutcome] = []
-        t0 = time.perf_counter()
-        for k, (tid, seed) in enumerate(seeds, start=1):
-            doc = document(templates[tid], seed, cond)
-            readings = [read_page(img, reader, index=j) for j, img in enumerate(doc.pages)]
-            n_pages += len(readings)
-            p, f = compare(DocumentReading(source=doc.document_id, pages=readings), doc.truth)
-            pages_out += p
-            fields_out += f
-            print(f"[{cond}] {k}/{len(seeds)} {doc.document_id}: {len(readings)} pages, "
-                  f"{sum(x.correct for x in f)}/{len(f)} exact", file=sys.stderr, flush=True)
-        rows[cond] = score(cond, len(seeds), pages_out, fields_out)
-        if cond in HAND_CONDITIONS:
-            digit_rows[cond] = score(f"{cond} [digits]", len(seeds), pages_out,
-                                     digit_fields(fields_out, reader.templates))
-        print(f"[{cond}] done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-        wrong = [o for o in fields_out if o.auto and not o.correct][: args.show_errors]
-        for o in wrong:  # synthetic data only: printing values here exposes no real person
-            print(f"  [{cond}] auto-accepted but wrong: {o.template_id}.{o.field_id} ({o.kind}) "
-                  f"conf={o.confidence:.3f} truth={o.truth_text!r} read={o.read_text!r}")
+    done = run_all(args.conditions, seeds, args.show_errors, args.jobs, args.readings)
+    rows: dict[str, Row] = {d.cond: d.row for d in done}
+    digit_rows: dict[str, Row] = {d.cond: d.digit_row for d in done if d.digit_row is not None}
+    n_pages = sum(d.pages for d in done)
+    for d in done:
+        for text in d.wrong:
+            print(text)
 
     secs = time.perf_counter() - started
     print(f"\nrobustness: {len(seeds)} documents per condition ({', '.join(args.templates)}; "

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from domain.signals import GATED, SCORE, kind_feature
+from domain.signals import AGREE_EXACT, GATED, SCORE, kind_feature
 
 if TYPE_CHECKING:
     from domain.model import FieldSpec, FormTemplate
@@ -161,6 +161,9 @@ class KindCalibration(BaseModel):
     min_score: float | None = None
     model: SignalModel | None = None  # None: the engine score alone is the score
     family: str = ""  # the pooled group whose threshold this kind shares ("" = its own)
+    # a field whose two independent readings (ocr.digits) disagree is never auto-accepted:
+    # on the calibration set such fields of these kinds erred far above the target
+    needs_agreement: bool = False
 
     @property
     def auto_accepts(self) -> bool:
@@ -182,6 +185,8 @@ class KindCalibration(BaseModel):
     def assess(self, score: float, signals: Mapping[str, float] | None = None) -> tuple[float, bool]:
         """(calibrated probability, auto-accept?) from the engine score and the signals."""
         p = self.probability(self.model_score(score, signals))
+        if self.needs_agreement and signals is not None and signals.get(AGREE_EXACT) == 0.0:
+            return p, False
         return p, self.auto_accepts and p >= self.threshold
 
     def accepts_score(self, score: float) -> bool:

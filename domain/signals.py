@@ -19,6 +19,8 @@ EDGE_INK = "edge_ink"  # share of the field's new ink touching the box edge (cut
 AGREE = "agree"
 AGREE_EXACT = "agree_exact"  # 1.0 when the two readings give the same digit string
 SECOND_CONF = "second_conf"  # lowest per-digit confidence of the second reading
+# --- field: calibration bookkeeping, never a model input
+RULE_ISSUE = "rule_issue"  # 1.0 when a rule flagged the field: it goes to staff whatever it scores
 # --- field: marks (OMR)
 OMR_MARGIN = "omr_margin"  # best minus second-best option probability (checkbox: |p - 0.5| * 2)
 # --- page (copied onto every field of the page)

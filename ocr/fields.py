@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from domain import signals as sig
+from domain.address import check_addresses
 from domain.model import FieldReading, FieldSpec, FormTemplate
 from domain.status import FieldKind
 from domain.triage import triage
@@ -95,6 +96,7 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
         if plan.spec.id not in readings:  # nothing written in any cell
             readings[plan.spec.id], field_signals[plan.spec.id] = comb.finish_comb(plan, [])
     check_names(specs, readings)
+    check_addresses(specs, readings)
     comb.cross_check_copies(specs, readings)
     values = {k: r.value for k, r in readings.items()}
     for issue in cross_field_issues(template, values, reader.today):

@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.settings import get_settings
+from domain import signals as sig
 from domain.calibration import Calibration
 from domain.model import DocumentReading, FieldReading
 from services.evaluate import FieldOutcome, compare
 from services.signal_fit import Row, fit_rows, page_envelope
 
 if TYPE_CHECKING:
+    from ocr.reader import Reader
     from synth.generate import SynthOptions
 
 # share of ``count`` forms per template made under each condition (office = ordinary scans)
@@ -52,33 +54,47 @@ def synthetic_rows(count: int, seed: int, progress: Callable[[str], None],
                    template_ids: list[str] | None = None,
                    mix: dict[str, float] | None = None) -> Iterator[Row]:
     """Generate, read (uncalibrated) and score forms of every template under every condition."""
-    import numpy as np
-
-    from ocr.pipeline import read_page
     from services.compose import build_reader
-    from synth.generate import generate_document
 
     reader = build_reader(use_calibration=False)
     ids = template_ids or sorted(reader.templates)
     conditions = mix or (CONDITION_MIX if _conditions_available() else {"office": 1.0})
-    for n, tid in enumerate(ids):
-        template = reader.templates[tid]
+    everyone = sorted(reader.templates)
+    for tid in ids:
+        # the seed follows the template's place among all templates, so a run over a
+        # subset (one process per template) makes the very documents of the full run
+        n = everyone.index(tid)
         for c, (cond, share) in enumerate(sorted(conditions.items())):
             total = round(count * share * (1 + EXTRA_FORMS.get(tid, 0.0)))
             for i in range(total):
                 s = seed + 10_000 * n + 1_000 * c + i
-                # a hard condition is the document's one scan; office keeps the ordinary one
-                doc = generate_document(template, s, _options(degrade=cond == "office"))
-                if cond != "office":
-                    from synth.conditions import apply_condition
-
-                    doc = apply_condition(cond, doc, np.random.default_rng(s))
-                pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
-                reading = DocumentReading(source=str(s), pages=pages)
-                _, outcomes = compare(reading, doc.truth)
-                yield from _rows(outcomes, reading, f"{tid}:{s}", cond)
+                yield from document_rows(reader, tid, s, cond)
                 if (i + 1) % 10 == 0 or i + 1 == total:
                     progress(f"  {tid} {cond}: {i + 1}/{total}")
+
+
+def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -> Iterator[Row]:
+    """One calibration document (template, seed, condition), made and read again from scratch.
+
+    The same arguments always make the same document, so rows of single documents can be
+    read again (e.g. after a new rule) and replace those of an earlier run.
+    """
+    import numpy as np
+
+    from ocr.pipeline import read_page
+    from synth.generate import generate_document
+
+    template = reader.templates[template_id]
+    # a hard condition is the document's one scan; office keeps the ordinary one
+    doc = generate_document(template, seed, _options(degrade=condition == "office"))
+    if condition != "office":
+        from synth.conditions import apply_condition
+
+        doc = apply_condition(condition, doc, np.random.default_rng(seed))
+    pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
+    reading = DocumentReading(source=str(seed), pages=pages)
+    _, outcomes = compare(reading, doc.truth)
+    yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition)
 
 
 def _options(degrade: bool) -> SynthOptions:
@@ -94,8 +110,11 @@ def _rows(outcomes: Sequence[FieldOutcome], reading: DocumentReading, document: 
     for o in outcomes:
         if not o.page_read or o.field_id not in found:
             continue
+        f = found[o.field_id]
+        # a field a rule flagged goes to staff whatever it scores: kept apart in the fit
+        flags = {sig.RULE_ISSUE: 1.0} if f.issues else {}
         yield Row(key=o.calibration_key, hit=o.correct, document=document,
-                  signals=dict(found[o.field_id].signals), condition=condition)
+                  signals={**f.signals, **flags}, condition=condition)
 
 
 ROW_FIELDS = ("key", "hit", "document", "condition", "signals")

@@ -215,11 +215,37 @@ def _kind_threshold(idx: Sequence[int], calibrated: Sequence[float], hits: Seque
     return 1.0
 
 
-def fit_rows(rows: Sequence[Row], target_error: float, use_signals: bool = True
+# kinds whose fields go to staff when the two independent digit readings disagree
+# (KindCalibration.needs_agreement). Chosen on the calibration rows (seeds 5000+, MNIST
+# "calib" columns), never on the benchmarks' seeds: see docs/calibration.md.
+AGREEMENT_KINDS: tuple[str, ...] = ("wareki_date",)
+
+
+def disagrees(row: Row, agreement_kinds: Sequence[str]) -> bool:
+    """A written field of an agreement kind whose second reading gave other digits."""
+    return (row.kind in agreement_kinds and not row.key.endswith(":empty")
+            and row.signals.get(sig.AGREE_EXACT) == 0.0)
+
+
+def decidable(rows: Sequence[Row], agreement_kinds: Sequence[str] = AGREEMENT_KINDS) -> list[Row]:
+    """The rows the calibrated decision applies to: fields no rule flagged.
+
+    A field with a rule issue (format, check digit, 和暦 range, missing required value,
+    an unsure name split, an impossible address) goes to staff whatever it scores, so it
+    can never be among the auto-accepted fields whose error the threshold bounds. Rows
+    saved before the flag existed carry no flag and all count (the stricter reading).
+    Fields of ``agreement_kinds`` whose two readings disagree go to staff too.
+    """
+    return [r for r in rows
+            if not r.signals.get(sig.RULE_ISSUE) and not disagrees(r, agreement_kinds)]
+
+
+def fit_rows(rows: Sequence[Row], target_error: float, use_signals: bool = True,
+             agreement_kinds: Sequence[str] = AGREEMENT_KINDS
              ) -> tuple[dict[str, KindCalibration], list[FamilyFit]]:
     """Every family of the rows → per-key entries (kinds of one family share a threshold)."""
     by_family: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
+    for r in decidable(rows, agreement_kinds):
         by_family[family_of(r.key)].append(r)
     kinds: dict[str, KindCalibration] = {}
     fits = []
@@ -227,6 +253,9 @@ def fit_rows(rows: Sequence[Row], target_error: float, use_signals: bool = True
         f = fit_family(fam_rows, fam, target_error, use_signals)
         kinds.update(f.entries)
         fits.append(f)
+    for key in kinds:
+        if key.split(":")[0] in agreement_kinds and not key.endswith(":empty"):
+            kinds[key] = kinds[key].model_copy(update={"needs_agreement": True})
     return kinds, fits
 
 

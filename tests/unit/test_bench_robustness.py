@@ -40,12 +40,13 @@ def _p(kind: str = "form", ok: bool = True) -> PageOutcome:
 
 def test_arguments(rb: ModuleType) -> None:
     a = rb.parse_args([])
-    assert a.count == 3 and a.seed == 70000
+    assert a.count == 3 and a.seed == 70000 and a.jobs == 1
+    assert rb.parse_args(["--jobs", "2"]).jobs == 2
     assert a.conditions == list(rb.ALL_CONDITIONS) and "real_digits" in a.conditions
     assert a.templates == ["onestop_2022", "onestop_legacy", "furusato_application"]
     a = rb.parse_args(["--count", "1", "--conditions", "fax, seal", "--templates", "onestop_2022"])
     assert (a.count, a.conditions, a.templates) == (1, ["fax", "seal"], ["onestop_2022"])
-    for bad in (["--conditions", "coffee"], ["--count", "0"], ["--count", "5000"]):
+    for bad in (["--conditions", "coffee"], ["--count", "0"], ["--count", "5000"], ["--jobs", "0"]):
         with pytest.raises(SystemExit):
             rb.parse_args(bad)
 

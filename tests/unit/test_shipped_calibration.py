@@ -54,3 +54,13 @@ def test_a_field_read_at_engine_score_0_3_is_flagged(kind: FieldKind) -> None:
 
 def test_page_gate_covers_alignment_and_image_quality() -> None:
     assert {sig.ALIGN_QUALITY, sig.SHARPNESS, sig.SHADING} <= set(CAL.page_envelope)
+
+
+
+def test_a_date_whose_digit_readings_disagree_is_flagged_at_any_score() -> None:
+    assert CAL.kinds["wareki_date"].needs_agreement
+    spec = FieldSpec(id="f", label="日付", kind=FieldKind.WAREKI_DATE, box=Box(x=0, y=0, w=50, h=10))
+    reading = FieldReading(field_id="f", kind=FieldKind.WAREKI_DATE, value="2026-01-13",
+                           raw="令和8年1月13日", confidence=0.9999,
+                           signals={**PERFECT, sig.AGREE_EXACT: 0.0, sig.SCORE: 0.9999})
+    assert triage(reading, spec, CAL).status is FieldStatus.NEEDS_REVIEW
