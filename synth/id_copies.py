@@ -169,8 +169,12 @@ def _fax(img: np.ndarray, nrng: np.random.Generator) -> np.ndarray:
 
 
 def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: random.Random,
-              dpi: int, fax: bool = False, who: Who | None = None) -> tuple[np.ndarray, dict[str, Any]]:
-    """One copy page of ``kind`` (cards joined with "+"); returns (gray image, truth info)."""
+              dpi: int, fax: bool = False, who: Who | None = None, turned: bool = False
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+    """One copy page of ``kind`` (cards joined with "+"); returns (gray image, truth info).
+
+    ``turned``: the copy went through the scanner upside down (turned 180°).
+    """
     cards = kind.split("+")
     if cards == ["blank"]:
         img, _ = degrade.blank_page(size, nrng, dpi)
@@ -196,4 +200,6 @@ def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: 
         img = np.asarray(pil, dtype=np.uint8)
     if fax:
         img = _fax(img, nrng)
-    return img, {"scale": scale, "fax": fax}
+    if turned:
+        img = np.ascontiguousarray(img[::-1, ::-1])
+    return img, {"scale": scale, "fax": fax, "turned": turned}
