@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from domain.calibration import wilson_upper
 from domain.completeness import AttachedPage, check
 from domain.envelope import split_envelopes
 from domain.id_copy import SURE
@@ -48,37 +49,45 @@ KINDS = ["mynumber_front", "mynumber_back", "notification", "license", "passport
          "mynumber_front+mynumber_back", "notification+license", "notification+passport"]
 
 
-def copies_part(reader: object, n: int, seed: int) -> dict[str, float]:
+def copies_part(reader: object, n: int, seed: int, turned_share: float = 0.1) -> dict[str, float]:
+    """``n`` copy pages over every kind; office or fax, some fed upside down."""
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     rec = reader.recognizer  # type: ignore[attr-defined]
     right = auto = auto_wrong = 0
     by_cond: Counter[str] = Counter()
     wrong_cond: Counter[str] = Counter()
     confusion: Counter[tuple[str, str]] = Counter()
+    confs: list[tuple[float, bool]] = []
     for i in range(n):
         kind = KINDS[i % len(KINDS)]
         fax = rng.random() < 0.35
-        img, _ = copy_page(kind, (1654, 2339), nrng, rng, 200, fax=fax)
+        turned = rng.random() < turned_share
+        img, _ = copy_page(kind, (1654, 2339), nrng, rng, 200, fax=fax, turned=turned)
         got = read_copy(img, rec)
         code = "+".join(g.kind.value for g in got.guesses)
         conf = min(g.confidence for g in got.guesses)
         ok = code == kind
+        confs.append((conf, ok))
         right += ok
-        cond = "fax" if fax else "office"
-        by_cond[cond] += 1
-        wrong_cond[cond] += not ok
+        for cond in ("fax" if fax else "office", *(["upside_down"] if turned else [])):
+            by_cond[cond] += 1
+            wrong_cond[cond] += not ok
         if conf >= SURE:
             auto += 1
             auto_wrong += not ok
         if not ok:
-            confusion[(kind, code)] += 1
+            confusion[(kind, f"{code}@{conf:.2f}")] += 1
+    bound = wilson_upper(auto_wrong, auto)
     print(f"ID-copy pages: {n} (seed {seed}); kind right {right / n:.1%}; decided without a person "
-          f"{auto / n:.1%}; wrong among those {auto_wrong / max(auto, 1):.2%} ({auto_wrong}/{auto})")
+          f"{auto / n:.1%}; wrong among those {auto_wrong / max(auto, 1):.2%} ({auto_wrong}/{auto}, "
+          f"95 % upper bound {bound:.2%})")
     for cond in sorted(by_cond):
         print(f"  {cond}: {by_cond[cond]} pages, wrong {wrong_cond[cond] / by_cond[cond]:.1%}")
-    for (want, got_code), c in confusion.most_common(8):
+    for (want, got_code), c in confusion.most_common(12):
         print(f"  confused: {want} -> {got_code} x{c}")
-    return {"right": right / n, "auto": auto / n, "auto_wrong": auto_wrong / max(auto, 1)}
+    wrong_confs = sorted(round(c, 3) for c, ok in confs if not ok)
+    print(f"  confidences of wrong pages: {wrong_confs}")
+    return {"right": right / n, "auto": auto / n, "auto_wrong": auto_wrong / max(auto, 1), "bound": bound}
 
 
 def stack_part(reader: object, templates: dict, envelopes: int, seed: int, separators: bool
@@ -110,7 +119,8 @@ def stack_part(reader: object, templates: dict, envelopes: int, seed: int, separ
             agreement[(fid, outcome)] += 1
         env_pages = [p for p in pages
                      if e["first"] <= p.index <= e["last"] and p.status is not PageStatus.READ]
-        result = check(e["template_id"], [AttachedPage(p.copy_kind, p.copy_confidence) for p in env_pages])
+        result = check(templates[e["template_id"]].required_copies,
+                       [AttachedPage(p.copy_kind, p.copy_confidence) for p in env_pages])
         if result.undecided:
             undecided += 1
         elif result.complete is e["complete"]:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from domain.constructs import BubbleColumns, GridSpec
+from domain.copy_rule import CopyRule
 from domain.status import (
     FieldKind,
     FieldStatus,
@@ -256,6 +257,8 @@ class FormTemplate(_Strict):
     fields: list[FieldSpec] = Field(min_length=1)
     # answer grids, declared once; each row becomes a choice field (domain.constructs)
     grids: list[GridSpec] = []
+    # which ID copies the envelope must hold (domain.copy_rule); none: never 書類不備
+    required_copies: CopyRule | None = None
     # Directory of the YAML file this was loaded from (set by the loader); relative
     # reference_image paths are resolved against it.
     _source_dir: Path | None = PrivateAttr(default=None)

@@ -29,9 +29,9 @@ CARD_ASPECT = (1.3, 1.9)  # ID-1 1.59, passport data page 1.42
 CARD_LONG = (0.2, 0.95)  # share of the page's short side
 MAX_LINES = 14
 RECTANGULAR = 0.8  # blob area / its rotated rectangle's area (a fax outline is ragged)
-CLOSINGS = (7, 15)
+CLOSINGS = (7, 15)  # closing kernels (work-copy pixels, ~3.4 px per mm)
 BLOCK_GAP_MM = 12.0  # white band that separates two blocks of print (cards)
-BLOCK_MIN_MM = 5.0  # a block lower than this is a stray line or noise, not a card  # closing kernels (work-copy pixels, ~3.4 px per mm)
+BLOCK_MIN_MM = 5.0  # a block lower than this is a stray line or noise, not a card
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def _card_rects(body: np.ndarray, short: int) -> list[tuple[int, int, int, int]]
             continue
         if cv2.contourArea(c) < RECTANGULAR * rw * rh:
             continue
-        out.append(cv2.boundingRect(c))
+        x, y, w, h = cv2.boundingRect(c)
+        out.append((int(x), int(y), int(w), int(h)))
     return out
 
 
@@ -79,7 +80,7 @@ def find_cards(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
         body = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
         contours, _ = cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         filled = np.zeros_like(body)
-        cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+        cv2.drawContours(filled, contours, -1, (1,), thickness=cv2.FILLED)
         for r in _card_rects(filled, short):
             if not any(_overlap(r, q) for q in found):
                 found.append(r)
@@ -154,7 +155,7 @@ def text_blocks(gray: np.ndarray, cards: list[tuple[int, int, int, int]]) -> lis
     level = page_kind._work_copy(gray)
     f = level.shape[0] / gray.shape[0]
     ink = (level < 0.6).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= 6
     keep[0] = False
     ink = keep[labels].astype(np.uint8)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
+from domain.completeness import rules_of
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
@@ -211,14 +212,16 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
                                              page_range, lines)
-        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced), draw_audit)
+        rules = rules_of(reader.templates.values())  # required_copies per template (書類不備)
+        split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced), draw_audit,
+                            rules)
         if split is not None:
             record_copy_checks(repo, document_id, pages, lines)
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
         record_copy_check(repo.sessions, document_id, copy_check(pages, lines))
-        if hold_deficient(repo.sessions, [document_id]):  # 書類不備: a person sees it first
+        if hold_deficient(repo.sessions, [document_id], rules):  # 書類不備: a person sees it first
             status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)
         record_outcomes(repo, document_id, outcomes, worker)

@@ -81,7 +81,7 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
             img, _ = degrade.blank_page(size, nrng, o.dpi)
             pages.append(img)
             page_truth.append({"kind": "blank", "envelope": k})
-        complete = check(template.id, [AttachedPage(k, 1.0) for k in kinds]).complete
+        complete = check(template.required_copies, [AttachedPage(k, 1.0) for k in kinds]).complete
         envelopes.append({"first": first, "last": len(pages) - 1, "template_id": template.id,
                           "copies": kinds, "missing": missing, "complete": complete,
                           "upside_down": upside})
