@@ -11,7 +11,8 @@ Printed text only: what a copier reproduces of a real card's print.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,19 +48,39 @@ class Who:
     birth: date
     my_number: str
     romaji: str = "taro.yamada"
+    address: str = ""  # as written on the form; a copy prints it in its own notation
 
 
 def who_from_truth(fields: dict[str, Any]) -> Who | None:
     """The person of a generated onestop form (None when the form has no such fields)."""
     try:
         birth = date.fromisoformat(str(fields["birth_date"]["value"]))
-        return Who(str(fields["full_name"]["value"]), birth, str(fields["my_number"]["value"]))
+        address = str((fields.get("address") or {}).get("value") or "")
+        return Who(str(fields["full_name"]["value"]), birth, str(fields["my_number"]["value"]),
+                   address=address)
     except (KeyError, ValueError):
         return None
 
 
+_KANJI = "〇一二三四五六七八九"
+
+
+def card_address(address: str, rng: random.Random) -> str:
+    """The same address as a card prints it: 丁目/番/号 for dashes, kanji 丁目, full-width digits."""
+    out = address
+    if rng.random() < 0.7:
+        out = re.sub(r"(\d+)-(\d+)-(\d+)", r"\1丁目\2番\3号", out)
+    if rng.random() < 0.4:
+        out = re.sub(r"(\d)丁目", lambda m: _KANJI[int(m.group(1))] + "丁目", out)
+    if rng.random() < 0.5:
+        out = out.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    return out
+
+
 def _person_lines(kind: str, rng: random.Random, who: Who | None = None) -> list[str]:
     p, a = make_person(rng), make_address(rng)
+    if who is not None and who.address:
+        a = replace(a, text=card_address(who.address, rng))
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
@@ -135,6 +156,8 @@ def _a4_text_page(size: tuple[int, int], lines: list[str], rng: random.Random, d
 def _juminhyo(size: tuple[int, int], rng: random.Random, dpi: int,
               who: Who | None = None) -> np.ndarray:
     p, a = make_person(rng), make_address(rng)
+    if who is not None and who.address:
+        a = replace(a, text=card_address(who.address, rng))
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)

@@ -1,0 +1,54 @@
+"""Addresses on the form vs on an ID copy (domain.address_match) and in the cross-check."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from domain.address_match import address_key, same_address
+from domain.crosscheck import Agreement, copy_values, cross_check
+from synth.id_copies import card_address
+from synth.people import make_address
+
+
+@pytest.mark.parametrize(("form", "copy"), [
+    ("東京都千代田区永田町1-2-3", "東京都千代田区永田町一丁目２番３号"),
+    ("東京都千代田区永田町1丁目2番3号", "東京都千代田区永田町1-2-3"),
+    ("岩手県盛岡市大字中野字東12番地3", "岩手県盛岡市中野東12-3"),
+    ("大阪府大阪市北区中之島4丁目39番12号", "大阪府大阪市北区中之島四丁目39番12号 メゾン中之島301"),
+    ("千代田区永田町1-2-3", "東京都千代田区永田町1ー2ー3"),  # the form omits the prefecture
+    ("札幌市中央区北一条西十二丁目3番地", "札幌市中央区北一条西12-3"),
+])
+def test_the_same_place_in_other_notations_agrees(form: str, copy: str) -> None:
+    assert same_address(form, copy), (address_key(form), address_key(copy))
+
+
+@pytest.mark.parametrize(("form", "copy"), [
+    ("東京都千代田区永田町1-2-3", "東京都千代田区永田町1-2-34"),  # another house number
+    ("東京都千代田区永田町1-2-3", "東京都千代田区永田町1-2"),
+    ("東京都千代田区永田町1-2-3", "東京都千代田区平河町1-2-3"),
+    ("東京都千代田区永田町2丁目2番3号", "東京都千代田区永田町一丁目2番3号"),
+    ("", "東京都千代田区永田町1-2-3"),
+    ("<script>alert(1)</script>", "東京都千代田区永田町1-2-3"),
+])
+def test_a_different_place_disagrees(form: str, copy: str) -> None:
+    assert not same_address(form, copy)
+
+
+def test_every_synthesised_card_notation_agrees_with_the_form() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        address = make_address(rng).text
+        assert same_address(address, card_address(address, rng)), address
+
+
+def test_the_cross_check_reads_the_copy_address_line() -> None:
+    lines = ["運転免許証", "氏名　高橋　一郎　昭和59年12月2日生", "住所　東京都千代田区永田町一丁目２番３号"]
+    values = copy_values(lines)
+    assert values.addresses == ["東京都千代田区永田町一丁目2番3号"]
+    agree = cross_check({"address": "東京都千代田区永田町1-2-3"}, values)
+    assert agree["address"] is Agreement.AGREE
+    assert cross_check({"address": "東京都千代田区永田町1-2-4"}, values)["address"] is Agreement.DISAGREE
+    assert cross_check({"address": "東京都千代田区永田町1-2-3"}, copy_values(["氏名 高橋"]))["address"] \
+        is Agreement.ABSENT
