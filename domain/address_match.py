@@ -6,7 +6,8 @@ A card prints 「東京都千代田区永田町一丁目2番3号」 where the fo
 * NFKC (full/half width), no spaces, every dash-like mark one '-';
 * kanji numerals before 丁目/番/号/地割 and alone between separators as digits (一丁目 → 1);
 * 丁目 / 番地 / 番 / 号 / の between numbers → '-', a trailing 号 or '-' dropped;
-* 大字 and 字 before a place name dropped (「大字中野字東」 → 「中野東」).
+* 大字 and 字 before a place name dropped (「大字中野字東」 → 「中野東」);
+* a few 異体字 of place names folded (霸 → 覇, 舘 → 館 …).
 
 :func:`same_address` then accepts equality, or one address that adds only a building
 (a suffix that does not continue the last number) or omits the prefecture.
@@ -19,7 +20,11 @@ import unicodedata
 
 _KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DASHES = re.compile(r"[-‐‑‒–—―−ｰー－]")
-_KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号|地割)")
+_KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号|地割|J目?\d)")
+# 異体字 seen in place names (the copy prints one, the form or the recogniser the other)
+_VARIANTS = str.maketrans({"霸": "覇", "舘": "館", "﨑": "崎", "髙": "高", "邊": "辺", "邉": "辺",
+                           "澤": "沢", "濱": "浜", "嶋": "島", "齋": "斎", "齊": "斉", "國": "国", "廣": "広",
+                           "櫻": "桜"})
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 
 
@@ -33,11 +38,11 @@ def _kanji_to_int(text: str) -> int:
 
 def address_key(text: str) -> str:
     """The comparable form of an address (see module doc)."""
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).translate(_VARIANTS)
     s = _DASHES.sub("-", s)
     s = _KANJI_NUMBER.sub(lambda m: str(_kanji_to_int(m.group(0))), s)
     s = re.sub(r"大字|(?<=[^\d-])字(?=[^\d-])", "", s)
-    s = re.sub(r"(?<=\d)(?:丁目|番地|番|の)(?=\d)", "-", s)
+    s = re.sub(r"(?<=\d)(?:丁目|J目?|番地|番|の)(?=\d)", "-", s)  # 丁 is often read as J
     s = re.sub(r"(?<=\d)号", "", s)
     s = re.sub(r"(?<=\d)(?:番地|番)(?!\d)", "", s)
     s = re.sub(r"(?<=\d)丁目(?!\d)", "", s)

@@ -48,6 +48,8 @@ _WESTERN = re.compile(r"(19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _NUMBER = re.compile(r"個人番号\D{0,3}((?:\d\s*){12})")
 _NAME = re.compile(r"氏\s*名\s*(.+)")
 _ADDRESS = re.compile(r"住\s*所\s*(.+)")
+# an address line whose 住所 label was lost: a prefecture, then a city, ward, town or village
+_BARE_ADDRESS = re.compile(r"(東京都|北海道|京都府|大阪府|\S{2,3}県)\S*?[市区町村郡]\S*\d")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def copy_values(lines: Sequence[str]) -> CopyValues:
         a = _ADDRESS.search(line)
         if a and len(address := a.group(1).strip()) >= 4:
             out.addresses.append(address)
+        elif (bare := _BARE_ADDRESS.search(line)) is not None and not m:
+            out.addresses.append(line[bare.start():].strip())
         n = _NUMBER.search(line)
         if n:
             out.numbers.append(re.sub(r"\D", "", n.group(1)))

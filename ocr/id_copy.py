@@ -31,6 +31,7 @@ MAX_LINES = 14
 RECTANGULAR = 0.8  # blob area / its rotated rectangle's area (a fax outline is ragged)
 CLOSINGS = (7, 15)  # closing kernels (work-copy pixels, ~3.4 px per mm)
 BLOCK_GAP_MM = 12.0  # white band that separates two blocks of print (cards)
+UPRIGHT_SCORE = 0.85  # median line confidence: upright print 0.92-1.0, turned 0.0-0.61 (seeds 0-2)
 BLOCK_MIN_MM = 5.0  # a block lower than this is a stray line or noise, not a card
 
 
@@ -193,18 +194,22 @@ def _regions(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], bool]:
     return [], False
 
 
-def _read(gray: np.ndarray, recognizer: Recognizer) -> CopyReading:
+def _read(gray: np.ndarray, recognizer: Recognizer) -> tuple[CopyReading, float]:
+    """The page's reading and the median recogniser confidence of its lines (0: none)."""
     cards, is_card = _regions(gray)
     regions = [gray[y:y + h, x:x + w] for x, y, w, h in cards] or [gray]
     guesses: list[CopyGuess] = []
     every: list[str] = []
+    scores: list[float] = []
     for region in regions:
         crops, photo = text_lines(region)
-        texts = [r.text for r in recognizer.recognize(crops, [None] * len(crops))] if crops else []
+        results = recognizer.recognize(crops, [None] * len(crops)) if crops else []
+        texts = [r.text for r in results]
+        scores += [r.mean_confidence for r in results]
         ink = float((region < 128).mean())
         guesses.append(classify(texts, photo=photo, card=is_card, ink=ink))
         every.extend(texts)
-    return CopyReading(guesses, every, cards)
+    return CopyReading(guesses, every, cards), float(np.median(scores)) if scores else 0.0
 
 
 def _found_words(reading: CopyReading) -> bool:
@@ -214,13 +219,15 @@ def _found_words(reading: CopyReading) -> bool:
 def read_copy(gray: np.ndarray, recognizer: Recognizer) -> CopyReading:
     """Classify an attached page: one guess per card, or one for the whole page.
 
-    A page whose upright reading finds no identity-document words is read again turned
-    180° (a copy fed upside down); the turned reading is kept when it finds such words.
+    A page whose upright reading finds no identity-document words, and whose lines the
+    recogniser reads with little confidence (upside-down print reads as garbage: median
+    line confidence below :data:`UPRIGHT_SCORE`), is read again turned 180°; the turned
+    reading is kept when it finds such words.
     """
-    reading = _read(gray, recognizer)
+    reading, score = _read(gray, recognizer)
     turned = False
-    if not _found_words(reading) and reading.guesses[0].kind is not CopyKind.BLANK:
-        other = _read(np.ascontiguousarray(gray[::-1, ::-1]), recognizer)
+    if not _found_words(reading) and reading.guesses[0].kind is not CopyKind.BLANK and score < UPRIGHT_SCORE:
+        other, _ = _read(np.ascontiguousarray(gray[::-1, ::-1]), recognizer)
         if _found_words(other):
             reading, turned = CopyReading(other.guesses, other.lines, other.cards, True), True
     log.info("attached page: %d cards, %d lines, kinds %s%s", len(reading.cards), len(reading.lines),

@@ -33,6 +33,7 @@ class StackOptions:
     blank_back: float = 0.1  # share with a blank page after the copies
     degrade: bool = False  # scanner pass on every page (slower)
     fax: float = 0.0  # share of copies at fax quality
+    copy_upside_down: float = 0.0  # share of copies fed through the scanner upside down
     style: str = "printed"
     dpi: int = 200
 
@@ -74,7 +75,8 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
         who = who_from_truth(doc.truth["pages"][0]["fields"])  # the copies show the form's person
         for kind in kinds:
             fax = rng.random() < o.fax
-            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax, who=who)
+            turned = o.copy_upside_down > 0 and rng.random() < o.copy_upside_down
+            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax, who=who, turned=turned)
             pages.append(img)
             page_truth.append({"kind": "id_copy", "envelope": k, "copy_kind": kind, **info})
         if rng.random() < o.blank_back:
@@ -84,6 +86,7 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
         complete = check(template.required_copies, [AttachedPage(k, 1.0) for k in kinds]).complete
         envelopes.append({"first": first, "last": len(pages) - 1, "template_id": template.id,
                           "copies": kinds, "missing": missing, "complete": complete,
+                          "style": doc.truth.get("style"),
                           "upside_down": upside})
     for i, t in enumerate(page_truth):
         t["index"] = i

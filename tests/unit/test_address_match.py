@@ -52,3 +52,16 @@ def test_the_cross_check_reads_the_copy_address_line() -> None:
     assert cross_check({"address": "東京都千代田区永田町1-2-4"}, values)["address"] is Agreement.DISAGREE
     assert cross_check({"address": "東京都千代田区永田町1-2-3"}, copy_values(["氏名 高橋"]))["address"] \
         is Agreement.ABSENT
+
+
+def test_recogniser_slips_on_printed_addresses_that_do_not_change_the_place_are_folded() -> None:
+    assert same_address("大阪府大阪市北区梅田4-37-1", "大阪府大阪市北区梅田四J37-1")  # 丁 read as J
+    assert same_address("沖縄県那覇市松尾6-17-2", "沖縄県那霸市松尾6-17-2")  # 異体字
+    assert not same_address("大阪府大阪市北区梅田4-37-1", "大阪府大阪市北区梅田四J37-7")
+    assert not same_address("東京都千代田区麹町5-24-30", "東京都千代田区魏町5-24-30")  # another kanji: no
+
+
+def test_an_address_line_without_its_label_is_still_found() -> None:
+    values = copy_values(["個人番号カード", "氏名 高橋 一郎", "東京都千代田区永田町1丁目2番3号"])
+    assert values.addresses == ["東京都千代田区永田町1丁目2番3号"]
+    assert copy_values(["交付 令和7年1月2日", "公安委員会"]).addresses == []
