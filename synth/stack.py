@@ -34,6 +34,7 @@ class StackOptions:
     degrade: bool = False  # scanner pass on every page (slower)
     fax: float = 0.0  # share of copies at fax quality
     copy_upside_down: float = 0.0  # share of copies fed through the scanner upside down
+    incomplete: tuple[int, ...] | None = None  # exactly these envelopes lack a copy (instead of ``missing``)
     style: str = "printed"
     dpi: int = 200
 
@@ -64,9 +65,10 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
                 img = np.ascontiguousarray(img[::-1, ::-1])
             pages.append(img)
             page_truth.append({"kind": "form", "envelope": k, "template_page": j + 1,
-                               "rotation": 180 if upside and j == 0 else 0})
+                               "rotation": 180 if upside and j == 0 else 0,
+                               "fields": doc.truth["pages"][j]["fields"]})
         kinds = list(rng.choice(COPY_SETS))
-        missing = bool(kinds) and rng.random() < o.missing
+        missing = bool(kinds) and (rng.random() < o.missing if o.incomplete is None else k in o.incomplete)
         if missing:
             kinds.pop(rng.randrange(len(kinds)))
         if rng.random() < o.extra:

@@ -49,7 +49,8 @@ def review_with_truth(settings: Settings, truths: dict[str, dict[str, Any]]) -> 
     by_truth: dict[str, list[int]] = {}
     for doc_id, name, _ in repo.list_documents():
         stem = Path(name).stem  # one file per form, or one image file per page ("<id>_p<k>")
-        by_truth.setdefault(stem.rsplit("_p", 1)[0] if stem not in truths else stem, []).append(doc_id)
+        key = name if name in truths else stem if stem in truths else stem.rsplit("_p", 1)[0]
+        by_truth.setdefault(key, []).append(doc_id)  # an envelope of a stack scan: its document name
     result = DemoReview()
     for truth_id, truth in sorted(truths.items()):
         expected = _truth_fields(truth)
