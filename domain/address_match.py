@@ -7,7 +7,9 @@ A card prints 「東京都千代田区永田町一丁目2番3号」 where the fo
 * kanji numerals before 丁目/番/号/地割 and alone between separators as digits (一丁目 → 1);
 * 丁目 / 番地 / 番 / 号 / の between numbers → '-', a trailing 号 or '-' dropped;
 * 大字 and 字 before a place name dropped (「大字中野字東」 → 「中野東」);
-* a few 異体字 of place names folded (霸 → 覇, 舘 → 館 …).
+* a few 異体字 of place names folded (霸 → 覇, 舘 → 館 …);
+* in the building name after the house number, kana and kanji that look alike folded
+  (八/ハ, 一/ー, 力/カ …: the recogniser confuses them in printed names).
 
 :func:`same_address` then accepts equality, or one address that adds only a building
 (a suffix that does not continue the last number) or omits the prefecture.
@@ -25,6 +27,9 @@ _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番�
 _VARIANTS = str.maketrans({"霸": "覇", "舘": "館", "﨑": "崎", "髙": "高", "邊": "辺", "邉": "辺",
                            "澤": "沢", "濱": "浜", "嶋": "島", "齋": "斎", "齊": "斉", "國": "国", "廣": "広",
                            "櫻": "桜"})
+# kana and kanji the recogniser confuses in building names (ハイツ read as 八イツ): folded on both sides
+_LOOKALIKES = str.maketrans({"八": "ハ", "一": "ー", "力": "カ", "口": "ロ", "工": "エ", "二": "ニ",
+                             "卜": "ト", "夕": "タ", "ヘ": "へ", "べ": "ベ", "ぺ": "ペ"})
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 
 
@@ -46,6 +51,9 @@ def address_key(text: str) -> str:
     s = re.sub(r"(?<=\d)号", "", s)
     s = re.sub(r"(?<=\d)(?:番地|番)(?!\d)", "", s)
     s = re.sub(r"(?<=\d)丁目(?!\d)", "", s)
+    number = re.search(r"\d[\d-]*", s)
+    if number is not None:  # the building after the house number: lookalike kana folded
+        s = s[:number.end()] + s[number.end():].translate(_LOOKALIKES)
     return s.rstrip("-")
 
 

@@ -65,3 +65,9 @@ def test_an_address_line_without_its_label_is_still_found() -> None:
     values = copy_values(["個人番号カード", "氏名 高橋 一郎", "東京都千代田区永田町1丁目2番3号"])
     assert values.addresses == ["東京都千代田区永田町1丁目2番3号"]
     assert copy_values(["交付 令和7年1月2日", "公安委員会"]).addresses == []
+
+
+def test_lookalike_kana_in_the_building_name_are_folded_but_not_the_room_number() -> None:
+    form = "石川県金沢市広坂40番地13　ハイツ青葉301"
+    assert same_address(form, "石川県金沢市広坂40番地13 八イツ青葉301")
+    assert not same_address(form, "石川県金沢市広坂40番地13 ハイツ青葉302")
