@@ -70,7 +70,7 @@ def make_samples(settings: Settings, count: int, seed: int, echo: Callable[[str]
                 p.rename(truth_dir / p.name)
             else:
                 p.rename(settings.inbox_root / p.name)
-    truths.update(make_stack(settings, seed + 9000, staging, echo))  # several envelopes in one file
+    truths.update(make_stack(settings, staging, echo))  # several envelopes in one file
     (settings.inbox_root / "破損したファイル.pdf").write_bytes(b"%PDF-1.7\nthis scan was cut off")
     shutil.rmtree(staging, ignore_errors=True)
     return truths
