@@ -66,7 +66,11 @@ _KANJI = "〇一二三四五六七八九"
 
 
 def card_address(address: str, rng: random.Random) -> str:
-    """The same address as a card prints it: 丁目/番/号 for dashes, kanji 丁目, full-width digits."""
+    """The same address as a card prints it: 丁目/番/号 for dashes, kanji 丁目, full-width digits.
+
+    Callers pass a generator of its own (seeded by the address), so a stack's other draws
+    stay what they were before copies printed the form's address.
+    """
     out = address
     if rng.random() < 0.7:
         out = re.sub(r"(\d+)-(\d+)-(\d+)", r"\1丁目\2番\3号", out)
@@ -80,7 +84,7 @@ def card_address(address: str, rng: random.Random) -> str:
 def _person_lines(kind: str, rng: random.Random, who: Who | None = None) -> list[str]:
     p, a = make_person(rng), make_address(rng)
     if who is not None and who.address:
-        a = replace(a, text=card_address(who.address, rng))
+        a = replace(a, text=card_address(who.address, random.Random(f"{kind}:{who.address}")))
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
@@ -157,7 +161,7 @@ def _juminhyo(size: tuple[int, int], rng: random.Random, dpi: int,
               who: Who | None = None) -> np.ndarray:
     p, a = make_person(rng), make_address(rng)
     if who is not None and who.address:
-        a = replace(a, text=card_address(who.address, rng))
+        a = replace(a, text=card_address(who.address, random.Random(f"juminhyo:{who.address}")))
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)
