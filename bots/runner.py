@@ -15,6 +15,7 @@ from bots.entry import EntryBot, RunStats
 from bots.session import BotSession
 from bots.target_files import LoadedTarget
 from bots.values import FieldRecord, Record
+from domain.completeness import Rules
 from store.envelopes import missing_copies
 from store.files import ContentStore
 from store.models import Document, FieldResult, Page
@@ -36,14 +37,14 @@ def _plain(v: Any) -> Any:
     return v["iso"] if isinstance(v, dict) and "iso" in v else v
 
 
-def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,
-                       limit: int | None = None) -> tuple[list[FieldRecord], list[int]]:
+def records_from_store(sf: sessionmaker[Session], target: LoadedTarget, limit: int | None = None, *,
+                       rules: Rules) -> tuple[list[FieldRecord], list[int]]:
     """Records of read/reviewed documents of the templates the target takes; also the unusable ids.
 
     A record field comes from the template field ``takes.fields`` names (default: the same
     id). A document missing a ``takes.required`` field, or with no complete ``takes.keys``
     set, is unusable (ids only, no values); so is one whose envelope lacks a required ID
-    copy (書類不備, :func:`missing_copies`).
+    copy (書類不備, :func:`missing_copies`; ``rules``: template id → ``required_copies``).
     """
     takes = target.target.takes
     with sf() as s:
@@ -54,7 +55,7 @@ def records_from_store(sf: sessionmaker[Session], target: LoadedTarget,
         rows = s.execute(select(Page.document_id, FieldResult.field_id, FieldResult.value_json)
                          .join(FieldResult, FieldResult.page_id == Page.id)
                          .where(Page.document_id.in_([d[0] for d in docs]))).all()
-        deficient = missing_copies(s, docs)  # 書類不備: held back from the bot (issue 19)
+        deficient = missing_copies(s, docs, rules)  # 書類不備: held back from the bot (issue 19)
     raw: dict[int, dict[str, Any]] = {d[0]: {} for d in docs}
     for doc_id, field_id, value_json in rows:
         raw[doc_id][field_id] = _plain(json.loads(value_json))

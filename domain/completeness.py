@@ -1,52 +1,63 @@
 """Are the required ID copies in the envelope? (pure; issue 19, 書類不備)
 
-A ワンストップ特例 application needs a 個人番号確認書類 and a 身元確認書類. The rule,
-per template family (:data:`RULES`), as alternatives of which any one suffices:
+The rule is the template's own ``required_copies`` (:mod:`domain.copy_rule`): every
+requirement (個人番号確認, 身元確認 …) met by one of its alternatives. A template that
+declares none makes no envelope 書類不備. The shipped ワンストップ特例 templates declare:
 
-* マイナンバーカード: front **and** back (the card is both evidences);
-* 通知カード or 住民票の写し (with the number) **and** 運転免許証 or パスポート.
+* 個人番号確認: マイナンバーカード裏面, 通知カード or 住民票の写し;
+* 身元確認: マイナンバーカード表面, 運転免許証 or パスポート.
 
 Only copies whose kind the reader is sure of (``confidence >= domain.id_copy.SURE``) or
 that a person confirmed count. When the sure copies do not satisfy the rule but an unsure
-page could, the result is *undecided* (a person looks) rather than 不備.
+page could, the result is *undecided* (a person looks) rather than 不備. When one side of
+the My Number card is there and the other side would meet the missing requirement, the
+reason names that side (「マイナンバーカードの裏面の写しがありません」).
+
+Callers pass the rule: :func:`rules_of` maps template ids to their rules. A caller that
+has only a template id (``check_rows("onestop_2022", …)``) gets the rule the template
+loader registered for that id in this process (:func:`declare`); that path is kept for
+the review screen until it passes the rule itself, and is to be removed then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import Any
 
+from domain.copy_rule import CopyRule
 from domain.id_copy import SURE, CopyKind, parse_kinds
 
 K = CopyKind
-NUMBER_DOCS = frozenset({K.MYNUMBER_BACK, K.NOTIFICATION, K.JUMINHYO})  # 個人番号確認
-IDENTITY_DOCS = frozenset({K.MYNUMBER_FRONT, K.LICENSE, K.PASSPORT})  # 身元確認
-CARD = frozenset({K.MYNUMBER_FRONT, K.MYNUMBER_BACK})
-
-
-class Deficiency(StrEnum):
-    NUMBER = "no_number_document"
-    IDENTITY = "no_identity_document"
-    CARD_FRONT = "no_card_front"
-    CARD_BACK = "no_card_back"
-    UNSURE = "copy_kind_unsure"
-
-
-DEFICIENCY_JA: dict[Deficiency, str] = {
-    Deficiency.NUMBER: "個人番号確認書類（マイナンバーカード裏面・通知カード・住民票の写しなど）がありません",
-    Deficiency.IDENTITY: "身元確認書類（マイナンバーカード表面・運転免許証・パスポートなど）がありません",
-    Deficiency.CARD_FRONT: "マイナンバーカードの表面の写しがありません",
-    Deficiency.CARD_BACK: "マイナンバーカードの裏面の写しがありません",
-    Deficiency.UNSURE: "添付書類の種類を判定できないページがあります（職員が確認してください）",
+OTHER_SIDE: dict[CopyKind, CopyKind] = {K.MYNUMBER_FRONT: K.MYNUMBER_BACK, K.MYNUMBER_BACK: K.MYNUMBER_FRONT}
+SIDE_MISSING_JA: dict[CopyKind, str] = {
+    K.MYNUMBER_FRONT: "マイナンバーカードの表面の写しがありません",
+    K.MYNUMBER_BACK: "マイナンバーカードの裏面の写しがありません",
 }
+UNSURE_JA = "添付書類の種類を判定できないページがあります（職員が確認してください）"
+Rules = Mapping[str, CopyRule]
+_DECLARED: dict[str, CopyRule | None] = {}  # template id → rule, as loaded (see module doc)
 
-# template family prefix → the rule applies (ワンストップ特例申請書)
-RULES: tuple[str, ...] = ("onestop",)
+
+def rules_of(templates: Iterable[Any]) -> dict[str, CopyRule]:
+    """Template id → its ``required_copies`` (templates that declare none are left out)."""
+    return {t.id: t.required_copies for t in templates if t.required_copies is not None}
 
 
-def applies(template_id: str | None) -> bool:
-    return bool(template_id) and any(str(template_id).startswith(p) for p in RULES)
+def declare(template_id: str, rule: CopyRule | None) -> None:
+    """Remember a loaded template's rule for callers that have only its id (transitional)."""
+    _DECLARED[template_id] = rule
+
+
+def declared_rule(template_id: str) -> CopyRule | None:
+    """The rule a loaded template declared, by id (transitional, see :func:`declare`)."""
+    return _DECLARED.get(template_id)
+
+
+def _resolve(rule: CopyRule | str | None) -> CopyRule | None:
+    if isinstance(rule, str):
+        return _DECLARED.get(rule)
+    return rule
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,10 @@ class AttachedPage:
 class Completeness:
     applies: bool
     present: frozenset[CopyKind] = frozenset()
-    missing: tuple[Deficiency, ...] = ()
+    missing: tuple[str, ...] = ()  # names of the unmet requirements (or "unsure")
     undecided: bool = False  # an unsure page might satisfy the rule: a person decides
     unsure_pages: int = 0
+    reasons: tuple[str, ...] = ()  # Japanese, one per entry of ``missing``
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -71,31 +83,31 @@ class Completeness:
 
     @property
     def reasons_ja(self) -> list[str]:
-        return [DEFICIENCY_JA[d] for d in self.missing]
+        return list(self.reasons)
 
 
-def _missing(kinds: frozenset[CopyKind]) -> tuple[Deficiency, ...]:
-    if kinds >= CARD:
-        return ()
-    if kinds & NUMBER_DOCS - CARD and kinds & IDENTITY_DOCS - CARD:
-        return ()
-    out: list[Deficiency] = []
-    if kinds & CARD:  # the card is used: both sides, unless the other pair is there
-        if K.MYNUMBER_FRONT not in kinds and not kinds & (IDENTITY_DOCS - CARD):
-            out.append(Deficiency.CARD_FRONT)
-        if K.MYNUMBER_BACK not in kinds and not kinds & (NUMBER_DOCS - CARD):
-            out.append(Deficiency.CARD_BACK)
-        return tuple(out)
-    if not kinds & NUMBER_DOCS:
-        out.append(Deficiency.NUMBER)
-    if not kinds & IDENTITY_DOCS:
-        out.append(Deficiency.IDENTITY)
-    return tuple(out)
+UNSURE = "unsure"
 
 
-def check(template_id: str | None, pages: Iterable[AttachedPage]) -> Completeness:
-    """Which required copies the envelope holds, and what is missing (see module doc)."""
-    if not applies(template_id):
+def _missing(rule: CopyRule, kinds: frozenset[CopyKind]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names, reasons = [], []
+    for req in rule.requirements:
+        if req.met_by(kinds):
+            continue
+        names.append(req.name)
+        side = next((OTHER_SIDE[k] for k in sorted(kinds) if k in OTHER_SIDE
+                     and (OTHER_SIDE[k],) in req.any_of), None)
+        reasons.append(SIDE_MISSING_JA[side] if side is not None else req.missing_ja)
+    return tuple(names), tuple(reasons)
+
+
+def check(rule: CopyRule | str | None, pages: Iterable[AttachedPage]) -> Completeness:
+    """Which required copies the envelope holds, and what is missing (see module doc).
+
+    ``rule``: the template's ``required_copies`` (None: the template requires no copies).
+    """
+    resolved = _resolve(rule)
+    if resolved is None:
         return Completeness(applies=False)
     sure: set[CopyKind] = set()
     unsure = 0
@@ -105,13 +117,13 @@ def check(template_id: str | None, pages: Iterable[AttachedPage]) -> Completenes
             sure.update(kinds)
         elif kinds:
             unsure += 1
-    missing = _missing(frozenset(sure))
-    if missing and unsure:
+    names, reasons = _missing(resolved, frozenset(sure))
+    if names and unsure:
         # an unsure page could be the missing copy: a person decides before anyone writes a 不備連絡
-        return Completeness(True, frozenset(sure), (Deficiency.UNSURE,), True, unsure)
-    return Completeness(True, frozenset(sure), missing, False, unsure)
+        return Completeness(True, frozenset(sure), (UNSURE,), True, unsure, (UNSURE_JA,))
+    return Completeness(True, frozenset(sure), names, False, unsure, reasons)
 
 
-def check_rows(template_id: str | None, rows: Sequence[tuple[str | None, float | None]]) -> Completeness:
+def check_rows(rule: CopyRule | str | None, rows: Sequence[tuple[str | None, float | None]]) -> Completeness:
     """:func:`check` over (copy_kind, confidence) pairs, as stored on page rows."""
-    return check(template_id, [AttachedPage(k, c) for k, c in rows])
+    return check(rule, [AttachedPage(k, c) for k, c in rows])

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from domain.constructs import BubbleColumns, GridSpec
+from domain.copy_rule import CopyRule
 from domain.identifier import CodeIdentifier
 from domain.status import (
     FieldKind,
@@ -262,6 +263,8 @@ class FormTemplate(_Strict):
     my_number_by_evidence: bool = False
     # the form's own QR code / barcode naming it (domain.identifier), when it prints one
     identifier: CodeIdentifier | None = None
+    # which ID copies the envelope must hold (domain.copy_rule); none: never 書類不備
+    required_copies: CopyRule | None = None
     # Directory of the YAML file this was loaded from (set by the loader); relative
     # reference_image paths are resolved against it.
     _source_dir: Path | None = PrivateAttr(default=None)

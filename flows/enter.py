@@ -36,13 +36,14 @@ def run_enter(max_records: int | None = None, verify: bool = True) -> dict[str, 
     from bots.credentials import load_credentials
     from bots.runner import records_from_store, run_entry
     from bots.target_files import load_target
+    from forms.copy_rules import load_copy_rules
     from store.db import database_url, make_engine, session_factory
 
     s = settings()
     repo = repository(s)
     sf = session_factory(make_engine(database_url(s)))
     target = load_target(s.target_name, s.targets_dir)
-    records, unusable = records_from_store(sf, target, max_records)
+    records, unusable = records_from_store(sf, target, max_records, rules=load_copy_rules(s.templates_dir))
     stats = run_entry(records, base_url=s.target_url, target=target,
                       credentials=load_credentials(s.target_secret_block), sf=sf, files=repo.files,
                       failures_dir=s.evidence_root, headless=s.bot_headless, timeout_ms=s.bot_timeout_ms,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from domain.id_copy import CopyGuess, classify
+from domain.id_copy import CopyGuess, CopyKind, classify
 from ocr import page_kind
 from ocr.recognizer import Recognizer
 
@@ -28,23 +28,24 @@ log = logging.getLogger(__name__)
 CARD_ASPECT = (1.3, 1.9)  # ID-1 1.59, passport data page 1.42
 CARD_LONG = (0.2, 0.95)  # share of the page's short side
 MAX_LINES = 14
+RECTANGULAR = 0.8  # blob area / its rotated rectangle's area (a fax outline is ragged)
+CLOSINGS = (7, 15)  # closing kernels (work-copy pixels, ~3.4 px per mm)
+BLOCK_GAP_MM = 12.0  # white band that separates two blocks of print (cards)
+UPRIGHT_SCORE = 0.85  # median line confidence: upright print 0.92-1.0, turned 0.0-0.61 (seeds 0-2)
+BLOCK_MIN_MM = 5.0  # a block lower than this is a stray line or noise, not a card
 
 
 @dataclass(frozen=True)
 class CopyReading:
     guesses: list[CopyGuess]  # one per card (or one for the page)
     lines: list[str]  # what was read (kept in memory only, for the cross-check)
-    cards: list[tuple[int, int, int, int]]  # x, y, w, h on the page
+    cards: list[tuple[int, int, int, int]]  # x, y, w, h on the page (turned, when ``turned``)
+    turned: bool = False  # read turned 180° (the copy was fed upside down)
 
 
-def find_cards(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Card-shaped rectangles (x, y, w, h in page pixels), top to bottom."""
-    level = page_kind._work_copy(gray)
-    f = level.shape[0] / gray.shape[0]
-    body = cv2.morphologyEx((level < page_kind.CARD_LEVEL).astype(np.uint8), cv2.MORPH_CLOSE,
-                            np.ones((7, 7), np.uint8))
+def _card_rects(body: np.ndarray, short: int) -> list[tuple[int, int, int, int]]:
+    """Card-shaped blobs of a mask (holes filled: a fax copy keeps only a card's outline)."""
     contours, _ = cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    short = min(level.shape)
     out = []
     for c in contours:
         (_, _), (rw, rh), _ = cv2.minAreaRect(c)
@@ -53,10 +54,38 @@ def find_cards(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
             continue
         if not CARD_ASPECT[0] <= long_side / short_side <= CARD_ASPECT[1]:
             continue
-        if cv2.contourArea(c) < 0.85 * rw * rh:
+        if cv2.contourArea(c) < RECTANGULAR * rw * rh:
             continue
         x, y, w, h = cv2.boundingRect(c)
-        out.append((int(x / f), int(y / f), int(w / f), int(h / f)))
+        out.append((int(x), int(y), int(w), int(h)))
+    return out
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def find_cards(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Card-shaped rectangles (x, y, w, h in page pixels), top to bottom.
+
+    Tried with a small closing first, then a wider one (a fax copy's 1-bit outline has
+    gaps and its card body is white: the wider closing joins outline and print into one
+    blob); a card found by the wider pass counts only where the first found none.
+    """
+    level = page_kind._work_copy(gray)
+    f = level.shape[0] / gray.shape[0]
+    dark = (level < page_kind.CARD_LEVEL).astype(np.uint8)
+    short = min(level.shape)
+    found: list[tuple[int, int, int, int]] = []
+    for k in CLOSINGS:
+        body = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+        contours, _ = cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        filled = np.zeros_like(body)
+        cv2.drawContours(filled, contours, -1, (1,), thickness=cv2.FILLED)
+        for r in _card_rects(filled, short):
+            if not any(_overlap(r, q) for q in found):
+                found.append(r)
+    out = [(int(x / f), int(y / f), int(w / f), int(h / f)) for x, y, w, h in found]
     return sorted(out, key=lambda r: (r[1], r[0]))[:4]
 
 
@@ -116,18 +145,91 @@ def text_lines(region: np.ndarray) -> tuple[list[np.ndarray], bool]:
     return crops, photo
 
 
-def read_copy(gray: np.ndarray, recognizer: Recognizer) -> CopyReading:
-    """Classify an attached page: one guess per card, or one for the whole page."""
+def text_blocks(gray: np.ndarray, cards: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Blocks of print outside the found cards, split where a wide white band runs across.
+
+    A fax copy may lose a card's outline altogether: its print is then a block of lines
+    with white all round. Blocks are cut at horizontal white bands of :data:`BLOCK_GAP_MM`
+    (wider than any line spacing on a 住民票 or a letter, narrower than the space between
+    two copied cards' print); blocks of one line or less are dropped.
+    """
+    level = page_kind._work_copy(gray)
+    f = level.shape[0] / gray.shape[0]
+    ink = (level < 0.6).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= 6
+    keep[0] = False
+    ink = keep[labels].astype(np.uint8)
+    pad = max(2, int(3 * f * gray.shape[0] / page_kind.A4_LONG_MM))
+    for x, y, w, h in cards:
+        x0, y0 = max(0, int(x * f) - pad), max(0, int(y * f) - pad)
+        ink[y0:int((y + h) * f) + pad, x0:int((x + w) * f) + pad] = 0
+    px_mm = level.shape[0] / page_kind.A4_LONG_MM
+    gap, min_h = int(BLOCK_GAP_MM * px_mm), int(BLOCK_MIN_MM * px_mm)
+    rows = np.flatnonzero(ink.sum(axis=1))
+    out: list[tuple[int, int, int, int]] = []
+    if not len(rows):
+        return out
+    starts = [rows[0], *rows[1:][np.diff(rows) > gap]]
+    ends = [*rows[:-1][np.diff(rows) > gap], rows[-1]]
+    for a, b in zip(starts, ends, strict=True):
+        if b - a < min_h:
+            continue
+        cols = np.flatnonzero(ink[a:b + 1].sum(axis=0))
+        m = int(2 * px_mm)
+        x0, x1 = max(0, cols[0] - m), min(level.shape[1], cols[-1] + m)
+        y0, y1 = max(0, a - m), min(level.shape[0], b + m)
+        out.append((int(x0 / f), int(y0 / f), int((x1 - x0) / f), int((y1 - y0) / f)))
+    return out
+
+
+def _regions(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """The page's card regions (or none: read the whole page), and whether they are cards."""
     cards = find_cards(gray)
+    blocks = text_blocks(gray, cards)
+    if cards:
+        return sorted([*cards, *blocks], key=lambda r: (r[1], r[0])), True
+    if len(blocks) >= 2 and len(blocks) <= 4:
+        return blocks, True  # cards whose outline the fax lost: each block of print is one
+    return [], False
+
+
+def _read(gray: np.ndarray, recognizer: Recognizer) -> tuple[CopyReading, float]:
+    """The page's reading and the median recogniser confidence of its lines (0: none)."""
+    cards, is_card = _regions(gray)
     regions = [gray[y:y + h, x:x + w] for x, y, w, h in cards] or [gray]
     guesses: list[CopyGuess] = []
     every: list[str] = []
+    scores: list[float] = []
     for region in regions:
         crops, photo = text_lines(region)
-        texts = [r.text for r in recognizer.recognize(crops, [None] * len(crops))] if crops else []
+        results = recognizer.recognize(crops, [None] * len(crops)) if crops else []
+        texts = [r.text for r in results]
+        scores += [r.mean_confidence for r in results]
         ink = float((region < 128).mean())
-        guesses.append(classify(texts, photo=photo, card=bool(cards), ink=ink))
+        guesses.append(classify(texts, photo=photo, card=is_card, ink=ink))
         every.extend(texts)
-    log.info("attached page: %d cards, %d lines, kinds %s", len(cards), len(every),
-             "+".join(g.kind.value for g in guesses))
-    return CopyReading(guesses, every, cards)
+    return CopyReading(guesses, every, cards), float(np.median(scores)) if scores else 0.0
+
+
+def _found_words(reading: CopyReading) -> bool:
+    return any(g.kind not in (CopyKind.OTHER, CopyKind.BLANK) for g in reading.guesses)
+
+
+def read_copy(gray: np.ndarray, recognizer: Recognizer) -> CopyReading:
+    """Classify an attached page: one guess per card, or one for the whole page.
+
+    A page whose upright reading finds no identity-document words, and whose lines the
+    recogniser reads with little confidence (upside-down print reads as garbage: median
+    line confidence below :data:`UPRIGHT_SCORE`), is read again turned 180°; the turned
+    reading is kept when it finds such words.
+    """
+    reading, score = _read(gray, recognizer)
+    turned = False
+    if not _found_words(reading) and reading.guesses[0].kind is not CopyKind.BLANK and score < UPRIGHT_SCORE:
+        other, _ = _read(np.ascontiguousarray(gray[::-1, ::-1]), recognizer)
+        if _found_words(other):
+            reading, turned = CopyReading(other.guesses, other.lines, other.cards, True), True
+    log.info("attached page: %d cards, %d lines, kinds %s%s", len(reading.cards), len(reading.lines),
+             "+".join(g.kind.value for g in reading.guesses), " (turned 180)" if turned else "")
+    return reading

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.completeness import applies, check_rows
+from domain.completeness import Rules, check_rows
 from domain.status import PageStatus
 
 NAME_FIELD = "full_name"
@@ -36,12 +36,16 @@ class Deficient:
     undecided: bool
 
 
-def deficiencies(sf: sessionmaker[Session]) -> list[Deficient]:
-    """Documents whose envelope lacks a required copy (or needs a person to tell)."""
-    return _scan(sf)[0]
+def deficiencies(sf: sessionmaker[Session], rules: Rules) -> list[Deficient]:
+    """Documents whose envelope lacks a required copy (or needs a person to tell).
+
+    ``rules``: template id → its ``required_copies`` (forms.copy_rules); other templates'
+    documents are never listed.
+    """
+    return _scan(sf, rules)[0]
 
 
-def unchecked(sf: sessionmaker[Session]) -> int:
+def unchecked(sf: sessionmaker[Session], rules: Rules) -> int:
     """Documents whose template needs ID copies but that carry no copy page at all.
 
     The same rule as the bot's hold (:func:`store.envelopes.missing_copies`): with no copy
@@ -49,10 +53,10 @@ def unchecked(sf: sessionmaker[Session]) -> int:
     document read before the check existed), so such a document is neither listed as 不備
     nor held back; the report counts it so nobody takes the list for complete.
     """
-    return _scan(sf)[1]
+    return _scan(sf, rules)[1]
 
 
-def _scan(sf: sessionmaker[Session]) -> tuple[list[Deficient], int]:
+def _scan(sf: sessionmaker[Session], rules: Rules) -> tuple[list[Deficient], int]:
     from store.models import Document, FieldResult, Page
 
     with sf() as s:
@@ -74,10 +78,12 @@ def _scan(sf: sessionmaker[Session]) -> tuple[list[Deficient], int]:
             rows[doc_id].append((kind, conf))
     out, not_checked = [], 0
     for doc_id, batch_id, source_name, template_id, parent_id in docs:
+        if template_id not in rules:
+            continue  # the template requires no copies: never 不備
         if parent_id is None and not any(kind for kind, _ in rows[doc_id]):
-            not_checked += applies(template_id)
+            not_checked += 1
             continue
-        result = check_rows(template_id, rows[doc_id])
+        result = check_rows(rules[template_id], rows[doc_id])
         if result.complete:
             continue
         name = json.loads(names[doc_id]) if doc_id in names else None
@@ -86,9 +92,10 @@ def _scan(sf: sessionmaker[Session]) -> tuple[list[Deficient], int]:
     return out, not_checked
 
 
-def report_sections(sf: sessionmaker[Session]) -> tuple[list[tuple[str, pd.DataFrame]], list[str]]:
+def report_sections(sf: sessionmaker[Session], rules: Rules
+                    ) -> tuple[list[tuple[str, pd.DataFrame]], list[str]]:
     """書類不備 per batch (counts only) for the operations report, and a note."""
-    found, not_checked = _scan(sf)
+    found, not_checked = _scan(sf, rules)
     unseen = ([f"本人確認書類の写しのページが1枚も読み取られていない書類 {not_checked} 件は、"
                "不備の判定をしていません（写しを別にスキャンした場合など）。ロボット入力も止めていません。"]
               if not_checked else [])
@@ -101,11 +108,11 @@ def report_sections(sf: sessionmaker[Session]) -> tuple[list[tuple[str, pd.DataF
     return [("書類不備（本人確認書類）", frame)], [note, *unseen]
 
 
-def write_deficiency_list(sf: sessionmaker[Session], path: Path) -> Path:
+def write_deficiency_list(sf: sessionmaker[Session], path: Path, rules: Rules) -> Path:
     """The 不備一覧 CSV (UTF-8 with BOM, CRLF, formula-safe)."""
     from reports.export import write_csv_utf8
 
     frame = pd.DataFrame([{"受付番号": d.document_id, "書類": d.source_name, "氏名": d.name,
-                           "不備の内容": "／".join(d.reasons)} for d in deficiencies(sf)],
+                           "不備の内容": "／".join(d.reasons)} for d in deficiencies(sf, rules)],
                          columns=["受付番号", "書類", "氏名", "不備の内容"])
     return write_csv_utf8(frame, path)

@@ -198,15 +198,17 @@ def run_operations_report(settings: Settings, out_dir: Path | None = None,
     audit_sections, audit_notes = report_sections(sf, settings.target_error, datetime.now(UTC))
     result.extra.extend(audit_sections)
     result.notes.extend(audit_notes)
+    from forms.copy_rules import load_copy_rules
     from reports.deficiencies import report_sections as deficiency_sections
     from reports.deficiencies import write_deficiency_list
 
-    missing_sections, missing_notes = deficiency_sections(sf)  # 書類不備 (issue 19)
+    rules = load_copy_rules(settings.templates_dir)
+    missing_sections, missing_notes = deficiency_sections(sf, rules)  # 書類不備 (issue 19)
     result.extra.extend(missing_sections)
     result.notes.extend(missing_notes)
     out = out_dir or default_out(settings, "operations")
     out.mkdir(parents=True, exist_ok=True)
-    write_deficiency_list(sf, out / "deficiencies.csv")
+    write_deficiency_list(sf, out / "deficiencies.csv", rules)
     page = out / "operations_report.html"
     page.write_text(html.operations_html(result, operations.METHOD_JA), encoding="utf-8")
     xlsx = export.write_excel([("バッチ別", result.per_batch), ("日別", result.per_day),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from domain.completeness import rules_of
 from domain.copy_evidence import Box, lines_of, locate
 from domain.model import PageReading
 from domain.status import PageStatus
@@ -39,4 +40,5 @@ def check_saved(repo: Repository, document_id: int, pages: Sequence[PageReading]
     form = {f.field_id: f.value for p in pages if p.status is PageStatus.READ for f in p.fields}
     copy = lines_of(lines, boxes, [p.index for p in pages])
     located = locate(form, copy) if form and copy else None
-    return record_located(repo.sessions, document_id, located, evidence_policy(reader, pages))
+    rules = rules_of(reader.templates.values()) if reader is not None else None
+    return record_located(repo.sessions, document_id, located, evidence_policy(reader, pages), rules=rules)

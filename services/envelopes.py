@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from domain.completeness import Rules
 from domain.envelope import split_envelopes
 from domain.model import PageReading
 from store.envelopes import hold_deficient, may_split, save_split
@@ -16,7 +17,8 @@ from store.repository import Repository
 
 def split_stack(repo: Repository, files: ContentStore, document_id: int, worker: str,
                 pages: list[PageReading], images: list[bytes], crops: dict[tuple[int, str], bytes],
-                forced: bool, after_save: Callable[[Repository, int], None]) -> list[int] | None:
+                forced: bool, after_save: Callable[[Repository, int], None], rules: Rules
+                ) -> list[int] | None:
     """A stack scan of several envelopes: one child document each (None: not split).
 
     Only a file's first reading is split (:func:`store.envelopes.may_split`); each child
@@ -28,7 +30,7 @@ def split_stack(repo: Repository, files: ContentStore, document_id: int, worker:
     if len(envelopes) < 2 or not may_split(repo.sessions, document_id):
         return None
     children = save_split(repo.sessions, files, document_id, worker, pages, envelopes, images, crops)
-    hold_deficient(repo.sessions, children)  # 書類不備: a person sees it first
+    hold_deficient(repo.sessions, children, rules)  # 書類不備: a person sees it first
     for child in children:
         after_save(repo, child)
     return children

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
+from domain.completeness import rules_of
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus
 from domain.model import PageReading
@@ -214,6 +215,7 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
                                              page_range, lines, boxes)
+        rules = rules_of(reader.templates.values())  # required_copies per template (書類不備)
 
         def checked_then_drawn(repo: Repository, child: int) -> None:
             # the cross-check may send a field to a person: before the audit draw samples it
@@ -221,13 +223,13 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
             draw_audit(repo, child)
 
         split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced),
-                            checked_then_drawn)
+                            checked_then_drawn, rules)
         if split is not None:
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
         check_saved(repo, document_id, pages, lines, boxes, reader)
-        if hold_deficient(repo.sessions, [document_id]):  # 書類不備: a person sees it first
+        if hold_deficient(repo.sessions, [document_id], rules):  # 書類不備: a person sees it first
             status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)
         record_outcomes(repo, document_id, outcomes, worker)

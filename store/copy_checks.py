@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.completeness import Rules, declared_rule
 from domain.copy_evidence import EVIDENCE_ACTOR, EVIDENCE_REASON, MY_NUMBER_FIELD, Located, evidence_accepts
 from domain.crosscheck import Agreement
 from domain.errors import BusinessError
@@ -66,8 +67,13 @@ def where_of(stored: str | None) -> dict[str, tuple[int, tuple[int, int, int, in
 
 
 def record_located(sessions: sessionmaker[Session], document_id: int, located: Located | None,
-                   evidence_policy: bool, clock: Callable[[], datetime] = utcnow) -> dict[str, int]:
-    """See module doc. Counts of what changed: ``mismatch`` fields, ``evidence`` acceptances."""
+                   evidence_policy: bool, clock: Callable[[], datetime] = utcnow,
+                   rules: Rules | None = None) -> dict[str, int]:
+    """See module doc. Counts of what changed: ``mismatch`` fields, ``evidence`` acceptances.
+
+    ``rules``: template id → ``required_copies``, to tell whether the envelope is complete
+    (None: the rules the template loader declared, :func:`domain.completeness.declare`).
+    """
     counts = {"mismatch": 0, "evidence": 0}
     with write_transaction(sessions) as s:
         doc = s.get(Document, document_id, with_for_update=True)
@@ -105,7 +111,7 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
         s.flush()
         if counts["mismatch"] and doc.status == S.READ.value:
             doc.status = transition(doc.status, S.NEEDS_REVIEW).value
-        elif counts["evidence"] and doc.status == S.NEEDS_REVIEW.value and _nothing_left(s, doc):
+        elif counts["evidence"] and doc.status == S.NEEDS_REVIEW.value and _nothing_left(s, doc, rules):
             doc.status = transition(doc.status, S.REVIEWED).value
         doc.updated_at = now
     if any(counts.values()):
@@ -114,12 +120,15 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
     return counts
 
 
-def _nothing_left(s: Session, doc: Document) -> bool:
+def _nothing_left(s: Session, doc: Document, rules: Rules | None) -> bool:
     from store.repository import Repository
 
     if Repository._pending(s, doc.id) or unresolved_in(s, doc.id):
         return False
-    return not missing_copies(s, [(doc.id, doc.template_id)])
+    if rules is None:
+        declared = declared_rule(doc.template_id) if doc.template_id else None
+        rules = {doc.template_id: declared} if doc.template_id and declared is not None else {}
+    return not missing_copies(s, [(doc.id, doc.template_id)], rules)
 
 
 def evidence_fields(sessions: sessionmaker[Session], document_id: int) -> set[int]:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.completeness import Rules
 from domain.envelope import Envelope, check_partition
 from domain.lifecycle import DocumentStatus, status_after_reading, transition
 from domain.model import PageReading
@@ -122,8 +123,11 @@ def record_copy_check(sessions: sessionmaker[Session], document_id: int,
             doc.copy_check_json = None if result is None else json.dumps(result, sort_keys=True)
 
 
-def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
+def missing_copies(s: Session, docs: Sequence[Any], rules: Rules) -> set[int]:
     """Ids of documents whose envelope lacks a required ID copy (domain.completeness).
+
+    ``docs``: (id, template id) rows; ``rules``: template id → its ``required_copies``
+    (a template not in it requires no copies).
 
     Only documents the envelope check ran on: an envelope cut from a stack scan, or one
     with a page whose copy kind was recorded (a document read before the check existed,
@@ -131,6 +135,7 @@ def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
     """
     from domain.completeness import check_rows
 
+    docs = [d for d in docs if d[1] in rules]
     ids = [d[0] for d in docs]
     pages = s.execute(select(Page.document_id, Page.copy_kind, Page.copy_confidence)
                       .where(Page.document_id.in_(ids), Page.status != "read")).all()
@@ -140,10 +145,10 @@ def missing_copies(s: Session, docs: Sequence[Any]) -> set[int]:
     for doc_id, kind, conf in pages:
         attached[doc_id].append((kind, conf))
     checked = envelopes | {i for i, rows in attached.items() if any(k for k, _ in rows)}
-    return {d[0] for d in docs if d[0] in checked and not check_rows(d[1], attached[d[0]]).complete}
+    return {d[0] for d in docs if d[0] in checked and not check_rows(rules[d[1]], attached[d[0]]).complete}
 
 
-def hold_deficient(sessions: sessionmaker[Session], document_ids: Sequence[int],
+def hold_deficient(sessions: sessionmaker[Session], document_ids: Sequence[int], rules: Rules,
                    clock: Callable[[], datetime] = utcnow) -> list[int]:
     """Move ``read`` documents whose envelope lacks a required copy to ``needs_review``.
 
@@ -155,7 +160,7 @@ def hold_deficient(sessions: sessionmaker[Session], document_ids: Sequence[int],
         docs = s.execute(select(Document.id, Document.template_id)
                          .where(Document.id.in_(list(document_ids)), Document.status == S.READ.value)
                          .with_for_update()).all()
-        for doc_id in sorted(missing_copies(s, docs)):
+        for doc_id in sorted(missing_copies(s, docs, rules)):
             doc = s.get(Document, doc_id)
             assert doc is not None
             doc.status = transition(doc.status, S.NEEDS_REVIEW).value

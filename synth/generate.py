@@ -50,7 +50,7 @@ class SynthOptions:
     style: str = "mixed"  # 'printed' | 'handwriting' | 'mixed' (chosen per document)
     degrade: bool = True  # scanner placement/skew/blur/noise/JPEG or 1-bit
     rotate180_prob: float = 0.1  # per page; applies even without degrade
-    id_copy_prob: float | None = None  # None: 0.3 for onestop_* templates, else 0
+    id_copy_prob: float | None = None  # None: 0.3 for templates that require ID copies, else 0
     blank_page_prob: float = 0.05
     invalid_my_number_prob: float = 0.05
     reference_date: date = date(2026, 11, 1)
@@ -61,7 +61,7 @@ class SynthOptions:
     def id_copy_probability(self, template: FormTemplate) -> float:
         if self.id_copy_prob is not None:
             return self.id_copy_prob
-        return 0.3 if template.id.startswith("onestop") else 0.0
+        return 0.3 if template.required_copies is not None else 0.0
 
 
 @dataclass

@@ -11,7 +11,8 @@ Printed text only: what a copier reproduces of a real card's print.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,19 +48,43 @@ class Who:
     birth: date
     my_number: str
     romaji: str = "taro.yamada"
+    address: str = ""  # as written on the form; a copy prints it in its own notation
 
 
 def who_from_truth(fields: dict[str, Any]) -> Who | None:
     """The person of a generated onestop form (None when the form has no such fields)."""
     try:
         birth = date.fromisoformat(str(fields["birth_date"]["value"]))
-        return Who(str(fields["full_name"]["value"]), birth, str(fields["my_number"]["value"]))
+        address = str((fields.get("address") or {}).get("value") or "")
+        return Who(str(fields["full_name"]["value"]), birth, str(fields["my_number"]["value"]),
+                   address=address)
     except (KeyError, ValueError):
         return None
 
 
+_KANJI = "〇一二三四五六七八九"
+
+
+def card_address(address: str, rng: random.Random) -> str:
+    """The same address as a card prints it: 丁目/番/号 for dashes, kanji 丁目, full-width digits.
+
+    Callers pass a generator of its own (seeded by the address), so a stack's other draws
+    stay what they were before copies printed the form's address.
+    """
+    out = address
+    if rng.random() < 0.7:
+        out = re.sub(r"(\d+)-(\d+)-(\d+)", r"\1丁目\2番\3号", out)
+    if rng.random() < 0.4:
+        out = re.sub(r"(\d)丁目", lambda m: _KANJI[int(m.group(1))] + "丁目", out)
+    if rng.random() < 0.5:
+        out = out.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    return out
+
+
 def _person_lines(kind: str, rng: random.Random, who: Who | None = None) -> list[str]:
     p, a = make_person(rng), make_address(rng)
+    if who is not None and who.address:
+        a = replace(a, text=card_address(who.address, random.Random(f"{kind}:{who.address}")))
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
@@ -135,6 +160,8 @@ def _a4_text_page(size: tuple[int, int], lines: list[str], rng: random.Random, d
 def _juminhyo(size: tuple[int, int], rng: random.Random, dpi: int,
               who: Who | None = None) -> np.ndarray:
     p, a = make_person(rng), make_address(rng)
+    if who is not None and who.address:
+        a = replace(a, text=card_address(who.address, random.Random(f"juminhyo:{who.address}")))
     n = who.my_number if who else make_my_number_str(rng, 0.0)[0]
     birth = who.birth if who else date(1935, 1, 1) + timedelta(days=rng.randint(0, 25000))
     born = wareki_text(birth, True, rng)
@@ -169,8 +196,12 @@ def _fax(img: np.ndarray, nrng: np.random.Generator) -> np.ndarray:
 
 
 def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: random.Random,
-              dpi: int, fax: bool = False, who: Who | None = None) -> tuple[np.ndarray, dict[str, Any]]:
-    """One copy page of ``kind`` (cards joined with "+"); returns (gray image, truth info)."""
+              dpi: int, fax: bool = False, who: Who | None = None, turned: bool = False
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+    """One copy page of ``kind`` (cards joined with "+"); returns (gray image, truth info).
+
+    ``turned``: the copy went through the scanner upside down (turned 180°).
+    """
     cards = kind.split("+")
     if cards == ["blank"]:
         img, _ = degrade.blank_page(size, nrng, dpi)
@@ -196,4 +227,6 @@ def copy_page(kind: str, size: tuple[int, int], nrng: np.random.Generator, rng: 
         img = np.asarray(pil, dtype=np.uint8)
     if fax:
         img = _fax(img, nrng)
-    return img, {"scale": scale, "fax": fax}
+    if turned:
+        img = np.ascontiguousarray(img[::-1, ::-1])
+    return img, {"scale": scale, "fax": fax, "turned": turned}

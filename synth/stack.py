@@ -33,6 +33,8 @@ class StackOptions:
     blank_back: float = 0.1  # share with a blank page after the copies
     degrade: bool = False  # scanner pass on every page (slower)
     fax: float = 0.0  # share of copies at fax quality
+    copy_upside_down: float = 0.0  # share of copies fed through the scanner upside down
+    incomplete: tuple[int, ...] | None = None  # exactly these envelopes lack a copy (instead of ``missing``)
     style: str = "printed"
     dpi: int = 200
 
@@ -63,9 +65,10 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
                 img = np.ascontiguousarray(img[::-1, ::-1])
             pages.append(img)
             page_truth.append({"kind": "form", "envelope": k, "template_page": j + 1,
-                               "rotation": 180 if upside and j == 0 else 0})
+                               "rotation": 180 if upside and j == 0 else 0,
+                               "fields": doc.truth["pages"][j]["fields"]})
         kinds = list(rng.choice(COPY_SETS))
-        missing = bool(kinds) and rng.random() < o.missing
+        missing = bool(kinds) and (rng.random() < o.missing if o.incomplete is None else k in o.incomplete)
         if missing:
             kinds.pop(rng.randrange(len(kinds)))
         if rng.random() < o.extra:
@@ -74,16 +77,18 @@ def generate_stack(templates: list[FormTemplate], seed: int, options: StackOptio
         who = who_from_truth(doc.truth["pages"][0]["fields"])  # the copies show the form's person
         for kind in kinds:
             fax = rng.random() < o.fax
-            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax, who=who)
+            turned = o.copy_upside_down > 0 and rng.random() < o.copy_upside_down
+            img, info = copy_page(kind, size, nrng, rng, o.dpi, fax=fax, who=who, turned=turned)
             pages.append(img)
             page_truth.append({"kind": "id_copy", "envelope": k, "copy_kind": kind, **info})
         if rng.random() < o.blank_back:
             img, _ = degrade.blank_page(size, nrng, o.dpi)
             pages.append(img)
             page_truth.append({"kind": "blank", "envelope": k})
-        complete = check(template.id, [AttachedPage(k, 1.0) for k in kinds]).complete
+        complete = check(template.required_copies, [AttachedPage(k, 1.0) for k in kinds]).complete
         envelopes.append({"first": first, "last": len(pages) - 1, "template_id": template.id,
                           "copies": kinds, "missing": missing, "complete": complete,
+                          "style": doc.truth.get("style"),
                           "upside_down": upside})
     for i, t in enumerate(page_truth):
         t["index"] = i

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from forms.copy_rules import load_copy_rules
 from reports.deficiencies import deficiencies, report_sections, unchecked
 from store import make_engine, session_factory, upgrade
 from store.envelopes import missing_copies
@@ -46,11 +47,12 @@ def test_the_list_and_the_hold_agree_and_unjudged_forms_are_counted(tmp_path: Pa
     whole = _document(sf, ["mynumber_front", "mynumber_back"])
     docs = [(i, "onestop_2022") for i in (alone, short, whole)]
 
-    listed = {d.document_id for d in deficiencies(sf)}
+    rules = load_copy_rules()
+    listed = {d.document_id for d in deficiencies(sf, rules)}
     with sf() as s:
-        held = missing_copies(s, docs)
+        held = missing_copies(s, docs, rules)
 
     assert listed == held == {short}
-    assert unchecked(sf) == 1
-    _, notes = report_sections(sf)
+    assert unchecked(sf, rules) == 1
+    _, notes = report_sections(sf, rules)
     assert any("不備の判定をしていません" in n and "1 件" in n for n in notes)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bots.runner import records_from_store
 from bots.target_files import load_target
 from domain.mynumber import check_digit
+from forms.copy_rules import load_copy_rules
 from sandbox.config import SandboxConfig
 from sandbox.db import BackOfficeDB
 from sandbox.server import running
@@ -75,7 +76,7 @@ def test_records_from_store_takes_only_complete_confirmed_onestop_documents(
     incomplete = {k: v for k, v in _values(6).items() if k != "my_number"}
     missing = add_document(store, "reviewed", "onestop_2022", incomplete)
 
-    records, unusable = records_from_store(store, load_target("sandbox"))
+    records, unusable = records_from_store(store, load_target("sandbox"), rules=load_copy_rules())
 
     assert [r.document_id for r in records] == [read, reviewed]
     assert unusable == [missing]
@@ -86,7 +87,7 @@ def test_records_from_store_takes_only_complete_confirmed_onestop_documents(
     assert got["birth_date"] == "1980-04-02" and got["amount"] == v["amount"]
     assert got["my_number"] == v["my_number"]
     assert v["my_number"] not in repr(first) and v["full_name"] not in str(first)  # personal data stays out
-    assert len(records_from_store(store, load_target("sandbox"), limit=1)[0]) == 1
+    assert len(records_from_store(store, load_target("sandbox"), limit=1, rules=load_copy_rules())[0]) == 1
 
 
 def test_records_from_store_for_the_admin_target_take_application_fields_as_they_are(
@@ -99,7 +100,7 @@ def test_records_from_store_for_the_admin_target_take_application_fields_as_they
                               {k: v for k, v in app.items() if k != "purpose"})
     add_document(store, "read", "onestop_2022", _values(1))  # not what this target takes
 
-    records, unusable = records_from_store(store, load_target("admin_demo"))
+    records, unusable = records_from_store(store, load_target("admin_demo"), rules=load_copy_rules())
 
     assert [r.document_id for r in records] == [ok] and unusable == [no_purpose]
     assert records[0].data() == app and "申込" not in repr(records[0])

@@ -120,15 +120,17 @@ def test_stack_copies_are_classified_and_the_incomplete_envelope_is_held_back(st
 
     # the 不備一覧 and the bot's hold
     from bots.runner import missing_copies
+    from forms.copy_rules import load_copy_rules
     from reports.deficiencies import write_deficiency_list
 
-    out = write_deficiency_list(repo.sessions, tmp_path / "out" / "deficiencies.csv")
+    rules = load_copy_rules()
+    out = write_deficiency_list(repo.sessions, tmp_path / "out" / "deficiencies.csv", rules)
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["受付番号"]) for r in rows] == [missing.id]
     assert "個人番号確認書類" in rows[0]["不備の内容"]
     with repo.sessions() as s:
-        held = missing_copies(s, [(complete.id, "onestop_2022"), (missing.id, "onestop_2022")])
+        held = missing_copies(s, [(complete.id, "onestop_2022"), (missing.id, "onestop_2022")], rules)
     assert held == {missing.id}
 
 

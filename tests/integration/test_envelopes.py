@@ -267,6 +267,7 @@ def test_a_read_envelope_without_the_required_copies_waits_for_a_person_and_not_
         tmp_path: Path, template: str, copies: list[tuple[str, float]], held: bool) -> None:
     from domain.model import FieldReading
     from domain.status import FieldKind, FieldStatus
+    from forms.copy_rules import load_copy_rules
     from store.envelopes import hold_deficient, missing_copies
 
     repo = make_repo(tmp_path)
@@ -277,9 +278,10 @@ def test_a_read_envelope_without_the_required_copies_waits_for_a_person_and_not_
     pages += [PageReading(index=i, status=PageStatus.NON_FORM, copy_kind=kind, copy_confidence=conf)
               for i, (kind, conf) in enumerate(copies, start=1)]
     assert repo.save_reading(doc_id, "w1", pages) is S.READ
+    rules = load_copy_rules()
     with repo.sessions() as s:
-        assert missing_copies(s, [(doc_id, template)]) == ({doc_id} if held else set())
-    assert hold_deficient(repo.sessions, [doc_id]) == ([doc_id] if held else [])
+        assert missing_copies(s, [(doc_id, template)], rules) == ({doc_id} if held else set())
+    assert hold_deficient(repo.sessions, [doc_id], rules) == ([doc_id] if held else [])
     doc = repo.document(doc_id)
     assert doc is not None and doc.status == (S.NEEDS_REVIEW if held else S.READ).value
-    assert hold_deficient(repo.sessions, [doc_id]) == []  # once: a held document is not read any more
+    assert hold_deficient(repo.sessions, [doc_id], rules) == []  # once: a held document is not read any more

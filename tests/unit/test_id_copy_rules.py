@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from domain.completeness import DEFICIENCY_JA, AttachedPage, Deficiency, check, check_rows
+from domain.completeness import UNSURE, UNSURE_JA, AttachedPage, check, check_rows, rules_of
+from domain.copy_rule import CopyRule
 from domain.id_copy import SURE, CopyKind, classify, fuzzy, kinds_ja, page_kinds, parse_kinds
 
 K = CopyKind
-D = Deficiency
 
 
 @pytest.mark.parametrize(("lines", "photo", "card", "kind"), [
@@ -56,43 +58,104 @@ def page(code: str, conf: float = 0.95) -> AttachedPage:
     return AttachedPage(code, conf)
 
 
-@pytest.mark.parametrize(("pages", "missing"), [
-    ([page("mynumber_front"), page("mynumber_back")], ()),
-    ([page("mynumber_front+mynumber_back")], ()),
-    ([page("notification"), page("license")], ()),
-    ([page("notification+passport")], ()),
-    ([page("juminhyo"), page("license"), page("blank")], ()),
-    ([page("mynumber_front")], (D.CARD_BACK,)),
-    ([page("mynumber_back"), page("other")], (D.CARD_FRONT,)),
-    ([page("mynumber_front"), page("notification")], ()),  # the card front is an identity document
-    ([page("notification")], (D.IDENTITY,)),
-    ([page("license")], (D.NUMBER,)),
-    ([], (D.NUMBER, D.IDENTITY)),
-    ([page("other"), page("blank")], (D.NUMBER, D.IDENTITY)),
+NUMBER, IDENTITY = "個人番号確認", "身元確認"
+ONESTOP = CopyRule.model_validate({
+    NUMBER: [["mynumber_back"], ["notification"], ["juminhyo"]],
+    IDENTITY: [["mynumber_front"], ["license"], ["passport"]],
+})
+
+
+@pytest.mark.parametrize(("pages", "missing", "reason"), [
+    ([page("mynumber_front"), page("mynumber_back")], (), None),
+    ([page("mynumber_front+mynumber_back")], (), None),
+    ([page("notification"), page("license")], (), None),
+    ([page("notification+passport")], (), None),
+    ([page("juminhyo"), page("license"), page("blank")], (), None),
+    ([page("mynumber_front")], (NUMBER,), "マイナンバーカードの裏面の写しがありません"),
+    ([page("mynumber_back"), page("other")], (IDENTITY,), "マイナンバーカードの表面の写しがありません"),
+    ([page("mynumber_front"), page("notification")], (), None),  # the card front is an identity document
+    ([page("notification")], (IDENTITY,),
+     f"{IDENTITY}書類（マイナンバーカード（表面）・運転免許証・パスポート）"),
+    ([page("license")], (NUMBER,), f"{NUMBER}書類（マイナンバーカード（裏面）・通知カード・住民票の写し）"),
+    ([], (NUMBER, IDENTITY), None),
+    ([page("other"), page("blank")], (NUMBER, IDENTITY), None),
 ])
-def test_completeness_rule(pages: list[AttachedPage], missing: tuple[Deficiency, ...]) -> None:
-    result = check("onestop_2022", pages)
+def test_completeness_rule(pages: list[AttachedPage], missing: tuple[str, ...], reason: str | None) -> None:
+    result = check(ONESTOP, pages)
     assert result.applies and result.missing == missing
     assert result.complete is (not missing)
-    assert all(DEFICIENCY_JA[d] for d in missing)
+    assert len(result.reasons_ja) == len(missing)
+    assert all(r.endswith("がありません") for r in result.reasons_ja)
+    if reason is not None:
+        assert result.reasons_ja == [reason if reason.endswith("がありません") else reason + "がありません"]
 
 
 def test_unsure_pages_do_not_count_and_make_it_undecided_not_deficient() -> None:
     unsure = SURE - 0.1
-    r = check("onestop_2022", [page("mynumber_front"), page("mynumber_back", unsure)])
-    assert r.undecided and r.missing == (D.UNSURE,) and not r.complete and r.unsure_pages == 1
-    assert check("onestop_2022", [page("mynumber_front"), page("mynumber_back", SURE)]).complete
+    r = check(ONESTOP, [page("mynumber_front"), page("mynumber_back", unsure)])
+    assert r.undecided and r.missing == (UNSURE,) and not r.complete and r.unsure_pages == 1
+    assert r.reasons_ja == [UNSURE_JA]
+    assert check(ONESTOP, [page("mynumber_front"), page("mynumber_back", SURE)]).complete
     # a person confirmed the kind: it counts whatever the reader's confidence
-    assert check("onestop_2022", [page("mynumber_front"),
-                                  AttachedPage("mynumber_back", 0.1, confirmed=True)]).complete
+    confirmed = AttachedPage("mynumber_back", 0.1, confirmed=True)
+    assert check(ONESTOP, [page("mynumber_front"), confirmed]).complete
 
 
-def test_rule_applies_only_to_onestop_forms() -> None:
-    assert check("furusato_application", []).complete
-    assert not check("furusato_application", []).applies
-    assert not check(None, []).applies
-    assert check_rows("onestop_legacy", [("license", 0.9), ("notification", 0.9)]).complete
-    assert "個人番号確認書類" in check_rows("onestop_legacy", [("license", 0.9)]).reasons_ja[0]
+def test_a_template_without_a_rule_is_never_deficient_and_the_shipped_onestop_forms_declare_one() -> None:
+    from forms.loader import load_templates
+
+    templates = load_templates()
+    rules = rules_of(templates.values())
+    assert set(rules) == {"onestop_2022", "onestop_legacy"}  # declared in template.yaml, not by id prefix
+    assert rules["onestop_2022"] == ONESTOP
+    assert check(templates["furusato_application"].required_copies, []).complete
+    assert not check(None, [page("license")]).applies
+    assert check_rows(rules["onestop_legacy"], [("license", 0.9), ("notification", 0.9)]).complete
+    assert "個人番号確認書類" in check_rows(rules["onestop_legacy"], [("license", 0.9)]).reasons_ja[0]
+    # an id alone resolves to the rule its template declared when loaded (the review screen's path)
+    assert check_rows("onestop_2022", [("license", 0.9)]).missing == (NUMBER,)
+    assert not check_rows("furusato_application", [("license", 0.9)]).applies
+
+
+def test_a_rule_may_ask_for_two_copies_together_and_only_for_what_it_names() -> None:
+    yaml_shape = {"本人確認": [["notification", "license"], ["mynumber_front", "mynumber_back"]]}
+    rule = CopyRule.model_validate(yaml_shape)
+    assert not check(rule, [page("notification")]).complete
+    assert check(rule, [page("notification+license")]).complete
+    assert not check(rule, [page("juminhyo"), page("passport")]).complete
+    assert check(rule, [page("mynumber_front"), page("mynumber_back")]).complete
+    assert rule.model_dump() == yaml_shape
+    assert CopyRule.model_validate(rule.model_dump()) == rule  # the editor saves what it loaded
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"個人番号確認": [["notification_card"]]}, "'notification_card' は書類の種類ではありません"),
+    ({"個人番号確認": [["other"]]}, "'other' は本人確認の書類になりません"),
+    ({"個人番号確認": []}, "写しの組み合わせを1つ以上"),
+    ({"個人番号確認": "mynumber_back"}, "写しの組み合わせを1つ以上"),
+    ({"個人番号確認": [[]]}, "組み合わせは書類の種類のリストです"),
+    ({"個人番号確認": ["mynumber_back"]}, "組み合わせは書類の種類のリストです"),
+    ({}, "required_copies は"),
+    (["mynumber_back"], "required_copies は"),
+    ({"<script>alert(1)</script>" * 3: [["license"]]}, "要件名が正しくありません"),
+])
+def test_a_bad_rule_is_refused_in_japanese(data: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        CopyRule.model_validate(data)
+
+
+def test_a_bad_rule_in_a_template_file_names_the_file_and_line(tmp_path: Path) -> None:
+    from domain.errors import TemplateError
+    from forms.loader import default_templates_dir, load_template
+
+    text = (default_templates_dir() / "onestop_2022" / "template.yaml").read_text(encoding="utf-8")
+    bad = text.replace("- [license]          # 運転免許証", "- [licence]")
+    assert bad != text
+    path = tmp_path / "onestop_2022" / "template.yaml"
+    path.parent.mkdir()
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"template.yaml line \d+.*'licence' は書類の種類ではありません"):
+        load_template(path)
 
 
 def test_copy_values_and_cross_check_fold_variants_eras_and_spacing() -> None:
@@ -107,13 +170,14 @@ def test_copy_values_and_cross_check_fold_variants_eras_and_spacing() -> None:
     assert found.numbers == ["123456789012"]
     agree = cross_check({"full_name": "高橋 一郎", "birth_date": {"iso": "1984-12-02"},
                          "my_number": "123456789012"}, found)
-    assert set(agree.values()) == {Agreement.AGREE}
+    assert set(agree.values()) == {Agreement.AGREE, Agreement.ABSENT} and agree["address"] is Agreement.ABSENT
     differ = cross_check({"full_name": "高橋 次郎", "birth_date": date(1984, 12, 3),
                           "my_number": "123456789013"}, found)
-    assert set(differ.values()) == {Agreement.DISAGREE}
+    disagree = {k for k, v in differ.items() if v is Agreement.DISAGREE}
+    assert disagree == {"full_name", "birth_date", "my_number"}
     absent = cross_check({"full_name": "高橋 一郎"}, copy_values(["<script>alert(1)</script>", "運転免許証"]))
     assert absent == {"full_name": Agreement.ABSENT, "birth_date": Agreement.ABSENT,
-                      "my_number": Agreement.ABSENT}
+                      "address": Agreement.ABSENT, "my_number": Agreement.ABSENT}
 
 
 def test_hostile_or_empty_lines_are_no_identity_document() -> None:

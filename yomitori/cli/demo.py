@@ -23,6 +23,7 @@ from typing import Any
 from config.settings import Settings, get_settings
 from domain.model import DocumentReading, FieldReading, PageReading
 from domain.status import REVIEW_REASON_JA, FieldStatus
+from yomitori.cli.demo_stack import STACK_NAME, make_stack, stack_line, top_level_documents
 
 # one file format per template, so the demo exercises every intake path
 FORMATS = {
@@ -69,6 +70,7 @@ def make_samples(settings: Settings, count: int, seed: int, echo: Callable[[str]
                 p.rename(truth_dir / p.name)
             else:
                 p.rename(settings.inbox_root / p.name)
+    truths.update(make_stack(settings, staging, echo))  # several envelopes in one file
     (settings.inbox_root / "破損したファイル.pdf").write_bytes(b"%PDF-1.7\nthis scan was cut off")
     shutil.rmtree(staging, ignore_errors=True)
     return truths
@@ -106,7 +108,10 @@ def stored_readings(settings: Settings) -> dict[str, DocumentReading]:
 
 
 def _document_for(truth_id: str, readings: dict[str, DocumentReading]) -> DocumentReading | None:
-    """A truth document's reading: one multi-page file, or one image file per page (``_p<k>``)."""
+    """A truth document's reading: one multi-page file, or one image file per page (``_p<k>``),
+    or an envelope cut from the stack scan (named like its document)."""
+    if truth_id in readings:
+        return readings[truth_id]
     whole = [r for name, r in readings.items() if Path(name).stem == truth_id]
     if whole:
         return whole[0]
@@ -152,9 +157,11 @@ def run_demo(count: int, seed: int, use_prefect: bool, echo: Callable[[str], Non
     entry_ok = _review_and_enter(settings, truths, echo)
     make_reports(settings, echo)
     echo(summarize_line(n_pages, ok_pages, summarize(outcomes, "kind").get("ALL")))
+    echo(stack_line(settings, {k: t for k, t in truths.items() if k.startswith(STACK_NAME)}))
     # success: every dropped file is in the store (the broken one quarantined), every page identified,
     # every confirmed record entered
-    return 0 if n_pages and ok_pages == n_pages and len(readings) == len(files) and entry_ok else 1
+    stored = top_level_documents(settings)
+    return 0 if n_pages and ok_pages == n_pages and stored == len(files) and entry_ok else 1
 
 
 def _review_and_enter(settings: Settings, truths: dict[str, dict], echo: Callable[[str], None]) -> bool:

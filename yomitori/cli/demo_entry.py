@@ -49,7 +49,8 @@ def review_with_truth(settings: Settings, truths: dict[str, dict[str, Any]]) -> 
     by_truth: dict[str, list[int]] = {}
     for doc_id, name, _ in repo.list_documents():
         stem = Path(name).stem  # one file per form, or one image file per page ("<id>_p<k>")
-        by_truth.setdefault(stem.rsplit("_p", 1)[0] if stem not in truths else stem, []).append(doc_id)
+        key = name if name in truths else stem if stem in truths else stem.rsplit("_p", 1)[0]
+        by_truth.setdefault(key, []).append(doc_id)  # an envelope of a stack scan: its document name
     result = DemoReview()
     for truth_id, truth in sorted(truths.items()):
         expected = _truth_fields(truth)
@@ -104,6 +105,7 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     from bots.credentials import Credentials
     from bots.runner import records_from_store, run_entry
     from bots.target_files import load_target
+    from forms.copy_rules import load_copy_rules
     from intake import build_repository
     from sandbox.config import SandboxConfig
     from sandbox.db import BackOfficeDB
@@ -116,7 +118,7 @@ def enter_into_sandbox(settings: Settings, truths: dict[str, dict[str, Any]],
     repo = build_repository(settings)
     sf = session_factory(make_engine(database_url(settings)))
     target = load_target("sandbox")  # the demo's own system, whatever YOMITORI_TARGET_NAME says
-    records, unusable = records_from_store(sf, target)
+    records, unusable = records_from_store(sf, target, rules=load_copy_rules(settings.templates_dir))
     with running(cfg) as url:
         echo(f"  デモ用の基幹システム（sandbox）: {url}（寄附 {seeded} 件を登録済み）")
         echo(f"  ロボットが {len(records)} 件を入力します（ヘッドレスの Chromium）")
@@ -140,6 +142,7 @@ def enter_into_admin(settings: Settings, echo: Callable[[str], None]) -> dict[st
     from bots.credentials import Credentials
     from bots.runner import records_from_store, run_entry
     from bots.target_files import load_target
+    from forms.copy_rules import load_copy_rules
     from intake import build_repository
     from sandbox.config import SandboxConfig
     from sandbox.server import running
@@ -150,7 +153,7 @@ def enter_into_admin(settings: Settings, echo: Callable[[str], None]) -> dict[st
     repo = build_repository(settings)
     sf = session_factory(make_engine(database_url(settings)))
     target = load_target("admin_demo")
-    records, unusable = records_from_store(sf, target)
+    records, unusable = records_from_store(sf, target, rules=load_copy_rules(settings.templates_dir))
     with running(cfg, system="admin") as url:
         echo(f"  デモ用の寄附管理システム（管理画面型）: {url}")
         echo(f"  ロボットが寄附申込書 {len(records)} 件を登録します（画面定義 admin_demo.yaml のみ）")
