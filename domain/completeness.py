@@ -49,11 +49,6 @@ def declare(template_id: str, rule: CopyRule | None) -> None:
     _DECLARED[template_id] = rule
 
 
-def declared_rule(template_id: str) -> CopyRule | None:
-    """The rule a loaded template declared, by id (transitional, see :func:`declare`)."""
-    return _DECLARED.get(template_id)
-
-
 def _resolve(rule: CopyRule | str | None) -> CopyRule | None:
     if isinstance(rule, str):
         return _DECLARED.get(rule)

@@ -40,5 +40,5 @@ def check_saved(repo: Repository, document_id: int, pages: Sequence[PageReading]
     form = {f.field_id: f.value for p in pages if p.status is PageStatus.READ for f in p.fields}
     copy = lines_of(lines, boxes, [p.index for p in pages])
     located = locate(form, copy) if form and copy else None
-    rules = rules_of(reader.templates.values()) if reader is not None else None
+    rules = rules_of(reader.templates.values()) if reader is not None else {}
     return record_located(repo.sessions, document_id, located, evidence_policy(reader, pages), rules=rules)

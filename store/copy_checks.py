@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.completeness import Rules, declared_rule
+from domain.completeness import Rules
 from domain.copy_evidence import EVIDENCE_ACTOR, EVIDENCE_REASON, MY_NUMBER_FIELD, Located, evidence_accepts
 from domain.crosscheck import Agreement
 from domain.errors import BusinessError
@@ -67,12 +67,11 @@ def where_of(stored: str | None) -> dict[str, tuple[int, tuple[int, int, int, in
 
 
 def record_located(sessions: sessionmaker[Session], document_id: int, located: Located | None,
-                   evidence_policy: bool, clock: Callable[[], datetime] = utcnow,
-                   rules: Rules | None = None) -> dict[str, int]:
+                   evidence_policy: bool, *, rules: Rules,
+                   clock: Callable[[], datetime] = utcnow) -> dict[str, int]:
     """See module doc. Counts of what changed: ``mismatch`` fields, ``evidence`` acceptances.
 
-    ``rules``: template id → ``required_copies``, to tell whether the envelope is complete
-    (None: the rules the template loader declared, :func:`domain.completeness.declare`).
+    ``rules``: template id → ``required_copies``, to tell whether the envelope is complete.
     """
     counts = {"mismatch": 0, "evidence": 0}
     with write_transaction(sessions) as s:
@@ -120,14 +119,11 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
     return counts
 
 
-def _nothing_left(s: Session, doc: Document, rules: Rules | None) -> bool:
+def _nothing_left(s: Session, doc: Document, rules: Rules) -> bool:
     from store.repository import Repository
 
     if Repository._pending(s, doc.id) or unresolved_in(s, doc.id):
         return False
-    if rules is None:
-        declared = declared_rule(doc.template_id) if doc.template_id else None
-        rules = {doc.template_id: declared} if doc.template_id and declared is not None else {}
     return not missing_copies(s, [(doc.id, doc.template_id)], rules)
 
 

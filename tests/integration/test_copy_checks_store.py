@@ -17,6 +17,7 @@ from domain.lifecycle import DocumentStatus
 from domain.model import FieldReading, PageReading
 from domain.mynumber import make_my_number
 from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
+from forms.copy_rules import load_copy_rules
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.copy_checks import (
     confirm_copy_kind,
@@ -33,6 +34,8 @@ from store.page_decisions import PageDecisionStore
 S = DocumentStatus
 NUMBER = make_my_number("12345678901")
 A, D = Agreement.AGREE, Agreement.DISAGREE
+
+RULES = load_copy_rules()  # the shipped templates' required_copies (onestop_2022: card front + back, …)
 
 
 def _field(fid: str, kind: FieldKind, value: object, status: FieldStatus,
@@ -73,7 +76,7 @@ def test_a_contradicted_auto_accepted_field_goes_to_a_person_and_the_line_is_kep
     assert repo.document(doc).status == S.READ.value  # type: ignore[union-attr]
     located = Located({"full_name": D, "birth_date": A, "my_number": Agreement.ABSENT},
                       {"full_name": (1, (30, 40, 200, 25)), "birth_date": (1, (30, 80, 200, 25))})
-    counts = record_located(repo.sessions, doc, located, evidence_policy=True)
+    counts = record_located(repo.sessions, doc, located, evidence_policy=True, rules=RULES)
     assert counts == {"mismatch": 1, "evidence": 0}
     assert _field_row(repo, doc, "full_name") == ("needs_review", ReviewReason.COPY_MISMATCH.value)
     assert _field_row(repo, doc, "birth_date")[0] == "auto_accepted"
@@ -86,7 +89,7 @@ def test_a_contradicted_auto_accepted_field_goes_to_a_person_and_the_line_is_kep
     assert "高橋" not in (stored or "")
     # a field already waiting for a policy keeps that reason (the screen adds the mismatch)
     repo2, doc2 = _saved(tmp_path / "p", _pages(FieldStatus.NEEDS_REVIEW, "license", 0.9))
-    record_located(repo2.sessions, doc2, Located({"my_number": D}, {}), evidence_policy=True)
+    record_located(repo2.sessions, doc2, Located({"my_number": D}, {}), evidence_policy=True, rules=RULES)
     assert _field_row(repo2, doc2, "my_number") == ("needs_review", ReviewReason.POLICY.value)
     assert where_of("not json") == {} and where_of('{"where": {"x": {"box": [1]}}}') == {}
 
@@ -95,7 +98,7 @@ def test_a_contradicted_auto_accepted_field_goes_to_a_person_and_the_line_is_kep
 def test_my_number_by_evidence_follows_the_template_policy(tmp_path: Path, policy: bool) -> None:
     repo, doc = _saved(tmp_path, _pages(FieldStatus.NEEDS_REVIEW, "mynumber_front+mynumber_back", 0.9))
     located = Located({"full_name": A, "birth_date": A, "my_number": A}, {"my_number": (1, (5, 5, 90, 20))})
-    counts = record_located(repo.sessions, doc, located, evidence_policy=policy)
+    counts = record_located(repo.sessions, doc, located, evidence_policy=policy, rules=RULES)
     status, _ = _field_row(repo, doc, "my_number")
     with repo.sessions() as s:
         rows = s.execute(select(ReviewAction.actor, ReviewAction.reason, ReviewAction.action)).all()
@@ -115,10 +118,10 @@ def test_my_number_by_evidence_follows_the_template_policy(tmp_path: Path, polic
 def test_evidence_never_confirms_from_an_unsure_copy_or_a_missing_card_front(tmp_path: Path) -> None:
     repo, doc = _saved(tmp_path, _pages(FieldStatus.NEEDS_REVIEW, "mynumber_back", 0.5))
     located = Located({"my_number": A}, {"my_number": (1, (5, 5, 90, 20))})
-    assert record_located(repo.sessions, doc, located, evidence_policy=True)["evidence"] == 0
+    assert record_located(repo.sessions, doc, located, evidence_policy=True, rules=RULES)["evidence"] == 0
     # a sure card back alone: the number is confirmed, but the envelope lacks the front → a person
     repo2, doc2 = _saved(tmp_path / "b", _pages(FieldStatus.NEEDS_REVIEW, "mynumber_back", 0.9))
-    assert record_located(repo2.sessions, doc2, located, evidence_policy=True)["evidence"] == 1
+    assert record_located(repo2.sessions, doc2, located, evidence_policy=True, rules=RULES)["evidence"] == 1
     assert repo2.document(doc2).status == S.NEEDS_REVIEW.value  # type: ignore[union-attr]
 
 
@@ -126,7 +129,7 @@ def test_a_persons_copy_kind_changes_the_deficiency_and_outlives_a_re_read(tmp_p
     repo, doc = _saved(tmp_path, _pages(FieldStatus.NEEDS_REVIEW, "mynumber_front", 0.5))
     page1 = next(p for p in repo.pages(doc) if p.index == 1)
     with repo.sessions() as s:
-        assert missing_copies(s, [(doc, "onestop_2022")]) == {doc}  # unsure: 要確認
+        assert missing_copies(s, [(doc, "onestop_2022")], RULES) == {doc}  # unsure: 要確認
     with pytest.raises(BusinessError) as bad:
         confirm_copy_kind(repo.sessions, doc, page1.id, "mynumber_front+nonsense", "rev1", None)
     assert bad.value.code == "bad_kind"
@@ -138,7 +141,7 @@ def test_a_persons_copy_kind_changes_the_deficiency_and_outlives_a_re_read(tmp_p
     assert read.value.code == "already_read"
     confirm_copy_kind(repo.sessions, doc, page1.id, "mynumber_front+mynumber_back", "rev1", None)
     with repo.sessions() as s:
-        assert missing_copies(s, [(doc, "onestop_2022")]) == set()
+        assert missing_copies(s, [(doc, "onestop_2022")], RULES) == set()
         kind, conf = s.execute(select(Page.copy_kind, Page.copy_confidence).where(Page.id == page1.id)).one()
     assert (kind, conf) == ("mynumber_front+mynumber_back", 1.0)
     assert confirmed_kinds(repo.sessions, doc) == {1: "mynumber_front+mynumber_back"}
@@ -151,7 +154,7 @@ def test_a_persons_copy_kind_changes_the_deficiency_and_outlives_a_re_read(tmp_p
     repo.save_reading(doc, "w2", _pages(FieldStatus.NEEDS_REVIEW, "mynumber_front", 0.5), [b"a", b"b"])
     assert reapply_copy_kinds(repo.sessions, doc) == 1
     with repo.sessions() as s:
-        assert missing_copies(s, [(doc, "onestop_2022")]) == set()
+        assert missing_copies(s, [(doc, "onestop_2022")], RULES) == set()
     # the document must be waiting for a person
     repo.set_status(doc, S.PROCESSING)
     with pytest.raises(BusinessError) as status:

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from config.settings import Settings
 from domain.copy_evidence import EVIDENCE_ACTOR, EVIDENCE_REASON
 from domain.model import FormTemplate
+from forms.copy_rules import load_copy_rules
 from ocr.reader import Reader
 from review.app import create_app
 from services.worker import run_worker
@@ -222,8 +223,8 @@ def test_mismatch_side_by_side_kind_confirmation_and_hostile_copy(world: World, 
     assert [(i, d.kind, d.actor, d.reason) for i, d in history] == [
         (1, "copy_kind", "rev1", "mynumber_front+mynumber_back")]
     with world.repo.sessions() as s:  # the bot's hold follows the person's decision
-        assert missing_copies(s, [(world.docs[0], "onestop_2022")]) == set()
-        assert missing_copies(s, [(world.docs[1], "onestop_2022")]) == {world.docs[1]}
+        assert missing_copies(s, [(world.docs[0], "onestop_2022")], load_copy_rules()) == set()
+        assert missing_copies(s, [(world.docs[1], "onestop_2022")], load_copy_rules()) == {world.docs[1]}
         assert s.scalars(select(ReviewAction).where(ReviewAction.actor == EVIDENCE_ACTOR)).all() == []
 
 

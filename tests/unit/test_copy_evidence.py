@@ -27,7 +27,7 @@ def test_locate_points_each_field_at_the_line_it_was_compared_with() -> None:
              CopyLine(2, "生年月日 昭和59年12月2日", None)]  # agrees, but nowhere to show it
     found = locate(FORM, lines)
     assert found.agreement == {"full_name": Agreement.DISAGREE, "birth_date": Agreement.AGREE,
-                               "my_number": Agreement.AGREE}
+                               "my_number": Agreement.AGREE, "address": Agreement.ABSENT}
     assert found.where == {"full_name": (1, (5, 20, 80, 10)), "my_number": (2, (7, 9, 90, 12))}
     assert found.codes()["full_name"] == "disagree"
     # two cards: one agrees, so the name agrees and its line is the agreeing one
