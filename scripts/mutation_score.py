@@ -24,7 +24,8 @@ def main(root: Path) -> None:
     print("|---|---:|" + "---:|" * len(COLUMNS) + "---:|")
     for meta in sorted(root.rglob("*.py.meta")):
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"].values()
-        c = collections.Counter(s if s in KNOWN else "other" for s in map(status_by_exit_code.__getitem__, codes))
+        statuses = (status_by_exit_code[code] for code in codes)
+        c = collections.Counter(s if s in KNOWN else "other" for s in statuses)
         n = sum(c.values())
         if not n:
             continue
