@@ -28,7 +28,7 @@ from bots.entry import BREAKER_JA, EntryBot, RunStats
 from bots.errors import LoginRefused, SessionLost, TargetConfigError, TargetRejected, TargetUnavailable
 from bots.records import EntryRecord
 from bots.target_files import LoadedTarget, load_target
-from bots.values import evaluate
+from bots.values import FieldRecord, evaluate
 from store import entries
 from store.db import make_engine, session_factory
 from store.files import ContentStore
@@ -312,9 +312,11 @@ class FakeSite:
         self.at = ""
         self.typed: list[str] = []
         self.logins = 0
+        self.searched: list[dict[str, Any]] = []
 
     # driver
     def login(self, creds: Credentials) -> None:
+        assert creds is CREDS
         self.logins += 1
 
     def goto(self, href: str) -> None:
@@ -324,6 +326,8 @@ class FakeSite:
         return self.shown[self.at]
 
     def run_steps(self, steps: Any, values: dict[str, Any], screen: str, before_save: Any = None) -> None:
+        assert steps == next(s.steps for s in self.t.entry if s.name == screen)
+        assert values == self.searched[-1]
         self.typed.append(screen)
         if before_save is not None:
             before_save()
@@ -337,10 +341,11 @@ class FakeSite:
 
     # lookup (module functions take the driver first, as bots.lookup does)
     def choose_search(self, d: Any, values: dict[str, Any]) -> None:
-        assert d is self
+        assert d is self and values
 
     def search(self, d: Any, values: dict[str, Any]) -> list[str]:
         assert d is self
+        self.searched.append(values)
         return list(self.existing_ids)
 
     def existing(self, d: Any, rows: list[str]) -> list[tuple[str, str]]:
@@ -348,7 +353,7 @@ class FakeSite:
         return [(rid, rid) for rid in rows]
 
     def open_new(self, d: Any, rows: list[str]) -> None:
-        assert d is self
+        assert d is self and rows == self.existing_ids
         self.at = "form"
 
 
@@ -531,3 +536,70 @@ def test_rule_the_run_books_its_time_to_named_phases_within_its_length(
     assert set(stats.phases) == {"other", "login", "lookup", "entry", "readback"}
     assert all(v >= 0.0 for v in stats.phases.values())
     assert sum(stats.phases.values()) <= elapsed + 0.005  # each rounded to 1 ms
+
+
+def test_rule_one_login_serves_the_whole_run_and_the_hook_sees_the_saved_record(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: the bot logs in once per session (not per record); ``after_submit`` (the crash
+    test's hook) is called with the record just saved; the summary counts each outcome."""
+    a, b = add_docs(sf, ["read", "read"])
+    site = FakeSite(target, {"new": page_of(target, record(a))}, [])
+    bot, _, _ = site_bot(site, sf, target, tmp_path, monkeypatch)
+    saved: list[int] = []
+    bot.after_submit = lambda rec: saved.append(rec.document_id)
+    first = bot.run([record(a)])
+    site.shown = {"R-1": page_of(target, record(b))}
+    site.existing_ids = ["R-1"]
+    second = bot.run([record(b)])
+    assert site.logins == 1 and saved == [a]
+    assert first.summary()["entered"] == 1 and second.summary()["already_entered"] == 1
+    assert second.summary()["seconds"] == round(second.seconds, 2)
+
+
+def test_rule_a_field_without_a_value_reads_back_as_empty(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: a record field with no value must read back as an empty box (not 'None')."""
+    [doc] = add_docs(sf, ["read"])
+    values = {**record(doc).data(), "phone": None}
+    rec = FieldRecord(doc, "onestop_2022", values)
+    shown = {f.read.describe(): evaluate(values, f.value, f.const, f.map) or ""
+             for f in target.target.readback.fields}
+    assert shown["表示項目「電話番号」"] == ""
+    site = FakeSite(target, {"new": shown}, [])
+    bot, _, _ = site_bot(site, sf, target, tmp_path, monkeypatch)
+    [o] = bot.run([rec]).outcomes
+    assert o.outcome == "entered"
+
+
+def test_rule_a_mismatch_message_names_every_differing_field(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    [doc] = add_docs(sf, ["read"])
+    rec = record(doc)
+    changed = {"表示項目「氏名」": "別人", "表示項目「住所」": "別の住所"}
+    site = FakeSite(target, {"new": page_of(target, rec, **changed)}, [])
+    bot, _, _ = site_bot(site, sf, target, tmp_path, monkeypatch)
+    [o] = bot.run([rec]).outcomes
+    assert o.message_ja == "読み返した登録内容が一致しません（表示項目「氏名」、表示項目「住所」）。"
+
+
+def test_rule_mapped_and_constant_fields_are_read_back_as_the_screen_shows_them(
+        sf: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: the read-back compares what the screen should show: a mapped choice as its
+    option label, a checkbox as its state, a constant as the constant (admin_demo target)."""
+    admin = load_target("admin_demo")
+    [doc] = add_docs(sf, ["read"])
+    values = {"full_name": "確認 用子", "full_name_kana": "カクニン ヨウコ", "postal_code": "1000001",
+              "address": "東京都千代田区千代田1-1", "phone": "03-0000-0000", "email": "a@example.jp",
+              "amount": 10000, "payment_method": "クレジットカード", "purpose": "子育て支援",
+              "publish_name": "可", "onestop_wish": True}
+    by_hand = ["確認 用子", "カクニン ヨウコ", "100-0001", "東京都千代田区千代田1-1", "03-0000-0000",
+               "a@example.jp", "10000", "クレジットカード決済", "子育て支援", True, True, True]
+    labels = [f.read.describe() for f in admin.target.readback.fields]
+    assert len(labels) == len(by_hand)
+    site = FakeSite(admin, {"new": dict(zip(labels, by_hand, strict=True))}, [])
+    bot, _, _ = site_bot(site, sf, admin, tmp_path, monkeypatch)
+    [o] = bot.run([FieldRecord(doc, "donation", values)]).outcomes
+    assert o.outcome == "entered", o.message_ja
