@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.constructs import BubbleColumns, GridSpec
-from domain.model import Box, grid_fields
+from domain.model import Box, FieldSpec, grid_fields
 from domain.status import FieldKind
 
 
@@ -172,3 +172,82 @@ def test_rule_bubbles_that_would_overlap_or_repeat_a_value_are_refused() -> None
     bubbles(columns=1, pitch={"x": 0, "y": 4})  # one column: no column pitch needed
     assert "バブルの行の間隔 2.9 mm が印の高さ 3.0 mm より狭く" in refused(bubbles, pitch={"x": 5, "y": 2.9})
     assert "バブルの行の間隔" in refused(bubbles, columns=1, pitch={"x": 0, "y": 2.9})
+
+
+# --- fields with constructs (FieldSpec) and grids in a template (FormTemplate) -------------
+
+
+def field(**over: Any) -> FieldSpec:
+    spec: dict[str, Any] = {"id": "no", "label": "番号", "kind": "digits",
+                            "box": {"x": 10, "y": 20, "w": 20, "h": 45}}
+    spec.update(over)
+    return FieldSpec.model_validate(spec)
+
+
+def refused_field(**over: Any) -> str:
+    with pytest.raises(ValidationError) as err:
+        field(**over)
+    return str(err.value)
+
+
+BUBBLES = {"origin": {"x": 10, "y": 20}, "mark": {"w": 3, "h": 3}, "pitch": {"x": 5, "y": 4}, "columns": 3}
+
+
+def test_rule_bubbles_may_overhang_the_box_by_half_a_millimetre_and_no_more() -> None:
+    """Bubbles span x 10..23, y 20..59 (3 columns at pitch 5, 10 rows at pitch 4, marks 3 mm)."""
+    field(box={"x": 10.5, "y": 20.5, "w": 12.0, "h": 38.0}, bubbles=BUBBLES)  # every edge 0.5 mm out
+    out = "バブルが項目の枠（box）からはみ出しています"
+    assert out in refused_field(box={"x": 10.51, "y": 20, "w": 20, "h": 45}, bubbles=BUBBLES)
+    assert out in refused_field(box={"x": 10, "y": 20.51, "w": 20, "h": 45}, bubbles=BUBBLES)
+    assert out in refused_field(box={"x": 10, "y": 20, "w": 12.49, "h": 45}, bubbles=BUBBLES)
+    assert out in refused_field(box={"x": 10, "y": 20, "w": 20, "h": 38.49}, bubbles=BUBBLES)
+    assert "項目 'no'" in refused_field(box={"x": 10, "y": 20, "w": 12.49, "h": 45}, bubbles=BUBBLES)
+
+
+def test_rule_bubbles_are_for_digit_fields_without_cells() -> None:
+    assert "bubbles（塗りつぶし式の番号）は kind: digits の項目にだけ使えます" in refused_field(
+        kind="text", bubbles=BUBBLES)
+    assert "bubbles と cells は同時に使えません" in refused_field(cells=3, bubbles=BUBBLES)
+    assert "bubbles と cells は同時に使えません" in refused_field(cells=3, read_cells=True, bubbles=BUBBLES)
+    assert field(bubbles=BUBBLES, copy_of="written_no").copy_of == "written_no"
+
+
+def test_rule_cell_reading_needs_cells_and_a_text_field() -> None:
+    assert "read_cells（1マスずつ読む）には cells（マスの数）が必要です" in refused_field(read_cells=True)
+    field(read_cells=True, cells=4, alphabet="digits")
+    mark = {"kind": "checkbox", "box": {"x": 10, "y": 20, "w": 5, "h": 5}}
+    assert "read_cells・alphabet は文字の項目にだけ使えます" in refused_field(alphabet="digits", **mark)
+    assert "read_cells・alphabet は文字の項目にだけ使えます" in refused_field(read_cells=True, cells=2, **mark)
+
+
+def test_rule_copy_of_is_only_for_bubbled_numbers() -> None:
+    assert "copy_of は bubbles のある項目にだけ使えます" in refused_field(copy_of="written_no")
+
+
+def template(**over: Any) -> dict[str, Any]:
+    t: dict[str, Any] = {"id": "survey", "family": "survey", "version": 1, "title": "アンケート",
+                         "pages": [{"number": 1, "form_code": "S-1"}],
+                         "fields": [{"id": "name", "label": "氏名", "kind": "text",
+                                     "box": {"x": 10, "y": 10, "w": 60, "h": 10}}],
+                         "grids": [{"id": "q", "label": "満足度", "origin": {"x": 20, "y": 50},
+                                    "mark": {"w": 4, "h": 4}, "pitch": {"x": 10, "y": 8},
+                                    "rows": ["a", "b"], "columns": ["1", "2", "3"]}]}
+    t.update(over)
+    return t
+
+
+def test_rule_grid_rows_become_fields_and_are_made_anew_not_saved_twice() -> None:
+    from domain.model import FormTemplate
+
+    t = FormTemplate.model_validate(template())
+    assert [f.id for f in t.fields] == ["name", "q_a", "q_b"]
+    saved = t.model_dump(mode="json")
+    assert [f["id"] for f in saved["fields"]] == ["name"]  # the grid is saved, not its rows
+    again = FormTemplate.model_validate({**saved, "fields": [*saved["fields"], *[
+        f.model_dump(mode="json") for f in t.fields if f.grid]]})
+    assert [f.id for f in again.fields] == ["name", "q_a", "q_b"]  # old rows dropped, made anew
+    # rows made earlier from a grid that is gone are dropped too
+    orphan = {**saved, "grids": [], "fields": [*saved["fields"], t.fields[1].model_dump(mode="json")]}
+    assert [f.id for f in FormTemplate.model_validate(orphan).fields] == ["name"]
+    kept = FormTemplate.model_validate({**saved, "grids": [], "fields": [*saved["fields"], t.fields[1]]})
+    assert [f.id for f in kept.fields] == ["name"]
