@@ -1,4 +1,4 @@
-"""Rules of pages not read as a form (domain.page_review): who must decide, when a batch is done.
+"""Rules of pages not read as a form (domain.page_review) and of envelopes (domain.envelope).
 
 Pure domain: imports only ``domain`` and pytest (part of ``make mutate``). Expected values
 are worked out by hand from the module docstring.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from domain.envelope import Envelope, check_partition, split_envelopes
+from domain.model import PageReading
 from domain.page_review import (
     BATCH_STATE_JA,
     FORCED_FAILURE_JA,
@@ -19,6 +21,7 @@ from domain.page_review import (
     needs_person,
     summarise,
 )
+from domain.status import PageStatus
 
 GENERIC = "指定された帳票として読み取れませんでした"
 
@@ -99,3 +102,40 @@ def test_rule_only_staff_decisions_read_as_attachment_blank_are_person_kinds() -
 
     assert {PageDecisionKind.READ_AS, PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK} == PERSON_KINDS
     assert {PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK} == CONFIRMING
+
+
+def test_rule_confirmed_counts_only_pages_whose_latest_decision_confirms_them() -> None:
+    b = summarise(2, [], [("unidentified", "attachment"), ("blank", "blank"), ("non_form", "attachment"),
+                          ("unaligned", None)])
+    assert (b.confirmed, b.unresolved) == (3, 1)
+
+
+# --- envelopes in one scan file (domain.envelope) ------------------------------------------
+
+
+def _page(index: int, status: str, template: str | None = None, number: int | None = None) -> PageReading:
+    return PageReading(index=index, status=PageStatus(status), template_id=template,
+                       template_version=1 if template else None, page_number=number)
+
+
+def test_rule_only_a_page_read_as_a_form_opens_an_envelope() -> None:
+    """A page that names a template but was not read (unaligned) attaches; it opens nothing."""
+    pages = [_page(0, "read", "onestop", 1), _page(1, "unaligned", "onestop", 1),
+             _page(2, "read", "onestop", 1)]
+    assert split_envelopes(pages) == [Envelope(0, 1), Envelope(2, 2)]
+
+
+def test_rule_a_trailing_separator_joins_the_last_envelope_and_a_lone_one_is_its_own() -> None:
+    assert split_envelopes([_page(0, "separator")]) == [Envelope(0, 0)]
+    assert split_envelopes([_page(0, "read", "onestop", 1), _page(1, "separator")]) == [Envelope(0, 1)]
+    three = [_page(0, "read", "onestop", 1), _page(1, "separator"), _page(2, "read", "onestop", 1),
+             _page(3, "separator")]
+    assert split_envelopes(three) == [Envelope(0, 0), Envelope(1, 3)]
+
+
+def test_rule_envelopes_that_miss_or_repeat_a_page_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"^envelopes must cover every page exactly once$"):
+        check_partition([Envelope(0, 1)], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^envelopes must cover every page exactly once$"):
+        check_partition([Envelope(0, 1), Envelope(1, 2)], [0, 1, 2])
+    check_partition([Envelope(0, 1), Envelope(2, 2)], [2, 0, 1])

@@ -133,3 +133,38 @@ def test_rule_a_pooled_model_sees_the_fields_kind_as_a_feature() -> None:
 def test_rule_a_probability_exactly_at_the_threshold_is_accepted() -> None:
     entry = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.99], threshold=0.99, n=10, accepted_share=0.5)
     assert entry.assess(0.9) == (0.99, True)
+
+
+# --- smoothing, threshold choice (issue 14) ---------------------------------------------
+
+
+def test_rule_smoothed_probabilities_are_lowered_to_the_next_block_never_raised() -> None:
+    """Blocks at 0.2 (17 of 20 right), 0.5 (9 of 10), 0.9 (1 of 1): smoothed (h + 0.5) / (n + 1)
+    = 0.833, 0.864, 0.75; the last block is lowest, so every earlier one drops to 0.75."""
+    from domain.calibration import smoothed_fit
+
+    scores = [0.2] * 20 + [0.5] * 10 + [0.9]
+    hits = [True] * 17 + [False] * 3 + [True] * 9 + [False] + [True]
+    knots, probs = smoothed_fit(scores, hits)
+    assert knots == [0.2, 0.5, 0.9]
+    assert probs == pytest.approx([0.75, 0.75, 0.75])
+    assert smoothed_fit([0.2, 0.9], [False, True]) == ([0.2, 0.9], [0.25, 0.75])  # already rising
+
+
+def test_rule_ties_are_accepted_together_and_a_likely_wrong_block_is_never_a_threshold() -> None:
+    """Target 1.0 lets every bound pass: the lowest probability >= MIN_ACCEPT_PROBABILITY wins,
+    with its whole tie: (0.7, 4 accepted, 1 error); the 0.3 block is not a threshold."""
+    from domain.calibration import MIN_ACCEPT_PROBABILITY, choose_threshold
+
+    assert MIN_ACCEPT_PROBABILITY > 0.3
+    got = choose_threshold([0.9, 0.7, 0.9, 0.7, 0.3], [True, True, True, False, False], 1.0)
+    assert got == (0.7, 4, 1)
+    with pytest.raises(ValueError):
+        choose_threshold([0.9], [True, False], 1.0)
+
+
+def test_rule_a_kind_with_no_calibration_rows_never_auto_accepts() -> None:
+    from domain.calibration import fit_kind
+
+    empty = fit_kind([], [], 0.005)
+    assert empty.min_score is None and not empty.auto_accepts
