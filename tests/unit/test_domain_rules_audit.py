@@ -148,3 +148,34 @@ def test_rule_a_birth_date_with_a_time_and_a_number_with_dashes_still_compare() 
 def test_rule_an_empty_form_value_is_absent_not_a_disagreement() -> None:
     found = copy_values(["個人番号 1234 5678 9012"])
     assert cross_check({"my_number": ""}, found)["my_number"] is Agreement.ABSENT
+
+
+def test_rule_an_audit_share_of_one_is_allowed_and_bad_settings_are_named() -> None:
+    assert AuditPolicy(share=1.0).share == 1.0
+    with pytest.raises(ValueError, match=r"^audit share must be between 0 and 1$"):
+        AuditPolicy(share=1.01)
+    with pytest.raises(ValueError, match=r"^weekly minimum must not be negative$"):
+        AuditPolicy(weekly_minimum=-1)
+
+
+def test_rule_audit_everything_means_probability_one() -> None:
+    p = AuditPolicy(share=0.02, everything={"phone": date(2027, 1, 31)})
+    assert p.probability("phone", None, date(2027, 1, 31)) == 1.0
+    assert p.probability("phone", None, date(2027, 2, 1)) == 0.02
+
+
+def test_rule_the_weekly_minimum_tops_up_the_random_draw_and_keeps_it() -> None:
+    """With the share set at the 3rd smallest ticket, exactly the two smallest are drawn
+    (ticket < share); a weekly minimum of 3 or 4 adds the next one or two in ticket order."""
+    from domain.audit_sampling import Candidate, draw, ticket
+
+    seed, today = 42, date(2026, 12, 7)
+    cands = [Candidate(i, "phone", "onestop") for i in range(1, 11)]
+    by_ticket = sorted(range(1, 11), key=lambda i: ticket(seed, i))
+    share = ticket(seed, by_ticket[2])
+    assert draw(seed, cands, AuditPolicy(share=share, weekly_minimum=0), today) == sorted(by_ticket[:2])
+    assert draw(seed, cands, AuditPolicy(share=share, weekly_minimum=3), today) == sorted(by_ticket[:3])
+    assert draw(seed, cands, AuditPolicy(share=share, weekly_minimum=4), today) == sorted(by_ticket[:4])
+    # this week's earlier draws count towards the minimum
+    assert draw(seed, cands, AuditPolicy(share=share, weekly_minimum=4), today, {"phone": 1}) == sorted(
+        by_ticket[:3])
