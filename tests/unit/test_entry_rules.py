@@ -681,3 +681,43 @@ def test_rule_outcomes_name_their_document_and_any_business_error_goes_back(
     [att] = entries.attempts(sf, b)
     assert (att.outcome, att.target_record_id) == ("rejected", None)
     assert entries.document_status(sf, b) == "needs_review"
+
+
+def test_rule_altered_or_removed_evidence_breaks_the_chain(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: a screenshot whose bytes changed, an item whose hash or link was edited, or a
+    removed item makes verify_chain False (store.entries docstring)."""
+    [doc] = add_docs(sf, ["read"])
+    site = FakeSite(target, {"new": page_of(target, record(doc))}, [])
+    bot, _, files = site_bot(site, sf, target, tmp_path, monkeypatch)
+    assert [o.outcome for o in bot.run([record(doc)]).outcomes] == ["entered"]
+    [att] = entries.attempts(sf, doc)
+    assert att.started_at is not None and att.finished_at is not None and att.finished_at >= att.started_at
+    assert entries.verify_chain(sf, files, doc)
+    original = att.evidence_json
+
+    def stored(items: list[dict[str, str]]) -> bool:
+        with sf.begin() as s:
+            row = s.get(type(att), att.id)
+            assert row is not None
+            row.evidence_json = json.dumps(items)
+        return entries.verify_chain(sf, files, doc)
+
+    items = json.loads(original)
+    assert not stored(items[1:])  # first item removed: the next one no longer links to genesis
+    assert not stored([{**items[0], "chain": "0" * 64}, *items[1:]])  # a link edited
+    assert not stored([{**items[0], "sha256": items[1]["sha256"]}, *items[1:]])  # hash swapped
+    assert stored(items)
+    shot = tmp_path / "files" / items[-1]["path"]
+    shot.chmod(0o644)
+    shot.write_bytes(b"another picture")
+    assert not entries.verify_chain(sf, files, doc)
+
+
+def test_rule_a_send_back_code_is_cut_to_its_column(sf: sessionmaker[Session]) -> None:
+    [doc] = add_docs(sf, ["read"])
+    entries.send_back(sf, doc, "x" * 70, "理由")
+    with sf() as s:
+        d = s.get(Document, doc)
+        assert d is not None and d.error_code == "x" * 60
