@@ -92,7 +92,7 @@ def test_rule_since_includes_its_start() -> None:
 
 def test_rule_an_audit_policy_without_settings_takes_the_defaults() -> None:
     assert AuditPolicy.from_json({}) == AuditPolicy(share=0.02, weekly_minimum=5, everything={})
-    with pytest.raises(ValueError, match="everything must be a mapping of key to last day"):
+    with pytest.raises(ValueError, match=r"^everything must be a mapping of key to last day$"):
         AuditPolicy.from_json({"everything": ["phone"]})
 
 
