@@ -1,5 +1,5 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: setup demo test bench bench-intake mutate
+.PHONY: setup demo test bench bench-intake mutate mutate-rules
 export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK = True
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export PREFECT_HOME = $(CURDIR)/var/prefect
@@ -22,7 +22,10 @@ bench: setup
 bench-intake: setup
 	.venv/bin/python bench/intake.py --pages 200
 
-mutate: setup  # mutation testing of domain/ (docs/testing.md); about 12 minutes on 2 cores
+mutate: setup  # mutation testing of domain/ (docs/testing.md); 2631 mutants, about 15 minutes on 2 idle cores
 	rm -rf mutants
 	.venv/bin/mutmut run
 	.venv/bin/mutmut results
+
+mutate-rules: setup  # mutmut over the rules in bots/ store/ reports/ intake/ (docs/testing.md); slow, see there
+	bash scripts/mutate_rules.sh
