@@ -97,11 +97,13 @@ def test_rule_a_failed_forced_reading_is_explained_in_japanese_and_unknown_codes
     assert failure_ja("no_such_reason") == GENERIC
 
 
-def test_rule_only_staff_decisions_read_as_attachment_blank_are_person_kinds() -> None:
+def test_rule_only_staff_decisions_read_as_attachment_blank_copy_kind_are_person_kinds() -> None:
     from domain.page_review import CONFIRMING, PERSON_KINDS
 
-    assert {PageDecisionKind.READ_AS, PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK} == PERSON_KINDS
-    assert {PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK} == CONFIRMING
+    assert {PageDecisionKind.READ_AS, PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK,
+            PageDecisionKind.COPY_KIND} == PERSON_KINDS
+    # a person naming a copy's kind also confirms the page as an attachment
+    assert {PageDecisionKind.ATTACHMENT, PageDecisionKind.BLANK, PageDecisionKind.COPY_KIND} == CONFIRMING
 
 
 def test_rule_confirmed_counts_only_pages_whose_latest_decision_confirms_them() -> None:
