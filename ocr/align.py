@@ -31,6 +31,13 @@ class Alignment:
     scale: float  # recovered canonical/image scale
     rotation_deg: float
     detail: str = ""
+    marks_found: int = 0  # corner marks the fit used (0: not a marks alignment)
+
+    @property
+    def checked(self) -> bool:
+        """Whether the fit had data to spare: three marks fix an affine exactly, so
+        their residual is always zero and a wrong or perspective-bent fit goes unseen."""
+        return self.method != "marks" or self.marks_found >= 4
 
     @property
     def ok(self) -> bool:
@@ -107,7 +114,7 @@ def align_by_marks(gray: np.ndarray, marks: list[Mark], page_mm: tuple[float, fl
     if scale_err > 0.12 or abs(rot) > 6:
         quality = min(quality, 0.2)
     return Alignment(hom, max(0.0, quality), "marks", residual_mm, scale, rot,
-                     f"{len(found_img)}/4 marks")
+                     f"{len(found_img)}/4 marks", marks_found=len(found_img))
 
 
 def align_by_features(gray: np.ndarray, reference: np.ndarray, page_width_mm: float,

@@ -250,6 +250,10 @@ def _finish_text(spec: FieldSpec, raw: str, confidence: float,
 BUBBLE_RELATIVE = 0.5
 BUBBLE_CONTRAST = 2.0  # and at least twice the other bubbles' median ink (omr.decide)
 BUBBLE_SHRINK = 0.18
+# A printed square is looked for this far around its aligned place (a photo aligned
+# affinely keeps ~0.7 mm of perspective at a page's edge); bubbles and circled labels
+# sit too close to their neighbours to move.
+REGISTER_MM = 1.0
 
 
 def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Reader) -> FieldReading:
@@ -267,8 +271,9 @@ def _read_marks(page: np.ndarray, blank: np.ndarray, spec: FieldSpec, reader: Re
         measures = [omr.measure_box(page, blank, b, ring_scale=0.0, shrink=BUBBLE_SHRINK) for b in boxes]
         decision = omr.decide(measures, single=single, relative=BUBBLE_RELATIVE if single else 0.0,
                               contrast=BUBBLE_CONTRAST)
-    else:
-        measures = [omr.measure_box(page, blank, b) for b in boxes]
+    else:  # printed squares: each found again near where the alignment put it
+        radius = reader.px(REGISTER_MM)
+        measures = [omr.measure_box(page, blank, b, register=radius) for b in boxes]
         decision = omr.decide(measures, single=spec.kind is not FieldKind.MULTI_CHOICE)
     marked = [names[i] for i in decision.marked]
     res = normalize_marks(spec, marked)

@@ -28,6 +28,7 @@ FILLED = 0.55  # interior this dark = a filled box (a correction when another bo
 # with a little noise or spill sits near 0.5 (measured 0.515 beside a solid fill) and
 # must not turn a person's filled mark into "cancelled".
 CLEAR_MARK = 0.9
+REGISTER_GAIN = 0.8  # a box is moved only when that leaves under 80 % of the mismatch
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,38 @@ def _new_ink(page: np.ndarray, blank: np.ndarray) -> np.ndarray:
     return np.clip((diff - 35) / 120.0, 0.0, 1.0).astype(np.float32)
 
 
+def register_box(page: np.ndarray, blank: np.ndarray, window: PxBox, radius: int) -> tuple[int, int]:
+    """The shift (dx, dy), at most ``radius`` px, that lays the page's print over the blank's.
+
+    The printed square and its label dominate the window, so the best match of the
+    page around the blank's window is where the page's own box lies; a mark inside
+    it costs the same at every nearby shift and does not move the match. A window
+    with no print to match (flat blank) stays where it is.
+    """
+    x0, y0, x1, y1 = window
+    tpl = blank[y0:y1, x0:x1].astype(np.float32)
+    if radius <= 0 or tpl.size == 0 or float(tpl.std()) < 8.0:
+        return 0, 0
+    padded = cv2.copyMakeBorder(page, radius, radius, radius, radius, cv2.BORDER_CONSTANT, value=(255,))
+    area = padded[y0: y1 + 2 * radius, x0: x1 + 2 * radius].astype(np.float32)
+    cost = cv2.matchTemplate(area, tpl, cv2.TM_SQDIFF)
+    _, _, (bx, by), _ = cv2.minMaxLoc(cost)
+    # keep the aligned position unless moving clearly fits the print better
+    if cost[by, bx] > REGISTER_GAIN * cost[radius, radius]:
+        return 0, 0
+    return bx - radius, by - radius
+
+
 def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: float = 0.6,
-                shrink: float = 0.12) -> MarkMeasure:
+                shrink: float = 0.12, register: int = 0) -> MarkMeasure:
     """Measure one option box.
 
     ``ring_scale`` is the ring's width as a share of the box side (0: no ring);
     ``shrink`` trims the interior so the printed square's edge is not counted.
+    ``register`` > 0: the page's box is first found within that many px of where the
+    alignment put it (:func:`register_box`), so a page aligned a millimetre off (a
+    photo's perspective left by an affine fit) does not count the printed square's
+    own edge as new ink.
     """
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
@@ -66,7 +93,14 @@ def measure_box(page: np.ndarray, blank: np.ndarray, box: PxBox, ring_scale: flo
     H, W = page.shape
     rx0, ry0 = max(0, x0 - pad), max(0, y0 - pad)
     rx1, ry1 = min(W, x1 + pad), min(H, y1 + pad)
-    ink = _new_ink(page[ry0:ry1, rx0:rx1], blank[ry0:ry1, rx0:rx1])
+    dx, dy = register_box(page, blank, (rx0, ry0, rx1, ry1), register)
+    if dx or dy:
+        padded = cv2.copyMakeBorder(page, register, register, register, register, cv2.BORDER_CONSTANT,
+                                    value=(255,))
+        window = padded[ry0 + register + dy: ry1 + register + dy, rx0 + register + dx: rx1 + register + dx]
+    else:
+        window = page[ry0:ry1, rx0:rx1]
+    ink = _new_ink(window, blank[ry0:ry1, rx0:rx1])
     ix0, iy0 = x0 - rx0, y0 - ry0
     shrink_x, shrink_y = int(w * shrink), int(h * shrink)
     interior = ink[iy0 + shrink_y : iy0 + h - shrink_y, ix0 + shrink_x : ix0 + w - shrink_x]

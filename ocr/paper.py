@@ -7,6 +7,15 @@ sees them before it sees the form. The paper is the largest bright region of the
 page (print inside it closed over); everything outside its convex hull becomes
 white paper. A page that is paper edge to edge (our renders, most office scans)
 comes back unchanged, the same array.
+
+The outline is trusted only where it is a real paper edge: all around it, what
+lies just outside must be clearly darker than what lies just inside. A photo lit
+unevenly has paper corners darker than a global threshold; the bright region's
+outline then cuts across the paper (paper on both sides, no step) and whitening
+would erase print and corner marks. It happened on a page whitened twice (the
+reader whitens, then identification whitens its input again): the white margin
+left by the first pass raised the threshold and the second pass cut a vignetted
+photo's corners away, three corner marks with them. Such a page is left as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +29,9 @@ WORK_SIDE = 400  # the paper is found on a copy this long on its long side
 MIN_OUTSIDE = 0.004  # less than this share of the image outside the paper: leave it
 MIN_PAPER = 0.25  # a "paper" smaller than this share of the image is not trusted
 EDGE_GROW = 2  # px at WORK_SIDE: the outside grows this much (the gray ramp of an edge)
+SECTORS = 36  # the outline is checked in this many angular sectors around its centre
+BAND = (2, 5)  # px at WORK_SIDE: the bands just inside and just outside the outline compared
+MIN_STEP = 0.5  # outside darker than inside by this share of (paper level - threshold)
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,8 @@ def find_paper(gray: np.ndarray) -> Paper | None:
     share_in = float((inside > 0).mean())
     if share_in < MIN_PAPER or share_in > 1.0 - MIN_OUTSIDE:
         return None
+    if not edge_all_around(small, inside, MIN_STEP * (paper_level - level)):
+        return None  # the outline runs through paper somewhere: not a paper edge
     # (erode's default border counts as inside: only edges facing the background move)
     inside = cv2.erode(inside, np.ones((2 * EDGE_GROW + 1, 2 * EDGE_GROW + 1), np.uint8))
     share_in = float((inside > 0).mean())
@@ -63,6 +77,32 @@ def find_paper(gray: np.ndarray) -> Paper | None:
     big = max(outline, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
     full = np.round((big + 0.5) / f - 0.5).astype(np.int32)
     return Paper(hull=full, outside=1.0 - share_in)
+
+
+def edge_all_around(small: np.ndarray, inside: np.ndarray, step: float) -> bool:
+    """Whether, in every sector of the outline, the outside is darker than the inside by ``step``.
+
+    Bands BAND px just inside and just outside the outline are compared per angular
+    sector (median of each); a sector whose outside band lies off the image (the
+    paper reaches the image edge there) has nothing to check.
+    """
+    a, b = BAND
+    near = np.ones((2 * a + 1, 2 * a + 1), np.uint8)
+    far = np.ones((2 * b + 1, 2 * b + 1), np.uint8)
+    inner = (cv2.erode(inside, near) > 0) & (cv2.erode(inside, far) == 0)
+    outer = (cv2.dilate(inside, far) > 0) & (cv2.dilate(inside, near) == 0)
+    ys, xs = np.nonzero(inside)
+    cy, cx = float(ys.mean()), float(xs.mean())
+    yy, xx = np.mgrid[0:small.shape[0], 0:small.shape[1]]
+    sector = ((np.arctan2(yy - cy, xx - cx) + np.pi) / (2 * np.pi) * SECTORS).astype(int) % SECTORS
+    for k in range(SECTORS):
+        out_px = small[outer & (sector == k)]
+        in_px = small[inner & (sector == k)]
+        if out_px.size < 3 or in_px.size < 3:
+            continue
+        if float(np.median(in_px)) - float(np.median(out_px)) < step:
+            return False
+    return True
 
 
 def whiten_outside_paper(gray: np.ndarray) -> np.ndarray:
