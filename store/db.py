@@ -16,6 +16,7 @@ machines starting at once migrate one after the other.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +24,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BEGIN_OPTION = "sqlite_begin"  # execution option: "DEFERRED" (default) or "IMMEDIATE"
@@ -62,9 +66,11 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
+            # the wait first: switching to WAL takes a lock too, and without it the pragma
+            # failed at once ("database is locked") while another process was migrating
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
         finally:
             cur.close()
@@ -106,6 +112,24 @@ def upgrade(url: str, revision: str = "head") -> None:
     one migrates, the others wait and then find nothing to do. On SQLite the transaction
     starts with BEGIN IMMEDIATE; on PostgreSQL it holds an advisory lock.
     """
+    for attempt in range(1, UPGRADE_ATTEMPTS + 1):
+        try:
+            _upgrade_once(url, revision)
+            return
+        except OperationalError as exc:
+            # SQLite: another process held the write lock longer than the busy timeout (a
+            # long migration on a loaded machine). Nothing was written: the whole upgrade is
+            # one transaction, so trying again is safe.
+            if "database is locked" not in str(exc) or attempt == UPGRADE_ATTEMPTS:
+                raise
+            log.warning("database locked during upgrade (attempt %d of %d); trying again",
+                        attempt, UPGRADE_ATTEMPTS)
+
+
+UPGRADE_ATTEMPTS = 5
+
+
+def _upgrade_once(url: str, revision: str) -> None:
     from alembic import command
 
     engine = make_engine(url)
