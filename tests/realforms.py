@@ -75,3 +75,23 @@ def fixture_body(name: str) -> dict[str, Any]:
 def fake_reader(templates: dict[str, FormTemplate]) -> Reader:
     return Reader(templates=templates, recognizer=FakeRecognizer(lambda i, c, a: ("x", 0.9)),
                   blank_renderer=render_blank, today=date(2026, 11, 20))
+
+
+def print_qr(img: np.ndarray, text: str, x_mm: float, y_mm: float, side_mm: float = 18.0,
+             border: int = 2) -> np.ndarray:
+    """``img`` (an A4 page at any resolution) with a QR code printed at (x, y) mm."""
+    import qrcode
+
+    out = img.copy()
+    ppm = img.shape[1] / 210.0
+    q = qrcode.QRCode(border=border)
+    q.add_data(text)
+    q.make(fit=True)
+    m = np.array(q.get_matrix(), bool)
+    step = side_mm * ppm / len(m)
+    x0, y0 = round(x_mm * ppm), round(y_mm * ppm)
+    out[y0: y0 + round(side_mm * ppm), x0: x0 + round(side_mm * ppm)] = 255
+    for r, c in zip(*np.nonzero(m), strict=True):
+        out[y0 + round(r * step): y0 + round((r + 1) * step),
+            x0 + round(c * step): x0 + round((c + 1) * step)] = 0
+    return out

@@ -12,7 +12,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import qrcode
 
 from domain.errors import TemplateError
 from domain.model import FormTemplate, PageReading
@@ -23,7 +22,7 @@ from ocr import identify
 from ocr.page_identity import identify_page
 from ocr.pipeline import read_page
 
-from realforms import fake_reader, gray_pages, scanned_template  # isort: skip
+from realforms import fake_reader, gray_pages, print_qr, scanned_template  # isort: skip
 
 pytestmark = pytest.mark.slow
 DPI = 150
@@ -31,21 +30,6 @@ SURVEY = {"kind": "qr", "pattern": "^SURVEY-2026-"}
 HOTEL = "omrchecker/samples/community/DomBrzezinski/photos"
 
 
-def print_qr(img: np.ndarray, text: str, x_mm: float, y_mm: float, side_mm: float = 18.0) -> np.ndarray:
-    """``img`` (A4 at any resolution) with a QR code printed at (x, y) mm."""
-    out = img.copy()
-    ppm = img.shape[1] / 210.0
-    q = qrcode.QRCode(border=2)
-    q.add_data(text)
-    q.make(fit=True)
-    m = np.array(q.get_matrix(), bool)
-    step = side_mm * ppm / len(m)
-    x0, y0 = round(x_mm * ppm), round(y_mm * ppm)
-    out[y0: y0 + round(side_mm * ppm), x0: x0 + round(side_mm * ppm)] = 255
-    for r, c in zip(*np.nonzero(m), strict=True):
-        ys, xs = round(r * step) + y0, round(c * step) + x0
-        out[ys: y0 + round((r + 1) * step), xs: x0 + round((c + 1) * step)] = 0
-    return out
 
 
 def scanned(img: np.ndarray, seed: int) -> np.ndarray:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import qrcode
 
 from domain.model import FormTemplate, PageReading
 from domain.status import PageStatus
@@ -25,27 +24,14 @@ from ocr.reader import Reader
 
 from realforms import (  # isort: skip
     NUS_BLANK, NUS_FILLED, SDAPS_BLANK, SDAPS_FILLED, black_border, fake_reader, gray_pages,
-    scanned_template,
+    print_qr, scanned_template,
 )
 
 pytestmark = pytest.mark.slow
 
 
 def _qr(img: np.ndarray, text: str, x_mm: float, y_mm: float, side_mm: float = 16.0) -> np.ndarray:
-    """``img`` (an A4 page at any resolution) with a QR code printed at (x, y) mm."""
-    out = img.copy()
-    ppm = img.shape[1] / 210.0
-    q = qrcode.QRCode(border=1)
-    q.add_data(text)
-    q.make(fit=True)
-    m = np.array(q.get_matrix(), bool)
-    step = side_mm * ppm / len(m)
-    x0, y0 = round(x_mm * ppm), round(y_mm * ppm)
-    out[y0: y0 + round(side_mm * ppm), x0: x0 + round(side_mm * ppm)] = 255
-    for r, c in zip(*np.nonzero(m), strict=True):
-        out[y0 + round(r * step): y0 + round((r + 1) * step),
-            x0 + round(c * step): x0 + round((c + 1) * step)] = 0
-    return out
+    return print_qr(img, text, x_mm, y_mm, side_mm, border=1)
 
 
 @pytest.fixture(scope="module")
