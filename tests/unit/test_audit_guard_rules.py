@@ -52,3 +52,25 @@ def test_rule_guarding_a_factory_twice_keeps_one_guard(sf: sessionmaker[Session]
     guard_audit_tables(sf)  # session_factory already guarded it
     with sf() as s, pytest.raises(AuditTrailViolation, match=REFUSED):
         s.execute(delete(AuditCheck))
+
+
+def test_rule_a_new_factory_is_guarded_after_earlier_ones_were_garbage_collected(
+        tmp_path: Path) -> None:
+    """SQLAlchemy reuses id()s of collected Session classes; the guard must not be fooled."""
+    import gc
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}")
+    Base.metadata.create_all(engine)
+    unguarded = 0
+    for _ in range(50):
+        factory = session_factory(engine)
+        with factory() as s:
+            try:
+                s.execute(delete(AuditCheck))
+            except AuditTrailViolation:
+                pass
+            else:
+                unguarded += 1
+        del factory
+        gc.collect()
+    assert unguarded == 0
