@@ -13,41 +13,37 @@ Rules kept here:
   upgrade failures); on PostgreSQL, rows read for update are locked and ``claim`` uses
   ``FOR UPDATE SKIP LOCKED``.
 * No value, raw text or file name is logged or put in an exception: ids only.
+
+Intake (batches, receive, quarantine) lives in :mod:`store.repository_intake`, the
+read-only queries in :mod:`store.repository_queries`; :class:`Repository` combines them.
 """
 
 from __future__ import annotations
 
 import logging
-import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from domain.audit_sampling import AuditPolicy
 from domain.errors import ApplicationError, BusinessError
 from domain.lifecycle import DocumentStatus, ReviewActionKind, status_after_reading, transition
 from domain.model import PageReading
 from domain.status import FieldStatus
-from store.db import write_transaction
-from store.files import ContentStore
 from store.models import (
-    Batch,
     Document,
     FieldResult,
     Page,
     ReviewAction,
     dumps,
     replace_pages,
-    utcnow,
 )
 from store.page_decisions import unresolved_in
+from store.repository_intake import IntakeOps, Received
+from store.repository_queries import QueryOps
+
+__all__ = ["LeaseLost", "Received", "Repository"]
 
 log = logging.getLogger(__name__)
 S = DocumentStatus
@@ -59,13 +55,6 @@ _REVIEW_STATUS = {
 }
 
 
-@dataclass(frozen=True)
-class Received:
-    document_id: int  # for a duplicate: the document already holding this content
-    duplicate_of: int | None
-    sha256: str
-
-
 class LeaseLost(ApplicationError):
     """The worker no longer holds the document's lease: its result must be dropped."""
 
@@ -74,94 +63,8 @@ class LeaseLost(ApplicationError):
         self.document_id = document_id
 
 
-class Repository:
-    def __init__(self, session_factory: sessionmaker[Session], files: ContentStore, *,
-                 max_attempts: int = 3, clock: Callable[[], datetime] = utcnow,
-                 audit_policy: AuditPolicy | None = None) -> None:
-        self._sf = session_factory
-        self.files = files
-        self.max_attempts = max_attempts
-        self._clock = clock
-        self.audit_policy = audit_policy  # None: no audit draw after a reading (issue 15)
-
-    def _write(self) -> AbstractContextManager[Session]:
-        return write_transaction(self._sf)
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        """The session factory (for stores of other tables that share this database)."""
-        return self._sf
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._sf() as s, s.begin():
-            yield s
-
-    # --- intake ----------------------------------------------------------------------
-    def create_batch(self, name: str, source: str) -> int:
-        with self._write() as s:
-            batch = Batch(name=name, source=source, created_at=self._clock())
-            s.add(batch)
-            s.flush()
-            return batch.id
-
-    def finish_batch(self, batch_id: int) -> None:
-        with self._write() as s:
-            s.execute(update(Batch).where(Batch.id == batch_id).values(finished_at=self._clock()))
-
-    def receive(self, batch_id: int, source_name: str, data_path: Path,
-                page_count: int | None = None) -> Received:
-        """Store the original (content-addressed) first, then record it once."""
-        stored = self.files.put_file(Path(data_path), "originals")
-        try:
-            with self._write() as s:
-                if s.get(Batch, batch_id) is None:
-                    raise LookupError(f"batch {batch_id} does not exist")
-                first = self._by_sha(s, stored.sha256)
-                if first is None:
-                    now = self._clock()
-                    doc = Document(batch_id=batch_id, source_name=_nfc(source_name),
-                                   sha256=stored.sha256, size=stored.size,
-                                   original_path=stored.relpath, page_count=page_count,
-                                   status=S.RECEIVED.value, received_at=now, updated_at=now,
-                                   attempts=0)
-                    s.add(doc)
-                    s.flush()
-                    log.info("document %d received in batch %d (%d bytes)", doc.id, batch_id, stored.size)
-                    return Received(doc.id, None, stored.sha256)
-        except IntegrityError:  # another process inserted the same content meanwhile
-            with self._read() as s:
-                first = self._by_sha(s, stored.sha256)
-            if first is None:
-                raise
-        log.info("file in batch %d duplicates document %d", batch_id, first)
-        return Received(first, first, stored.sha256)
-
-    def quarantine(self, batch_id: int, source_name: str, sha256: str | None, code: str,
-                   message_ja: str, *, size: int | None = None,
-                   original_path: str | None = None) -> int:
-        """Record an unusable file (status quarantined). Same content twice → the first row."""
-        try:
-            with self._write() as s:
-                first = self._by_sha(s, sha256) if sha256 else None
-                if first is not None:
-                    return first
-                now = self._clock()
-                doc = Document(batch_id=batch_id, source_name=_nfc(source_name), sha256=sha256,
-                               size=size, original_path=original_path,
-                               status=S.QUARANTINED.value, error_code=code[:60],
-                               error_message_ja=message_ja, received_at=now, updated_at=now,
-                               attempts=0)
-                s.add(doc)
-                s.flush()
-                log.warning("document %d quarantined in batch %d: %s", doc.id, batch_id, code)
-                return doc.id
-        except IntegrityError:
-            with self._read() as s:
-                first = self._by_sha(s, sha256) if sha256 else None
-            if first is None:
-                raise
-            return first
+class Repository(IntakeOps, QueryOps):
+    """The work store's operations (intake and queries come from their own modules)."""
 
     # --- reading -----------------------------------------------------------------------
     def claim(self, worker: str, limit: int, lease_seconds: int) -> list[int]:
@@ -327,46 +230,7 @@ class Repository:
             doc.updated_at = self._clock()
         log.info("document %d: %s -> %s", document_id, old, new.value)
 
-    # --- queries -------------------------------------------------------------------------
-    def counts_by_status(self) -> dict[str, int]:
-        with self._read() as s:
-            rows = s.execute(select(Document.status, func.count()).group_by(Document.status)).all()
-        counts = {st.value: 0 for st in DocumentStatus}
-        counts.update({status: n for status, n in rows})
-        return counts
-
-    def list_documents(self) -> list[tuple[int, str, str]]:
-        """(id, source file name, status) of every document, oldest first."""
-        with self._read() as s:
-            rows = s.execute(select(Document.id, Document.source_name, Document.status)
-                             .order_by(Document.id)).all()
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    def failed_documents(self, limit: int = 200) -> list[Document]:
-        """Documents whose reading failed ``max_attempts`` times, oldest first (a person must act)."""
-        with self._read() as s:
-            return list(s.scalars(select(Document).where(Document.status == S.FAILED.value)
-                                  .order_by(Document.id).limit(limit)))
-
-    def document(self, document_id: int) -> Document | None:
-        with self._read() as s:
-            return s.get(Document, document_id)
-
-    def pages(self, document_id: int) -> list[Page]:
-        with self._read() as s:
-            return list(s.scalars(select(Page).where(Page.document_id == document_id)
-                                  .order_by(Page.index)))
-
-    def fields(self, document_id: int) -> list[FieldResult]:
-        with self._read() as s:
-            return list(s.scalars(select(FieldResult).join(Page).where(Page.document_id == document_id)
-                                  .order_by(Page.index, FieldResult.id)))
-
     # --- internals ---------------------------------------------------------------------
-    @staticmethod
-    def _by_sha(s: Session, sha256: str) -> int | None:
-        return s.scalar(select(Document.id).where(Document.sha256 == sha256))
-
     @staticmethod
     def _pending(s: Session, document_id: int) -> int:
         acted = exists().where(ReviewAction.field_result_id == FieldResult.id)
@@ -383,7 +247,3 @@ class Repository:
         if doc is None:
             raise LeaseLost(document_id, worker)
         return doc
-
-
-def _nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
