@@ -17,8 +17,8 @@ from authoring.check import (
     border_ink,
     check_files,
     check_template,
-    shown_value,
 )
+from authoring.check_text import shown_value
 from domain.model import Box, FieldReading, FormTemplate
 from domain.status import FieldKind
 from forms.loader import load_templates
