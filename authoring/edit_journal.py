@@ -12,8 +12,6 @@ editor's 保存 button) is not in the journal: nothing is undone across it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import yaml
 
 from authoring.edits import EditRefused
 from domain.model import FormTemplate
+from forms.yaml_file import write_yaml_atomically
 
 JOURNAL_FILE = "edits.yaml"
 ACTION_JA = {"title": "様式名の変更", "charset": "使える文字の変更", "mark_style": "印の形の変更",
@@ -85,14 +84,7 @@ def record(folder: Path, version: int, base: int, action: str, actor: str, at: s
         raise ValueError(f"unknown editor action {action!r}")
     entries = read_journal(folder)
     entries.append({"version": version, "base": base, "action": action, "by": actor, "at": at})
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".edits.", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yaml.safe_dump({"edits": entries}, fh, allow_unicode=True, sort_keys=False)
-        os.replace(tmp, folder / JOURNAL_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_yaml_atomically(folder / JOURNAL_FILE, {"edits": entries})
 
 
 def restore(current: FormTemplate, base: FormTemplate) -> FormTemplate:

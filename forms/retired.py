@@ -10,8 +10,6 @@ first.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import yaml
 
 from domain.errors import TemplateError
+from forms.yaml_file import write_yaml_atomically
 
 RETIRED_FILE = "retired.yaml"
 
@@ -65,12 +64,5 @@ def retire(templates_dir: Path, template_id: str, version: int, actor: str, now:
     if path.is_file():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {"retired": []}
     data.setdefault("retired", []).append({"version": version, "by": actor, "at": now.isoformat()})
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".retired.", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_yaml_atomically(path, data)
     return True
