@@ -17,6 +17,12 @@ is accepted only when all of these hold:
 * **no** line anywhere in the envelope gives that field a different strict key (two cards
   that disagree with each other, or a line read otherwise, stop the acceptance).
 
+* the value holds no character the recogniser may read for another: one of a known 異体字
+  pair (髙/高, 﨑/崎, 邊/邉/辺 …, :data:`domain.crosscheck.VARIANTS`, and the address list of
+  :mod:`domain.address_match`) or one outside JIS X 0208 (a simplified 边 for 邉). The
+  same recogniser reads the form and the copy: where it folds 髙 into 高 on both, their
+  agreement proves nothing (seed 40000, envelope 23: 髙木 read 高木 on form and copy).
+
 Strict keys keep every character: NFKC and spaces only for names (no 異体字 folding, and
 a name line holding anything but kanji / kana is not a name); for addresses also only the
 notation of house numbers (一丁目2番3号 ↔ 1-2-3, full/half width); dates compare as dates.
@@ -35,13 +41,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from domain.address_match import _VARIANTS as ADDRESS_VARIANTS
 from domain.calibration import wilson_upper
-from domain.crosscheck import _ADDRESS, _ERA_DATE, _NAME, _WESTERN, Agreement, _as_date
+from domain.crosscheck import _ADDRESS, _ERA_DATE, _NAME, _WESTERN, VARIANTS, Agreement, _as_date
 from domain.id_copy import SURE, CopyKind, parse_kinds
 from domain.wareki import parse_wareki
 
 ACCEPT_FIELDS = ("full_name", "birth_date", "address")
-LINE_SURE = 0.95  # the least character confidence of the copy's line (ocr.copy_lines.read_copy_scored)
+LINE_SURE = 0.80  # the least character confidence of the copy's line (ocr.copy_lines.read_copy_scored)
 MAX_UPPER = 0.005  # the Wilson 95 % upper bound of the error among accepted fields must be under this
 ACCEPT_REASON = "copy_agreement"  # review_actions.reason of an acceptance by the cross-check
 NOT_DOCUMENTS = frozenset({CopyKind.OTHER, CopyKind.BLANK})
@@ -51,13 +58,31 @@ _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番�
 _DASHES = re.compile(r"[-‐‑‒–—―−－]")
 
 
+# characters with a 異体字 partner the recogniser may fold into (or out of) them: both sides
+AMBIGUOUS = frozenset(chr(k) for table in (VARIANTS, ADDRESS_VARIANTS) for k in table) | frozenset(
+    v for table in (VARIANTS, ADDRESS_VARIANTS) for v in table.values() if isinstance(v, str))
+
+
+def ambiguous(text: str) -> bool:
+    """Does the text hold a character the recogniser may read for another (see module doc)?"""
+    for ch in text:
+        if ch in AMBIGUOUS:
+            return True
+        try:
+            ch.encode("shift_jis")  # JIS X 0208 (and ASCII); 髙, 﨑 and simplified 边 are not in it
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
 class Verdict(StrEnum):
     ACCEPT = "accept"
     NO_VALUE = "no_value"  # the form has no value, or no copy line names this field
-    CONTRADICTED = "contradicted"  # a copy line gives a different value (or the lenient check disagrees)
-    NOT_EXACT = "not_exact"  # agrees only leniently
+    CONTRADICTED = "contradicted"  # the lenient check disagrees, or one line is exact and another differs
+    NOT_EXACT = "not_exact"  # agrees only leniently (no line is exact, or some line differs)
     UNSURE_LINE = "unsure_line"  # the exact line was read with too little confidence
     UNSURE_KIND = "unsure_kind"  # the exact line is on a page whose kind is not decided
+    VARIANT = "variant"  # the value holds a character the recogniser may read for another
 
 
 @dataclass(frozen=True)
@@ -145,14 +170,18 @@ def accept_verdict(field_id: str, value: Any, lenient: Agreement | None,
     if key is None or lenient is not Agreement.AGREE:
         return Verdict.NO_VALUE
     exact: list[ScoredLine] = []
+    differs = False
     for ln in lines:
         found = line_values(ln.text)[field_id]
-        if any(f != key for f in found):
-            return Verdict.CONTRADICTED
-        if found:
+        differs = differs or any(f != key for f in found)
+        if key in found:
             exact.append(ln)
+    if differs:  # copies that disagree with each other, or agree only leniently
+        return Verdict.CONTRADICTED if exact else Verdict.NOT_EXACT
     if not exact:
         return Verdict.NOT_EXACT
+    if isinstance(key, str) and ambiguous(key):
+        return Verdict.VARIANT
     if not any(ln.kind_sure for ln in exact):
         return Verdict.UNSURE_KIND
     if not any(ln.kind_sure and ln.confidence is not None and ln.confidence >= LINE_SURE for ln in exact):

@@ -34,6 +34,7 @@ from domain.copy_accept import (
     MAX_UPPER,
     ScoredLine,
     accept_verdict,
+    ambiguous,
     fit,
     form_key,
     kind_decided,
@@ -95,6 +96,7 @@ def envelope_rows(reader: Any, template: Any, seed: int, k: int,
                "right": fr is not None and _canon(fr.value) == _canon(truth[fid]),
                "auto": fr is not None and fr.status is FieldStatus.AUTO_ACCEPTED,
                "best_line": round(max(exact), 4) if exact else None,
+               "variant": isinstance(key, str) and ambiguous(key),
                "eligible": fr is not None and fr.status is FieldStatus.NEEDS_REVIEW
                and fr.reason in SCORE_REASONS}
 
