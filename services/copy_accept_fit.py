@@ -56,9 +56,16 @@ def _canon(v: Any) -> Any:
     return [str(x) for x in v] if isinstance(v, list) else v
 
 
-def envelope_rows(reader: Any, template: Any, seed: int, k: int,
-                  fax_share: float = 0.3) -> Iterator[dict[str, Any]]:
-    """The rows of one synthetic envelope (see module doc)."""
+def envelope_rows(reader: Any, template: Any, seed: int, k: int, fax_share: float = 0.3, *,
+                  tag: str = TAG, timing: dict[str, float] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of one synthetic envelope (see module doc).
+
+    ``tag``: the seed stream (the bench uses its own); ``timing``: gets the seconds spent
+    reading the form (``form_s``), the worker's page check that finds the copy is no form
+    (``check_s``, done before issue 19 too) and reading the copy's printed lines (``copy_s``).
+    """
+    import time
+
     import numpy as np
 
     from ocr.copy_lines import read_copy_scored
@@ -66,7 +73,7 @@ def envelope_rows(reader: Any, template: Any, seed: int, k: int,
     from synth.generate import SynthOptions, derive_seed, generate_document
     from synth.id_copies import copy_page, who_from_truth
 
-    s = derive_seed(TAG, seed, k)
+    s = derive_seed(tag, seed, k)
     rng, nrng = random.Random(s), np.random.default_rng(s % 2**32)
     opts = SynthOptions(style="handwriting", degrade=True, rotate180_prob=0.0, id_copy_prob=0.0,
                         blank_page_prob=0.0, invalid_my_number_prob=0.0)
@@ -76,8 +83,17 @@ def envelope_rows(reader: Any, template: Any, seed: int, k: int,
     fax = rng.random() < fax_share
     img, _ = copy_page(kind, (doc.pages[0].shape[1], doc.pages[0].shape[0]), nrng, rng, 200, fax=fax,
                        who=who_from_truth(doc.truth["pages"][0]["fields"]))
+    started = time.perf_counter()
     page = read_page(doc.pages[0], reader, index=0)
+    middle = time.perf_counter()
+    if timing is not None:  # the worker first checks every page for a form (as before issue 19)
+        read_page(img, reader, index=1)
+    checked = time.perf_counter()
     copy, _, scores = read_copy_scored(img, reader.recognizer)
+    if timing is not None:
+        timing["form_s"] = timing.get("form_s", 0.0) + middle - started
+        timing["check_s"] = timing.get("check_s", 0.0) + checked - middle
+        timing["copy_s"] = timing.get("copy_s", 0.0) + time.perf_counter() - checked
     kinds = page_kinds(copy.guesses)
     kind_conf = min(g.confidence for g in copy.guesses)
     sure = kind_decided(kinds, kind_conf)
