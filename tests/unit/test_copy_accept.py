@@ -154,3 +154,56 @@ def test_the_reader_gets_only_fields_whose_evidence_file_meets_the_bound(tmp_pat
     for bad in ("not json", "[]", '{"fields": []}', '{"fields": {"full_name": 5}}'):
         evidence.write_text(bad)
         assert load_copy_accept(settings) == frozenset()
+
+
+def test_read_copy_scored_gives_each_lines_least_character_confidence() -> None:
+    import random
+    from datetime import date
+
+    import numpy as np
+
+    from ocr.copy_lines import read_copy_located, read_copy_scored
+    from ocr.recognizer import TextResult
+    from synth.id_copies import Who, copy_page
+
+    who = Who("山田 太郎", date(1984, 12, 2), "123456789018")
+    img, _ = copy_page("license", (1654, 2339), np.random.default_rng(5), random.Random(5), 200, who=who)
+
+    class Uneven:
+        """Reads every line as 氏名 with one doubtful character (0.4) among sure ones."""
+
+        def __init__(self) -> None:
+            self.n = 0
+
+        def recognize(self, crops, alphabets):  # type: ignore[no-untyped-def]
+            out = []
+            for _ in crops:
+                self.n += 1
+                out.append(TextResult("氏名 山田", 0.4 * 0.99 ** 4, (0.99, 0.99, 0.99, 0.4, 0.99), 0.9))
+            return out
+
+    reading, boxes, scores = read_copy_scored(img, Uneven())  # type: ignore[arg-type]
+    assert len(scores) == len(reading.lines) == len(boxes) >= 2
+    assert scores == [pytest.approx(0.4)] * len(scores)  # the least character, not the product or mean
+    located, located_boxes = read_copy_located(img, Uneven())  # type: ignore[arg-type]
+    assert located.lines == reading.lines and located_boxes == boxes
+    # a page read twice (turned 180°: the upright reading found no document words) keeps the
+    # scores of the reading it kept, one per line
+    upright_lines = len(read_copy_located(img, Uneven())[0].lines)  # type: ignore[arg-type]
+
+    class TurnedOnce:
+        def __init__(self) -> None:
+            self.n = 0
+
+        def recognize(self, crops, alphabets):  # type: ignore[no-untyped-def]
+            out = []
+            for _ in crops:
+                first = self.n < upright_lines
+                self.n += 1
+                out.append(TextResult("xx", 0.1, (0.1, 0.2), 0.1) if first
+                           else TextResult("運転免許証", 0.7 ** 5, (0.7,) * 5, 0.7))
+            return out
+
+    got, _, turned_scores = read_copy_scored(img, TurnedOnce())  # type: ignore[arg-type]
+    assert got.turned and len(turned_scores) == len(got.lines) >= 1
+    assert turned_scores == [pytest.approx(0.7)] * len(got.lines)
