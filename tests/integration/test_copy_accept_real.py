@@ -19,7 +19,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from domain.copy_accept import ACCEPT_FIELDS, ACCEPT_REASON, ambiguous, proven_fields, strict_address, strict_name
+from domain.copy_accept import (
+    ACCEPT_FIELDS,
+    ACCEPT_REASON,
+    ambiguous,
+    proven_fields,
+    strict_address,
+    strict_name,
+)
 from domain.copy_evidence import EVIDENCE_ACTOR
 from domain.model import FormTemplate
 from ocr.reader import Reader

@@ -30,7 +30,8 @@ def test_copy_rules_follow_the_loaded_templates_and_skip_a_newer_draft() -> None
     custom = {**versions, key: versions[key].model_copy(update={"required_copies": LICENSE_ONLY})}
     assert copy_rules(SimpleNamespace(forms=custom))["onestop_2022"] == LICENSE_ONLY  # type: ignore[arg-type]
     # a newer draft is not what the worker reads with: its rule is not the screen's either
-    draft = versions[key].model_copy(update={"version": key[1] + 1, "status": "draft", "required_copies": None})
+    newer = {"version": key[1] + 1, "status": "draft", "required_copies": None}
+    draft = versions[key].model_copy(update=newer)
     with_draft = {**custom, (key[0], key[1] + 1): draft}
     assert copy_rules(SimpleNamespace(forms=with_draft))["onestop_2022"] == LICENSE_ONLY  # type: ignore[arg-type]
     assert not hasattr(completeness, "declare")  # the transitional registry is gone
