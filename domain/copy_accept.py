@@ -238,12 +238,16 @@ def proven_fields(evidence: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
     return frozenset(out)
 
 
-def rows_needed(wrong_rate: float = 0.0) -> int:
-    """Accepted fields needed for the bound to fall under MAX_UPPER at this observed error rate."""
-    n = 1
-    while n < 1_000_000:
-        if wilson_upper(round(wrong_rate * n), n) <= MAX_UPPER:
-            return n
-        n = int(n * 1.05) + 1
-    return n
-
+def rows_needed(wrong_rate: float = 0.0, limit: int = 10_000_000) -> int:
+    """Accepted fields needed for the bound to fall under MAX_UPPER at this observed error rate
+    (``limit`` when no number of rows would do: the rate itself is over the bound)."""
+    if wilson_upper(round(wrong_rate * limit), limit) > MAX_UPPER:
+        return limit
+    low, high = 1, limit  # the bound falls as rows grow at a fixed rate: the first n that meets it
+    while low < high:
+        mid = (low + high) // 2
+        if wilson_upper(round(wrong_rate * mid), mid) <= MAX_UPPER:
+            high = mid
+        else:
+            low = mid + 1
+    return low

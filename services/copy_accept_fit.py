@@ -39,6 +39,7 @@ from domain.copy_accept import (
     form_key,
     kind_decided,
     line_values,
+    rows_needed,
 )
 from domain.crosscheck import copy_values, cross_check
 from domain.id_copy import page_kinds
@@ -121,8 +122,16 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per field: the rule's evidence over eligible rows, and over every row (a check)."""
     eligible = fit(r for r in rows if r["eligible"])
     every = fit(rows)
-    return {fid: {**asdict(eligible[fid]), "proven": eligible[fid].proven,
-                  "all_rows": asdict(every[fid])} for fid in ACCEPT_FIELDS}
+    out: dict[str, Any] = {}
+    for fid in ACCEPT_FIELDS:
+        e = eligible[fid]
+        rate = e.wrong / e.accepted if e.accepted else 0.0
+        needed = rows_needed(rate)  # accepted fields for the bound at the rate seen so far
+        share = e.accepted / e.rows if e.rows else 0.0
+        out[fid] = {**asdict(e), "proven": e.proven, "accepted_needed": needed,
+                    "envelopes_needed": round(needed / share) if share else None,
+                    "all_rows": asdict(every[fid])}
+    return out
 
 
 def main() -> None:  # pragma: no cover - a measurement run, exercised by hand (see module doc)

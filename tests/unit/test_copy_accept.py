@@ -140,7 +140,7 @@ def test_proven_fields_recomputes_the_bound_from_the_counts() -> None:
     assert proven_fields({"full_name": {"accepted": "x"}, "address": {"accepted": 600, "wrong": -1},
                           "birth_date": None}) == frozenset()  # type: ignore[dict-item]
     need = rows_needed(0.0)
-    assert wilson_upper(0, need) <= MAX_UPPER < wilson_upper(0, need - 30)
+    assert wilson_upper(0, need) <= MAX_UPPER < wilson_upper(0, need - 1)
     assert 500 < need < 600 and rows_needed(0.002) > need
 
 
@@ -207,3 +207,8 @@ def test_read_copy_scored_gives_each_lines_least_character_confidence() -> None:
     got, _, turned_scores = read_copy_scored(img, TurnedOnce())  # type: ignore[arg-type]
     assert got.turned and len(turned_scores) == len(got.lines) >= 1
     assert turned_scores == [pytest.approx(0.7)] * len(got.lines)
+
+
+def test_rows_needed_is_the_first_count_that_meets_the_bound() -> None:
+    assert rows_needed(0.001) > rows_needed(0.0)
+    assert rows_needed(0.01) == 10_000_000  # a 1 % error rate never proves 0.5 %
