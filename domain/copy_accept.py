@@ -25,7 +25,8 @@ is accepted only when all of these hold:
 
 Strict keys keep every character: NFKC and spaces only for names (no 異体字 folding, and
 a name line holding anything but kanji / kana is not a name); for addresses also only the
-notation of house numbers (一丁目2番3号 ↔ 1-2-3, full/half width); dates compare as dates.
+notation of house numbers (一丁目2番3号 ↔ 1-2-3, full/half width; a dash that NFKC does not
+turn into '-' stays as read); dates compare as dates.
 
 :func:`fit` judges the rule on calibration rows (booleans, never values) and
 :func:`proven_fields` says which fields the measured evidence allows: the one-sided 95 %
@@ -55,7 +56,6 @@ NOT_DOCUMENTS = frozenset({CopyKind.OTHER, CopyKind.BLANK})
 _CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}$")
 _KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号)")
-_DASHES = re.compile(r"[-‐‑‒–—―−－]")
 
 
 # characters with a 異体字 partner the recogniser may fold into (or out of) them: both sides
@@ -117,9 +117,12 @@ def _kanji_int(text: str) -> int:
 
 
 def strict_address(text: Any) -> str | None:
-    """NFKC, no spaces, house-number notation only: 一丁目2番3号 → 1-2-3 (nothing else folded)."""
+    """NFKC, no spaces, house-number notation only: 一丁目2番3号 → 1-2-3 (nothing else folded).
+
+    Dashes are not folded: a form read 5—40-2 (an em dash) is not the 5-40-2 it should be,
+    even where the copy prints 5丁目40番2号 (seed 40000, envelopes 61 and 135).
+    """
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
-    s = _DASHES.sub("-", s)
     s = _KANJI_NUMBER.sub(lambda m: str(_kanji_int(m.group(0))), s)
     s = re.sub(r"(?<=\d)(?:丁目|番地|番|の)(?=\d)", "-", s)
     s = re.sub(r"(?<=\d)号$", "", s)

@@ -212,3 +212,15 @@ def test_read_copy_scored_gives_each_lines_least_character_confidence() -> None:
 def test_rows_needed_is_the_first_count_that_meets_the_bound() -> None:
     assert rows_needed(0.001) > rows_needed(0.0)
     assert rows_needed(0.01) == 10_000_000  # a 1 % error rate never proves 0.5 %
+
+
+def test_a_dash_the_form_was_read_with_is_not_folded_into_the_copys_notation() -> None:
+    # seed 40000, envelopes 61 and 135: the form read 5—40-2 (an em dash), the copy printed
+    # 5丁目40番2号; folding dashes accepted a value that is not what the form says
+    form = {**FORM, "address": "北海道札幌市中央区北一条西5—40-2"}
+    lines = [sure("住所 北海道札幌市中央区北一条西5丁目40番2号")]
+    assert cross_check(form, copy_values([lines[0].text]))["address"] is A  # leniently the same place
+    assert verdict("address", lines, form) is V.NOT_EXACT
+    assert strict_address("東京都千代田区永田町１－２－３") == "東京都千代田区永田町1-2-3"  # full width: NFKC
+    for dash in "—―−ー‐":
+        assert strict_address(f"東京都千代田区永田町1{dash}2-3") != "東京都千代田区永田町1-2-3"
