@@ -58,9 +58,13 @@ _KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, 
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号)")
 
 
+# 旧字体 / 新字体 pairs inside JIS X 0208 the folding tables do not list; 穂/穗 was read 穗 on
+# both the form and a 住民票 (seed 40000, envelope 115)
+OLD_NEW_FORMS = "穂穗栄榮竜龍亀龜実實寿壽礼禮豊豐将將来來黒黑学學児兒"
 # characters with a 異体字 partner the recogniser may fold into (or out of) them: both sides
 AMBIGUOUS = frozenset(chr(k) for table in (VARIANTS, ADDRESS_VARIANTS) for k in table) | frozenset(
-    v for table in (VARIANTS, ADDRESS_VARIANTS) for v in table.values() if isinstance(v, str))
+    v for table in (VARIANTS, ADDRESS_VARIANTS) for v in table.values() if isinstance(v, str)) | frozenset(
+    OLD_NEW_FORMS)
 
 
 def ambiguous(text: str) -> bool:

@@ -74,6 +74,7 @@ def test_agreement_that_is_only_lenient_is_not_accepted() -> None:
     ("髙木 由美", "氏名 高木 由美"),  # the copy's 高 folds with the form's 髙 leniently
     ("高木 由美", "氏名 高木 由美"),  # exact, but 高 may be a 髙 that both readings folded (seed 40000 #23)
     ("渡边 一郎", "氏名 渡边 一郎"),  # a simplified character: outside JIS X 0208
+    ("阿部 美穗", "氏名 阿部 美穗"),  # 穂 read 穗 on the form and a 住民票 alike (seed 40000 #115)
 ])
 def test_names_the_recogniser_may_fold_are_never_accepted(form_name: str, printed: str) -> None:
     form = {**FORM, "full_name": form_name}
