@@ -49,6 +49,8 @@ from domain.id_copy import SURE, CopyKind, parse_kinds
 from domain.wareki import parse_wareki
 
 ACCEPT_FIELDS = ("full_name", "birth_date", "address")
+# the rule's version: evidence measured with another version of the rule proves nothing for this one
+RULE_VERSION = "2026-12-07.3"  # .1 folded dashes, .2 no 旧字体/新字体 guard beyond the folding tables
 LINE_SURE = 0.80  # the least character confidence of the copy's line (ocr.copy_lines.read_copy_scored)
 MAX_UPPER = 0.005  # the Wilson 95 % upper bound of the error among accepted fields must be under this
 ACCEPT_REASON = "copy_agreement"  # review_actions.reason of an acceptance by the cross-check

@@ -57,17 +57,20 @@ COPY_ACCEPT_FILE = "crosscheck.json"  # beside the calibration file (services.co
 
 def load_copy_accept(settings: Settings) -> frozenset[str]:
     """The fields a printed ID copy's exact agreement may accept: those whose measured
-    evidence (``crosscheck.json`` beside the calibration file) meets the bound; none when
-    the file is missing or unreadable (the cross-check then only sends contradictions
-    to a person)."""
+    evidence (``crosscheck.json`` beside the calibration file, measured with this version
+    of the rule) meets the bound; none when the file is missing, unreadable or measured
+    another rule (the cross-check then only sends contradictions to a person)."""
     import json
 
-    from domain.copy_accept import proven_fields
+    from domain.copy_accept import RULE_VERSION, proven_fields
 
     path = settings.calibration_path.parent / COPY_ACCEPT_FILE
     try:
-        fields = json.loads(path.read_text(encoding="utf-8")).get("fields") or {}
-        return proven_fields(fields if isinstance(fields, dict) else {})
+        body = json.loads(path.read_text(encoding="utf-8"))
+        fields = body.get("fields") or {}
+        if body.get("rule_version") != RULE_VERSION or not isinstance(fields, dict):
+            return frozenset()
+        return proven_fields(fields)
     except (OSError, ValueError, AttributeError):
         return frozenset()
 

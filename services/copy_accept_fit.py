@@ -31,7 +31,9 @@ from typing import Any
 
 from domain.copy_accept import (
     ACCEPT_FIELDS,
+    LINE_SURE,
     MAX_UPPER,
+    RULE_VERSION,
     ScoredLine,
     accept_verdict,
     ambiguous,
@@ -161,7 +163,8 @@ def main() -> None:  # pragma: no cover - a measurement run, exercised by hand (
     evidence = summarise(rows)
     print(json.dumps(evidence, indent=1))
     if a.out is not None:
-        body = {"rule": "domain.copy_accept.accept_verdict", "max_upper": MAX_UPPER,
+        body = {"rule": "domain.copy_accept.accept_verdict", "rule_version": RULE_VERSION,
+                "max_upper": MAX_UPPER, "line_sure": LINE_SURE, "rows_file": str(a.rows),
                 "seeds": {"stream": TAG, "seed": a.seed, "envelopes": len({r["k"] for r in rows})},
                 "style": "handwriting", "measured_at": datetime.now(UTC).date().isoformat(),
                 "fields": evidence}

@@ -12,6 +12,7 @@ from domain.calibration import wilson_upper
 from domain.copy_accept import (
     LINE_SURE,
     MAX_UPPER,
+    RULE_VERSION,
     ScoredLine,
     Verdict,
     accept_verdict,
@@ -149,9 +150,15 @@ def test_the_reader_gets_only_fields_whose_evidence_file_meets_the_bound(tmp_pat
     settings = Settings(home=tmp_path, calibration_file=tmp_path / "current.json")
     assert load_copy_accept(settings) == frozenset()  # no file: nothing is accepted by agreement
     evidence = tmp_path / COPY_ACCEPT_FILE
-    evidence.write_text(json.dumps({"fields": {"full_name": {"accepted": 700, "wrong": 0},
-                                               "address": {"accepted": 120, "wrong": 0}}}))
+    body = {"rule_version": RULE_VERSION, "fields": {"full_name": {"accepted": 700, "wrong": 0},
+                                                     "address": {"accepted": 120, "wrong": 0}}}
+    evidence.write_text(json.dumps(body))
     assert load_copy_accept(settings) == {"full_name"}
+    # evidence measured with another version of the rule proves nothing for this one
+    evidence.write_text(json.dumps({**body, "rule_version": "2026-12-07.1"}))
+    assert load_copy_accept(settings) == frozenset()
+    evidence.write_text(json.dumps({"fields": body["fields"]}))
+    assert load_copy_accept(settings) == frozenset()
     for bad in ("not json", "[]", '{"fields": []}', '{"fields": {"full_name": 5}}'):
         evidence.write_text(bad)
         assert load_copy_accept(settings) == frozenset()
