@@ -16,9 +16,11 @@ With the real OCR models:
    the copies as a ratio to form reading alone (the baseline measured in the same run).
 
 3. **Cross-check** (:mod:`envelope_crosscheck`): for name, birth date and address of
-   ``--crosscheck`` handwriting-style forms, the auto-accepted share with the shipped
-   calibration vs with "agrees with a sure printed copy ⇒ accept", each with its error
-   among accepted fields and the 95 % Wilson upper bound.
+   ``--crosscheck`` handwriting-style forms with one copy each, the auto-accepted share
+   without the copy (shipped calibration) and with it (the strict rule,
+   :mod:`domain.copy_accept`), each with its error among accepted fields and the 95 %
+   Wilson upper bound, and the reading time per envelope (form + copy) as a ratio to
+   reading the form alone.
 
 ``--parts copies,stacks,crosscheck`` runs a subset (each run ends with its own SUMMARY).
 No value is printed. Ends with one SUMMARY line.
@@ -175,8 +177,12 @@ def main() -> None:
     if "crosscheck" in parts:
         x = crosscheck_part(reader, [templates["onestop_2022"], templates["onestop_legacy"]], a.crosscheck,
                             a.seed + 3)
-        out += [f"{fid}_auto={x[f'{fid}_without']:.3f}->{x[f'{fid}_with']:.3f}"
-                f"(bound {x[f'{fid}_with_bound']:.4f})" for fid in FIELDS]
+        for fid in FIELDS:
+            out += [f"{fid}_auto={x[f'{fid}_without']:.3f}->{x[f'{fid}_with']:.3f}",
+                    f"{fid}_wrong={x[f'{fid}_without_wrong']:.4f}->{x[f'{fid}_with_wrong']:.4f}"
+                    f"(bound={x[f'{fid}_without_bound']:.4f}->{x[f'{fid}_with_bound']:.4f})"]
+        out += [f"crosscheck_time_ratio_vs_form_only={x['time_ratio']:.2f}",
+                f"with_page_check={x['time_ratio_with_check']:.2f}"]
     print("SUMMARY envelope " + " ".join(out))
 
 

@@ -13,10 +13,8 @@ page could, the result is *undecided* (a person looks) rather than 不備. When 
 the My Number card is there and the other side would meet the missing requirement, the
 reason names that side (「マイナンバーカードの裏面の写しがありません」).
 
-Callers pass the rule: :func:`rules_of` maps template ids to their rules. A caller that
-has only a template id (``check_rows("onestop_2022", …)``) gets the rule the template
-loader registered for that id in this process (:func:`declare`); that path is kept for
-the review screen until it passes the rule itself, and is to be removed then.
+Callers pass the rule itself, taken from the loaded template: :func:`rules_of` maps
+template ids to their rules.
 """
 
 from __future__ import annotations
@@ -36,23 +34,11 @@ SIDE_MISSING_JA: dict[CopyKind, str] = {
 }
 UNSURE_JA = "添付書類の種類を判定できないページがあります（職員が確認してください）"
 Rules = Mapping[str, CopyRule]
-_DECLARED: dict[str, CopyRule | None] = {}  # template id → rule, as loaded (see module doc)
 
 
 def rules_of(templates: Iterable[Any]) -> dict[str, CopyRule]:
     """Template id → its ``required_copies`` (templates that declare none are left out)."""
     return {t.id: t.required_copies for t in templates if t.required_copies is not None}
-
-
-def declare(template_id: str, rule: CopyRule | None) -> None:
-    """Remember a loaded template's rule for callers that have only its id (transitional)."""
-    _DECLARED[template_id] = rule
-
-
-def _resolve(rule: CopyRule | str | None) -> CopyRule | None:
-    if isinstance(rule, str):
-        return _DECLARED.get(rule)
-    return rule
 
 
 @dataclass(frozen=True)
@@ -96,13 +82,12 @@ def _missing(rule: CopyRule, kinds: frozenset[CopyKind]) -> tuple[tuple[str, ...
     return tuple(names), tuple(reasons)
 
 
-def check(rule: CopyRule | str | None, pages: Iterable[AttachedPage]) -> Completeness:
+def check(rule: CopyRule | None, pages: Iterable[AttachedPage]) -> Completeness:
     """Which required copies the envelope holds, and what is missing (see module doc).
 
     ``rule``: the template's ``required_copies`` (None: the template requires no copies).
     """
-    resolved = _resolve(rule)
-    if resolved is None:
+    if rule is None:
         return Completeness(applies=False)
     sure: set[CopyKind] = set()
     unsure = 0
@@ -112,13 +97,13 @@ def check(rule: CopyRule | str | None, pages: Iterable[AttachedPage]) -> Complet
             sure.update(kinds)
         elif kinds:
             unsure += 1
-    names, reasons = _missing(resolved, frozenset(sure))
+    names, reasons = _missing(rule, frozenset(sure))
     if names and unsure:
         # an unsure page could be the missing copy: a person decides before anyone writes a 不備連絡
         return Completeness(True, frozenset(sure), (UNSURE,), True, unsure, (UNSURE_JA,))
     return Completeness(True, frozenset(sure), names, False, unsure, reasons)
 
 
-def check_rows(rule: CopyRule | str | None, rows: Sequence[tuple[str | None, float | None]]) -> Completeness:
+def check_rows(rule: CopyRule | None, rows: Sequence[tuple[str | None, float | None]]) -> Completeness:
     """:func:`check` over (copy_kind, confidence) pairs, as stored on page rows."""
     return check(rule, [AttachedPage(k, c) for k, c in rows])

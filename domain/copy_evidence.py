@@ -40,12 +40,14 @@ class CopyLine:
     page_index: int
     text: str
     box: Box | None  # None: the reader could not say where the line is
+    confidence: float | None = None  # least character confidence (ocr.copy_lines); None: unknown
 
 
 @dataclass(frozen=True)
 class Located:
     agreement: dict[str, Agreement]
     where: dict[str, tuple[int, Box]]  # field id → (page index, box) of the compared line
+    lines: tuple[CopyLine, ...] = ()  # the compared lines (memory only: the strict acceptance reads them)
 
     def codes(self) -> dict[str, str]:
         return {k: v.value for k, v in self.agreement.items()}
@@ -63,19 +65,24 @@ def locate(form: Mapping[str, Any], lines: Sequence[CopyLine]) -> Located:
             if result.get(fid) is agreement and ln.box is not None:
                 where[fid] = (ln.page_index, ln.box)
                 break
-    return Located(overall, where)
+    return Located(overall, where, tuple(lines))
 
 
 def lines_of(texts: Mapping[int, Sequence[str]], boxes: Mapping[int, Sequence[Box | None]],
-             indexes: Iterable[int]) -> list[CopyLine]:
-    """CopyLines of the given pages from the worker's per-page texts and boxes (boxes may be missing)."""
+             indexes: Iterable[int], scores: Mapping[int, Sequence[float | None]] | None = None
+             ) -> list[CopyLine]:
+    """CopyLines of the given pages from the worker's per-page texts, boxes and line confidences
+    (boxes or scores that do not pair up with the texts are dropped)."""
     out: list[CopyLine] = []
     for i in indexes:
         found = list(boxes.get(i, []))
         page = texts.get(i, [])
+        conf = list((scores or {}).get(i, []))
         if len(found) != len(page):
             found = [None] * len(page)
-        out.extend(CopyLine(i, t, b) for t, b in zip(page, found, strict=True))
+        if len(conf) != len(page):
+            conf = [None] * len(page)
+        out.extend(CopyLine(i, t, b, c) for t, b, c in zip(page, found, conf, strict=True))
     return out
 
 

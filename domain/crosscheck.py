@@ -11,6 +11,8 @@ date and (card back, 通知カード, 住民票) My Number. :func:`copy_values` 
 
 The outcome per field is ``agree``, ``disagree`` or ``absent`` (no copy value to compare).
 It changes no confidence; a disagreement sends the field to a person (store.copy_checks).
+This comparison is lenient on purpose and never accepts a field by itself: acceptance by
+agreement takes the strict rule of :mod:`domain.copy_accept` and measured evidence.
 No value leaves this module except in the comparison result (codes).
 """
 

@@ -14,7 +14,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from domain.completeness import declare
 from domain.errors import TemplateError
 from domain.model import Box, FormTemplate
 
@@ -218,8 +217,6 @@ def load_template(path: Path) -> FormTemplate:
     # for the frozen older versions kept in templates/<id>/versions/.
     folder = path.parent.parent if path.parent.name == VERSIONS_DIR else path.parent
     template = template.with_source_dir(folder)
-    if path.parent.name != VERSIONS_DIR:
-        declare(template.id, template.required_copies)  # for callers with only an id (transitional)
     for page in template.pages:
         ref = template.reference_path(page.number)
         if ref is not None and not ref.is_file():

@@ -46,19 +46,39 @@ class _Recording:
     def __init__(self, inner: Recognizer, page: np.ndarray) -> None:
         self.inner, self.page = inner, page
         self.boxes: list[Box | None] = []
+        self.scores: list[float] = []
 
     def recognize(self, crops: Sequence[np.ndarray], alphabets: Sequence[str | None]) -> list[TextResult]:
         out = self.inner.recognize(crops, alphabets)
         self.boxes.extend(box_in(c, self.page) for c in crops)
+        self.scores.extend(min(r.char_confidences, default=0.0) for r in out)
         return out
 
 
 def read_copy_located(gray: np.ndarray, recognizer: Recognizer) -> tuple[CopyReading, list[Box | None]]:
     """:func:`ocr.id_copy.read_copy`, and one box (or None) per line it read."""
+    reading, boxes, _ = read_copy_scored(gray, recognizer)
+    return reading, boxes
+
+
+def read_copy_scored(gray: np.ndarray, recognizer: Recognizer
+                     ) -> tuple[CopyReading, list[Box | None], list[float | None]]:
+    """:func:`read_copy_located`, and each line's least character confidence (None: unknown).
+
+    The least character, not the line's product: a long printed line (氏名 and a date)
+    would otherwise look doubtful for its length alone, and one doubtful character is
+    what a wrong reading needs.
+
+    A page read a second time turned 180° keeps the scores of that last reading (its lines).
+    """
     page = np.ascontiguousarray(gray)
     recording = _Recording(recognizer, page)
     reading = read_copy(page, recording)
+    n = len(reading.lines)
     boxes: list[Box | None] = list(recording.boxes)
-    if len(boxes) != len(reading.lines):
-        boxes = [None] * len(reading.lines)
-    return reading, boxes
+    if len(boxes) != n:
+        boxes = [None] * n
+    scores: list[float | None] = list(recording.scores[-n:]) if n else []
+    if len(scores) != n or (not reading.turned and len(recording.scores) != n):
+        scores = [None] * n
+    return reading, boxes, scores

@@ -46,6 +46,8 @@ class Reader:
     versions: dict[tuple[str, int], FormTemplate] = field(default_factory=dict)
     include_drafts: bool = False
     force: FormTemplate | None = None
+    # fields a printed ID copy's exact agreement may accept (domain.copy_accept; measured evidence only)
+    copy_accept_fields: frozenset[str] = frozenset()
     _blanks: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
     _candidates: list[identify.StructureCandidate] | None = field(default=None, repr=False)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.completeness import check_rows
+from domain.completeness import Rules, check_rows, rules_of
 from domain.copy_evidence import EVIDENCE_JA
 from domain.crosscheck import AGREEMENT_JA, FIELD_JA, Agreement
 from domain.id_copy import SURE, CopyKind, kinds_ja
 from domain.status import REVIEW_REASON_JA, PageStatus, ReviewReason
+from ocr.reader import usable_templates
 from review.auth import Ctx
 from store.copy_checks import confirmed_kinds, evidence_fields, where_of
 
@@ -46,6 +47,12 @@ def copy_guesses(ctx: Ctx, doc_id: int) -> dict[int, dict[str, Any]]:
     return out
 
 
+def copy_rules(ctx: Ctx) -> Rules:
+    """Template id → ``required_copies`` of the version the worker reads with (the latest usable
+    one, :func:`ocr.reader.usable_templates`), so the screen says what the worker decided."""
+    return rules_of(usable_templates(ctx.forms).values())
+
+
 def deficiency_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
     """Whether the envelope holds the required copies, and the 不備 reasons in Japanese."""
     doc = ctx.repo.document(doc_id)
@@ -53,7 +60,7 @@ def deficiency_context(ctx: Ctx, doc_id: int) -> dict[str, Any]:
         return {"applies": False, "reasons": [], "undecided": False}
     rows = [(p.copy_kind, p.copy_confidence) for p in ctx.repo.pages(doc_id)
             if p.status != PageStatus.READ.value]
-    result = check_rows(doc.template_id, rows)
+    result = check_rows(copy_rules(ctx).get(doc.template_id or ""), rows)
     by_copy = evidence_fields(ctx.repo.sessions, doc_id)
     evidence = {f.field_id for f in ctx.repo.fields(doc_id) if f.id in by_copy} if by_copy else set()
     return {"applies": result.applies, "reasons": result.reasons_ja, "undecided": result.undecided,

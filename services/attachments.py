@@ -15,7 +15,7 @@ from domain.crosscheck import copy_values, cross_check
 from domain.id_copy import CopyKind, page_kinds
 from domain.model import PageReading
 from domain.status import PageStatus
-from ocr.copy_lines import read_copy_located
+from ocr.copy_lines import read_copy_scored
 from ocr.reader import Reader
 
 ATTACHED = frozenset({PageStatus.NON_FORM, PageStatus.UNIDENTIFIED})
@@ -24,22 +24,27 @@ BLANK_CONFIDENCE = 0.95  # the page check's own blank test (ink ratio) is reliab
 
 def classify_attachment(reading: PageReading, upright: np.ndarray, reader: Reader,
                         lines: dict[int, list[str]] | None = None,
-                        boxes: dict[int, list[Box | None]] | None = None) -> PageReading:
+                        boxes: dict[int, list[Box | None]] | None = None,
+                        scores: dict[int, list[float | None]] | None = None) -> PageReading:
     """The page with its guessed copy kind (unchanged for forms, separators, broken images).
 
     ``lines``: filled with the page's printed lines (in memory only, for the cross-check);
-    ``boxes``: with where each line is on the page (:mod:`ocr.copy_lines`; geometry only).
+    ``boxes``: with where each line is on the page (:mod:`ocr.copy_lines`; geometry only);
+    ``scores``: with each line's least character confidence (the strict acceptance,
+    :mod:`domain.copy_accept`).
     """
     if reading.status is PageStatus.BLANK:
         return reading.model_copy(update={"copy_kind": CopyKind.BLANK.value,
                                           "copy_confidence": BLANK_CONFIDENCE})
     if reading.status not in ATTACHED:
         return reading
-    copy, where = read_copy_located(upright, reader.recognizer)
+    copy, where, confidences = read_copy_scored(upright, reader.recognizer)
     if lines is not None:
         lines[reading.index] = copy.lines
     if boxes is not None:
         boxes[reading.index] = where
+    if scores is not None:
+        scores[reading.index] = confidences
     return reading.model_copy(update={"copy_kind": page_kinds(copy.guesses),
                                       "copy_confidence": min(g.confidence for g in copy.guesses)})
 

@@ -52,6 +52,29 @@ def load_calibration(settings: Settings) -> Calibration | None:
     return Calibration.model_validate_json(path.read_text(encoding="utf-8"))
 
 
+COPY_ACCEPT_FILE = "crosscheck.json"  # beside the calibration file (services.copy_accept_fit)
+
+
+def load_copy_accept(settings: Settings) -> frozenset[str]:
+    """The fields a printed ID copy's exact agreement may accept: those whose measured
+    evidence (``crosscheck.json`` beside the calibration file, measured with this version
+    of the rule) meets the bound; none when the file is missing, unreadable or measured
+    another rule (the cross-check then only sends contradictions to a person)."""
+    import json
+
+    from domain.copy_accept import RULE_VERSION, proven_fields
+
+    path = settings.calibration_path.parent / COPY_ACCEPT_FILE
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        fields = body.get("fields") or {}
+        if body.get("rule_version") != RULE_VERSION or not isinstance(fields, dict):
+            return frozenset()
+        return proven_fields(fields)
+    except (OSError, ValueError, AttributeError):
+        return frozenset()
+
+
 def _stored_calibration(settings: Settings) -> Calibration | None:
     from pathlib import Path
 
@@ -141,4 +164,5 @@ def build_reader(settings: Settings | None = None, *, calibration: Calibration |
         versions=versions,
         include_drafts=include_drafts,
         force=force,
+        copy_accept_fields=load_copy_accept(s),
     )

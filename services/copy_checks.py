@@ -4,7 +4,9 @@ The worker keeps each attached page's printed lines and their boxes in memory
 (:func:`services.attachments.classify_attachment`); :func:`check_saved` turns them into
 the located cross-check (:func:`domain.copy_evidence.locate`) and lets the store act on
 it (:func:`store.copy_checks.record_located`: geometry stored, contradicted fields to a
-person, My Number by evidence where the template allows it). Nothing read from a copy
+person, My Number by evidence where the template allows it, and name / birth date /
+address accepted by exact agreement where the reader's ``copy_accept_fields`` (measured
+evidence, :func:`services.compose.load_copy_accept`) allow it). Nothing read from a copy
 is stored or logged.
 """
 
@@ -34,11 +36,18 @@ def evidence_policy(reader: Reader | None, pages: Sequence[PageReading]) -> bool
 
 def check_saved(repo: Repository, document_id: int, pages: Sequence[PageReading],
                 lines: Mapping[int, Sequence[str]], boxes: Mapping[int, Sequence[Box | None]],
-                reader: Reader | None) -> dict[str, int]:
-    """The cross-check of one saved document (its ``pages`` only); what changed, as counts."""
+                reader: Reader | None, scores: Mapping[int, Sequence[float | None]] | None = None
+                ) -> dict[str, int]:
+    """The cross-check of one saved document (its ``pages`` only); what changed, as counts.
+
+    ``scores``: each copy line's least character confidence; without them no field is
+    accepted by agreement (an unknown confidence is never sure).
+    """
     reapply_copy_kinds(repo.sessions, document_id)  # a person's kinds outlive a re-read
     form = {f.field_id: f.value for p in pages if p.status is PageStatus.READ for f in p.fields}
-    copy = lines_of(lines, boxes, [p.index for p in pages])
+    copy = lines_of(lines, boxes, [p.index for p in pages], scores)
     located = locate(form, copy) if form and copy else None
     rules = rules_of(reader.templates.values()) if reader is not None else {}
-    return record_located(repo.sessions, document_id, located, evidence_policy(reader, pages), rules=rules)
+    accept = reader.copy_accept_fields if reader is not None else frozenset()
+    return record_located(repo.sessions, document_id, located, evidence_policy(reader, pages), rules=rules,
+                          accept_fields=accept)

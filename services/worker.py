@@ -144,7 +144,8 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
                   limits: PageLimits = DEFAULT_LIMITS, forced: dict[int, Forced] | None = None,
                   outcomes: dict[int, str | None] | None = None,
                   page_range: tuple[int, int] | None = None, copy_lines: dict[int, list[str]] | None = None,
-                  copy_boxes: dict[int, list[tuple[int, int, int, int] | None]] | None = None
+                  copy_boxes: dict[int, list[tuple[int, int, int, int] | None]] | None = None,
+                  copy_scores: dict[int, list[float | None]] | None = None
                   ) -> tuple[list[PageReading], list[bytes], dict[tuple[int, str], bytes]]:
     """Read every page of a stored original: readings, page images (PNG) and field crops.
 
@@ -173,7 +174,7 @@ def read_document(files: ContentStore, reader: Reader, document_id: int, origina
             crops.update(field_crops(i, reading, aligned))
         else:
             upright = preprocess.rotate_quadrant(preprocess.to_gray(image), reading.orientation)
-            reading = classify_attachment(reading, upright, reader, copy_lines, copy_boxes)
+            reading = classify_attachment(reading, upright, reader, copy_lines, copy_boxes, copy_scores)
             images.append(encode_png(upright))
         pages.append(reading)
     if not pages:  # iter_pages raises for empty files; an image with no frame ends here
@@ -212,14 +213,15 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
             and doc.first_page is not None and doc.last_page is not None else None
         lines: dict[int, list[str]] = {}  # printed lines of ID copies: memory only
         boxes: dict[int, list[tuple[int, int, int, int] | None]] = {}  # where they are (geometry)
+        scores: dict[int, list[float | None]] = {}  # how surely each line was read
         pages, images, crops = read_document(files, reader, document_id,
                                              doc.original_path if doc else None, limits, forced, outcomes,
-                                             page_range, lines, boxes)
+                                             page_range, lines, boxes, scores)
         rules = rules_of(reader.templates.values())  # required_copies per template (書類不備)
 
         def checked_then_drawn(repo: Repository, child: int) -> None:
             # the cross-check may send a field to a person: before the audit draw samples it
-            check_saved(repo, child, envelope_pages(repo, child, pages), lines, boxes, reader)
+            check_saved(repo, child, envelope_pages(repo, child, pages), lines, boxes, reader, scores)
             draw_audit(repo, child)
 
         split = split_stack(repo, files, document_id, worker, pages, images, crops, bool(forced),
@@ -228,7 +230,7 @@ def process_document(repo: Repository, files: ContentStore, reader: Reader, docu
             return _summary(document_id, batch_id, S.SPLIT, pages, time.perf_counter() - started,
                             children=split)
         status = repo.save_reading(document_id, worker, pages, images, crops)
-        check_saved(repo, document_id, pages, lines, boxes, reader)
+        check_saved(repo, document_id, pages, lines, boxes, reader, scores)
         if hold_deficient(repo.sessions, [document_id], rules):  # 書類不備: a person sees it first
             status = S.NEEDS_REVIEW
         draw_audit(repo, document_id)

@@ -11,8 +11,15 @@
   becomes ``needs_review``;
 * with the template's ``my_number_by_evidence`` policy, confirms a My Number the copy
   proves (:func:`domain.copy_evidence.evidence_accepts`) with an audit row (actor
-  ``copy-evidence``, reason ``copy_evidence``); a document left with nothing for a person
-  (no field, no undecided page, no missing copy) is then ``reviewed``.
+  ``copy-evidence``, reason ``copy_evidence``);
+* for the fields in ``accept_fields`` (name, birth date, address whose calibration
+  evidence meets the bound, :func:`domain.copy_accept.proven_fields`; never the My
+  Number), confirms a field that waits for its score alone when the copy agrees under
+  the strict rule (:func:`domain.copy_accept.accept_verdict`: exact, a surely read line,
+  a decided kind, no contradiction), with an audit row (actor ``copy-evidence``, reason
+  ``copy_agreement``; shown as 「カード写しと一致」);
+* a document left with nothing for a person (no field, no undecided page, no missing
+  copy) after such acceptances is then ``reviewed``.
 
 :func:`confirm_copy_kind` (the review screen): a person says which ID copy a page is:
 an append-only ``page_decisions`` row (``copy_kind``, the kinds' codes as its reason)
@@ -33,7 +40,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.completeness import Rules
-from domain.copy_evidence import EVIDENCE_ACTOR, EVIDENCE_REASON, MY_NUMBER_FIELD, Located, evidence_accepts
+from domain.copy_accept import ACCEPT_REASON, ScoredLine, Verdict, accept_verdict, kind_decided
+from domain.copy_evidence import (
+    EVIDENCE_ACTOR,
+    EVIDENCE_REASON,
+    MY_NUMBER_FIELD,
+    Located,
+    evidence_accepts,
+)
 from domain.crosscheck import Agreement
 from domain.errors import BusinessError
 from domain.id_copy import CopyKind, parse_kinds
@@ -66,14 +80,28 @@ def where_of(stored: str | None) -> dict[str, tuple[int, tuple[int, int, int, in
         return {}
 
 
-def record_located(sessions: sessionmaker[Session], document_id: int, located: Located | None,
-                   evidence_policy: bool, *, rules: Rules,
-                   clock: Callable[[], datetime] = utcnow) -> dict[str, int]:
-    """See module doc. Counts of what changed: ``mismatch`` fields, ``evidence`` acceptances.
+def _scored(located: Located, pages: dict[int, Page]) -> list[ScoredLine]:
+    """The located lines with their page's kind, as the strict rule reads them (memory only)."""
+    out = []
+    for ln in located.lines:
+        page = pages.get(ln.page_index)
+        kinds = page.copy_kind if page is not None else None
+        sure = page is not None and page.status != PageStatus.READ.value \
+            and kind_decided(kinds, page.copy_confidence)
+        out.append(ScoredLine(ln.text, ln.confidence, kinds, sure))
+    return out
 
-    ``rules``: template id → ``required_copies``, to tell whether the envelope is complete.
+
+def record_located(sessions: sessionmaker[Session], document_id: int, located: Located | None,
+                   evidence_policy: bool, *, rules: Rules, accept_fields: frozenset[str] = frozenset(),
+                   clock: Callable[[], datetime] = utcnow) -> dict[str, int]:
+    """See module doc. Counts of what changed: ``mismatch`` fields, ``evidence`` (My Number)
+    and ``agreement`` (strict cross-check) acceptances.
+
+    ``rules``: template id → ``required_copies``, to tell whether the envelope is complete;
+    ``accept_fields``: the fields the strict cross-check may accept (empty: none).
     """
-    counts = {"mismatch": 0, "evidence": 0}
+    counts = {"mismatch": 0, "evidence": 0, "agreement": 0}
     with write_transaction(sessions) as s:
         doc = s.get(Document, document_id, with_for_update=True)
         if doc is None:
@@ -89,6 +117,7 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
         fields = {f.field_id: f for f in s.scalars(select(FieldResult).join(Page)
                                                    .where(Page.document_id == document_id))}
         now = clock()
+        scored = _scored(located, pages) if accept_fields - {MY_NUMBER_FIELD} else []
         for fid, agreement in located.agreement.items():
             fr = fields.get(fid)
             if fr is None or fr.status not in OPEN:
@@ -107,16 +136,31 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
                                        action=ReviewActionKind.CONFIRM.value, reason=EVIDENCE_REASON))
                     fr.status = FieldStatus.CONFIRMED.value
                     counts["evidence"] += 1
+            elif fid in accept_fields and fid != MY_NUMBER_FIELD and _waits_for_score(fr) \
+                    and accept_verdict(fid, fr.value, agreement, scored) is Verdict.ACCEPT:
+                s.add(ReviewAction(field_result_id=fr.id, actor=EVIDENCE_ACTOR, at=now,
+                                   old_value_json=fr.value_json, new_value_json=fr.value_json,
+                                   action=ReviewActionKind.CONFIRM.value, reason=ACCEPT_REASON))
+                fr.status = FieldStatus.CONFIRMED.value
+                counts["agreement"] += 1
         s.flush()
+        accepted = counts["evidence"] + counts["agreement"]
         if counts["mismatch"] and doc.status == S.READ.value:
             doc.status = transition(doc.status, S.NEEDS_REVIEW).value
-        elif counts["evidence"] and doc.status == S.NEEDS_REVIEW.value and _nothing_left(s, doc, rules):
+        elif accepted and doc.status == S.NEEDS_REVIEW.value and _nothing_left(s, doc, rules):
             doc.status = transition(doc.status, S.REVIEWED).value
         doc.updated_at = now
     if any(counts.values()):
-        log.info("document %d: copy cross-check sent %d fields to a person, confirmed %d by evidence",
-                 document_id, counts["mismatch"], counts["evidence"])
+        log.info("document %d: copy cross-check sent %d fields to a person, confirmed %d by evidence, "
+                 "%d by exact agreement", document_id, counts["mismatch"], counts["evidence"],
+                 counts["agreement"])
     return counts
+
+
+def _waits_for_score(fr: FieldResult) -> bool:
+    """Waits for a person only because its score was not enough (no rule's issue, no policy)."""
+    return fr.status == FieldStatus.NEEDS_REVIEW.value and fr.reason in SCORE_REASONS \
+        and fr.issues_json in ("[]", "", None)
 
 
 def _nothing_left(s: Session, doc: Document, rules: Rules) -> bool:
@@ -128,11 +172,12 @@ def _nothing_left(s: Session, doc: Document, rules: Rules) -> bool:
 
 
 def evidence_fields(sessions: sessionmaker[Session], document_id: int) -> set[int]:
-    """Ids of the document's fields confirmed by a copy (their audit rows say so)."""
+    """Ids of the document's fields confirmed by a copy: My Number by evidence or the strict
+    cross-check (their audit rows say so)."""
     with sessions() as s:
         return set(s.scalars(select(ReviewAction.field_result_id).join(FieldResult).join(Page)
                              .where(Page.document_id == document_id, ReviewAction.actor == EVIDENCE_ACTOR,
-                                    ReviewAction.reason == EVIDENCE_REASON)))
+                                    ReviewAction.reason.in_([EVIDENCE_REASON, ACCEPT_REASON]))))
 
 
 def valid_kinds(code: str) -> bool:

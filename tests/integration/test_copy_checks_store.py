@@ -77,7 +77,7 @@ def test_a_contradicted_auto_accepted_field_goes_to_a_person_and_the_line_is_kep
     located = Located({"full_name": D, "birth_date": A, "my_number": Agreement.ABSENT},
                       {"full_name": (1, (30, 40, 200, 25)), "birth_date": (1, (30, 80, 200, 25))})
     counts = record_located(repo.sessions, doc, located, evidence_policy=True, rules=RULES)
-    assert counts == {"mismatch": 1, "evidence": 0}
+    assert counts == {"mismatch": 1, "evidence": 0, "agreement": 0}
     assert _field_row(repo, doc, "full_name") == ("needs_review", ReviewReason.COPY_MISMATCH.value)
     assert _field_row(repo, doc, "birth_date")[0] == "auto_accepted"
     assert repo.document(doc).status == S.NEEDS_REVIEW.value  # type: ignore[union-attr]
