@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.copy_evidence import EVIDENCE_ACTOR
 from domain.lifecycle import DocumentStatus, ReviewActionKind
 from domain.model import FormTemplate
 from domain.status import FieldKind, ReviewReason
@@ -108,6 +109,8 @@ def extract(sf: sessionmaker[Session], templates: Mapping[str, FormTemplate], *,
                 .join(Page, FieldResult.page_id == Page.id).join(Document, Page.document_id == Document.id)
                 .order_by(ReviewAction.id))
         for fid, old, new, action, actor, at in s.execute(_scope(stmt, since, excluded)):
+            if actor == EVIDENCE_ACTOR:  # the machine's own confirmation by an ID copy: no label
+                continue
             first = decided.get(fid)
             decided[fid] = _Decided(first.machine_json if first else old, new, action, actor, at)
         rows = s.execute(_scope(
