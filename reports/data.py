@@ -228,6 +228,7 @@ class Activity:
 
 def load_activity(sf: sessionmaker[Session]) -> Activity:
     """Batches, pages, fields, review actions and bot entry attempts (ids and codes only)."""
+    from domain.copy_evidence import EVIDENCE_ACTOR
     from store.models import Batch, Document, EntryAttempt, FieldResult, Page, ReviewAction
 
     with sf() as s:
@@ -246,7 +247,9 @@ def load_activity(sf: sessionmaker[Session]) -> Activity:
                                    ReviewAction.at, ReviewAction.action)
                             .join(FieldResult, FieldResult.id == ReviewAction.field_result_id)
                             .join(Page, Page.id == FieldResult.page_id)
-                            .join(Document, Document.id == Page.document_id)).all()
+                            .join(Document, Document.id == Page.document_id)
+                            # staff work only: an ID copy's confirmation is the machine's
+                            .where(ReviewAction.actor != EVIDENCE_ACTOR)).all()
         entries = s.execute(select(Document.batch_id, EntryAttempt.started_at, EntryAttempt.outcome)
                             .join(Document, Document.id == EntryAttempt.document_id)).all()
     return Activity(

@@ -1,4 +1,5 @@
-"""Learning takes labels from people, never from the machine's own confirmation by an ID copy."""
+"""Learning and the operations report count people's work, never the machine's own
+confirmation of a field by an ID copy (actor ``copy-evidence``)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,24 @@ def _observations_by_field_result(sf: sessionmaker[Session], data: Extracted
         ids = s.scalars(select(FieldResult.id).order_by(FieldResult.id)).all()
     assert len(ids) == len(data.observations)
     return dict(zip(ids, data.observations, strict=True))
+
+
+def test_rule_the_operations_report_does_not_count_copy_evidence_as_staff_review(
+        tmp_path: Path, templates: dict[str, FormTemplate]) -> None:
+    from reports.data import load_activity
+
+    url = f"sqlite:///{tmp_path / 'yomitori.db'}"
+    upgrade(url)
+    sf = session_factory(make_engine(url))
+    repo = Repository(sf, ContentStore(tmp_path / "files"))
+    fill(repo, templates, None, tmp_path / "scans", onestop=2, seed=6)
+    before = load_activity(sf).reviews
+    with sf.begin() as s:
+        fr = s.scalars(select(FieldResult)).first()
+        assert fr is not None
+        s.add(ReviewAction(field_result_id=fr.id, actor=EVIDENCE_ACTOR, at=datetime.now(UTC),
+                           old_value_json=fr.value_json, new_value_json=fr.value_json,
+                           action=ReviewActionKind.CONFIRM.value, reason="copy_agreement"))
+    after = load_activity(sf).reviews
+    assert len(before) > 0 and len(after) == len(before)
+    assert EVIDENCE_ACTOR not in set(after["actor"])
