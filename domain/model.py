@@ -1,5 +1,8 @@
 """Pure domain model: form templates and what the reader makes of a page.
 
+The readings (``FieldReading``, ``PageReading``, ``DocumentReading``, ``Issue``,
+``RuleResult``) live in :mod:`domain.reading` and are re-exported here.
+
 Coordinates in a template are millimetres from the page's top-left corner.
 Nothing here touches files, images or engines.
 """
@@ -12,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
@@ -25,123 +27,17 @@ from pydantic import (
 from domain.constructs import BubbleColumns, GridSpec
 from domain.copy_rule import CopyRule
 from domain.identifier import CodeIdentifier
+from domain.page_spec import Anchors, Box, Mark, Mm, PageSpec, StaticLine, StaticRect, StaticText
+from domain.reading import DocumentReading, FieldReading, Issue, PageReading, RuleResult, Value
 from domain.status import (
     FieldKind,
-    FieldStatus,
-    IssueCode,
-    PageStatus,
     ReviewPolicy,
-    ReviewReason,
 )
-
-Mm = Annotated[float, Field(ge=0, le=2000)]
+from domain.strict import STRICT
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Box(_Strict):
-    """A rectangle in millimetres (x, y = top-left)."""
-
-    x: Mm
-    y: Mm
-    w: Annotated[float, Field(gt=0, le=2000)]
-    h: Annotated[float, Field(gt=0, le=2000)]
-
-    @property
-    def x2(self) -> float:
-        return self.x + self.w
-
-    @property
-    def y2(self) -> float:
-        return self.y + self.h
-
-    @property
-    def center(self) -> tuple[float, float]:
-        return (self.x + self.w / 2, self.y + self.h / 2)
-
-    def inside(self, width: float, height: float) -> bool:
-        return self.x2 <= width + 1e-6 and self.y2 <= height + 1e-6
-
-
-class Mark(_Strict):
-    """A filled registration square; (x, y) is its top-left corner."""
-
-    x: Mm
-    y: Mm
-    size: Annotated[float, Field(gt=0, le=50)] = 6.0
-
-    @property
-    def center(self) -> tuple[float, float]:
-        return (self.x + self.size / 2, self.y + self.size / 2)
-
-
-class StaticText(_Strict):
-    """Printed text on the blank form (title, instructions, addressee...)."""
-
-    text: str
-    x: Mm
-    y: Mm
-    size_pt: Annotated[float, Field(gt=0, le=72)] = 9.0
-    bold: bool = False
-    max_w: float | None = None  # wrap width in mm; None = no wrapping
-
-
-class StaticLine(_Strict):
-    x1: Mm
-    y1: Mm
-    x2: Mm
-    y2: Mm
-    width_mm: float = 0.3
-
-
-class StaticRect(_Strict):
-    box: Box
-    width_mm: float = 0.3
-    fill_gray: int | None = None  # 0..255 shading, None = no fill
-
-
-Anchors = Literal["marks", "structure"]
-
-
-class PageSpec(_Strict):
-    """One printed page of a form: its identifier, marks and printed furniture.
-
-    A form we draw ourselves has corner marks and a QR code. A city's own form
-    (``FormTemplate.source == "scanned"``) usually has neither: its page carries
-    ``reference_image``, a scan of the blank page, and is aligned by its own
-    printed structure (ruled lines, boxes, labels), which ``anchors`` records.
-    """
-
-    number: Annotated[int, Field(ge=1)]
-    form_code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Z0-9-]+$")
-    marks: list[Mark] = Field(default=[], max_length=4)
-    # Path of the blank page's scan, relative to the template file's directory
-    # (PNG, any resolution; it is scaled to the page size in millimetres).
-    reference_image: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_./-]+\.png$")
-    anchors: Anchors | None = None  # None: "marks" when the page has marks, else "structure"
-    texts: list[StaticText] = []
-    lines: list[StaticLine] = []
-    rects: list[StaticRect] = []
-
-    @model_validator(mode="after")
-    def _check_anchors(self) -> PageSpec:
-        if self.marks and len(self.marks) < 3:
-            raise ValueError(f"page {self.number}: give 3 or 4 corner marks, or none")
-        if self.anchor_kind == "marks" and not self.marks:
-            raise ValueError(f"page {self.number}: anchors 'marks' needs corner marks")
-        if self.reference_image and (".." in self.reference_image.split("/")
-                                     or self.reference_image.startswith("/")):
-            raise ValueError(f"page {self.number}: reference_image must stay inside the template folder")
-        return self
-
-    @property
-    def anchor_kind(self) -> Anchors:
-        """What alignment relies on for this page."""
-        if self.anchors is not None:
-            return self.anchors
-        return "marks" if self.marks else "structure"
+    model_config = STRICT
 
 
 class ChoiceOption(_Strict):
@@ -407,78 +303,8 @@ def grid_fields(grid: GridSpec) -> list[FieldSpec]:
     return out
 
 
-class Issue(_Strict):
-    """A problem a rule found. ``message`` is Japanese and never contains the value itself."""
-
-    code: IssueCode
-    message: str
-    field_id: str | None = None
-
-
-Value = str | int | bool | date | list[str] | None
-
-
-class RuleResult(BaseModel):
-    """Outcome of normalising one raw value: the clean value (or None) and issues."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    value: Any = None
-    issues: list[Issue] = []
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues
-
-
-class FieldReading(BaseModel):
-    """What was read in one field, with everything review and audit need."""
-
-    field_id: str
-    kind: FieldKind
-    value: Value = None
-    raw: str = ""
-    confidence: float = Field(ge=0.0, le=1.0, default=0.0)
-    probability: float | None = Field(default=None, ge=0.0, le=1.0)
-    bbox_px: tuple[int, int, int, int] | None = None  # x, y, w, h on the aligned page image
-    option_scores: dict[str, float] = {}  # OMR: probability each option is marked
-    issues: list[Issue] = []
-    status: FieldStatus = FieldStatus.NEEDS_REVIEW
-    reason: ReviewReason | None = None
-    calibration: str | None = None  # version of the calibration used
-    # What the decision saw besides the engine score (names in domain.signals): a second
-    # reading's agreement, per-character scores, alignment and page quality, OMR margin...
-    signals: dict[str, float] = {}
-
-
-class PageReading(BaseModel):
-    """One page image: which form it is, how it was aligned, and its fields."""
-
-    index: int = Field(ge=0, description="page index in the source document")
-    status: PageStatus
-    template_id: str | None = None
-    template_version: int | None = None
-    page_number: int | None = None  # page of the template
-    reason: str = ""  # English detail for logs; UI uses PAGE_STATUS_JA
-    orientation: int = 0  # degrees the page was rotated to read it
-    skew_deg: float = 0.0
-    alignment_quality: float | None = None  # 0..1
-    fields: list[FieldReading] = []
-    seconds: float = 0.0
-    copy_kind: str | None = None  # an attached page's guessed ID-copy kind (domain.id_copy.CopyKind)
-    copy_confidence: float | None = None  # 0..1, how sure that guess is
-
-    def field(self, field_id: str) -> FieldReading:
-        for f in self.fields:
-            if f.field_id == field_id:
-                return f
-        raise KeyError(field_id)
-
-
-class DocumentReading(BaseModel):
-    source: str
-    pages: list[PageReading]
-
-    @property
-    def forms(self) -> list[PageReading]:
-        return [p for p in self.pages if p.status is PageStatus.READ]
+__all__ = [
+    "Anchors", "Box", "ChoiceOption", "DocumentReading", "FieldReading", "FieldSpec", "FormTemplate",
+    "Issue", "Mark", "Mm", "PageReading", "PageSpec", "RuleResult", "StaticLine", "StaticRect",
+    "StaticText", "Value", "grid_fields",
+]
