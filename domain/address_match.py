@@ -33,19 +33,30 @@ _LOOKALIKES = str.maketrans({"八": "ハ", "一": "ー", "力": "カ", "口": "�
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 
 
-def _kanji_to_int(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99, as in 丁目 and 番地)."""
+def _kanji_to_int(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99, as in 丁目 and 番地); None: not a numeral.
+
+    A misread like 十十 or 二三十 is no number: it is left as written, so it equals no
+    house number in digits (and cannot crash the cross-check).
+    """
     if "十" not in text:
         return int("".join(str(_KANJI_DIGITS[c]) for c in text))
     tens, _, ones = text.partition("十")
-    return (_KANJI_DIGITS.get(tens, 1) if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
+    if len(tens) > 1 or len(ones) > 1 or "〇" in tens + ones or ones == "十":
+        return None
+    return (_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
+
+
+def _numeral(m: re.Match[str]) -> str:
+    n = _kanji_to_int(m.group(0))
+    return m.group(0) if n is None else str(n)
 
 
 def address_key(text: str) -> str:
     """The comparable form of an address (see module doc)."""
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).translate(_VARIANTS)
     s = _DASHES.sub("-", s)
-    s = _KANJI_NUMBER.sub(lambda m: str(_kanji_to_int(m.group(0))), s)
+    s = _KANJI_NUMBER.sub(_numeral, s)
     s = re.sub(r"大字|(?<=[^\d-])字(?=[^\d-])", "", s)
     s = re.sub(r"(?<=\d)(?:丁目|J目?|番地|番|の)(?=\d)", "-", s)  # 丁 is often read as J
     s = re.sub(r"(?<=\d)号", "", s)

@@ -130,6 +130,21 @@ def test_rule_a_pooled_model_sees_the_fields_kind_as_a_feature() -> None:
     assert c.assess("phone", 0.9, signals={"x": 1.0}) == (0.999, True)
 
 
+def test_rule_the_kind_indicator_of_a_pooled_model_is_exactly_one() -> None:
+    """Rule: the kind indicator ``kind=<kind>`` is 1.0 (a 0/1 feature, as in the fit), not any other value.
+
+    With weight 1 and intercept 0 the model gives sigmoid(1) = 0.7311, inside the block
+    (0.6, 0.8] → 0.5; an indicator of 2 would give sigmoid(2) = 0.8808, the next block.
+    """
+    m = SignalModel(features=[kind_feature("phone")], means=[0.0], scales=[1.0], weights=[1.0], intercept=0.0)
+    entry = KindCalibration(knots=[0.6, 0.8, 1.0], probs=[0.1, 0.5, 0.999], threshold=0.99, n=10,
+                            accepted_share=0.5, model=m)
+    c = Calibration(version="v", created=datetime(2026, 1, 1, tzinfo=UTC), target_error=0.005,
+                    kinds={"phone": entry})
+    assert c.probability("phone", 0.9) == 0.5
+    assert c.probability("phone", 0.9, signals={kind_feature("phone"): 2.0}) == 0.5  # the kind's own value wins
+
+
 def test_rule_a_probability_exactly_at_the_threshold_is_accepted() -> None:
     entry = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.99], threshold=0.99, n=10, accepted_share=0.5)
     assert entry.assess(0.9) == (0.99, True)
