@@ -27,8 +27,9 @@ _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番�
 _VARIANTS = str.maketrans({"霸": "覇", "舘": "館", "﨑": "崎", "髙": "高", "邊": "辺", "邉": "辺",
                            "澤": "沢", "濱": "浜", "嶋": "島", "齋": "斎", "齊": "斉", "國": "国", "廣": "広",
                            "櫻": "桜"})
-# kana and kanji the recogniser confuses in building names (ハイツ read as 八イツ): folded on both sides
-_LOOKALIKES = str.maketrans({"八": "ハ", "一": "ー", "力": "カ", "口": "ロ", "工": "エ", "二": "ニ",
+# kana and kanji the recogniser confuses in building names (ハイツ read as 八イツ): folded on both sides.
+# 一 is folded to '-', not ー: every ー has already become '-' (a dash-like mark) by then.
+_LOOKALIKES = str.maketrans({"八": "ハ", "一": "-", "力": "カ", "口": "ロ", "工": "エ", "二": "ニ",
                              "卜": "ト", "夕": "タ", "ヘ": "へ", "べ": "ベ", "ぺ": "ペ"})
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 
