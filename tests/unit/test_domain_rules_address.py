@@ -193,7 +193,8 @@ OFFICE = spec("office", "所在地")
 
 
 def test_rule_a_flagged_address_gets_an_invalid_format_issue_with_the_japanese_reason() -> None:
-    readings = {"address": reading("address", "秋山県秋田市山王1-2-3"), "full_name": reading("full_name", "秋山県"),
+    readings = {"address": reading("address", "秋山県秋田市山王1-2-3"),
+                "full_name": reading("full_name", "秋山県"),
                 "office": reading("office", "秋田県秋田市山王1/2")}
     check_addresses([ADDRESS, NAME, OFFICE], readings)
     assert readings["address"].issues == [Issue(code=IssueCode.INVALID_FORMAT, message=MSG_PREFECTURE,
@@ -213,7 +214,8 @@ def test_rule_a_plausible_address_is_left_without_issues() -> None:
 
 
 def test_rule_a_reading_another_rule_already_flagged_is_not_flagged_twice() -> None:
-    earlier = Issue(code=IssueCode.INVALID_CHARACTERS, message="使えない文字が含まれています", field_id="address")
+    earlier = Issue(code=IssueCode.INVALID_CHARACTERS, message="使えない文字が含まれています",
+                    field_id="address")
     readings = {"address": reading("address", "秋山県秋田市山王1-2-3", [earlier])}
     check_addresses([ADDRESS], readings)
     assert readings["address"].issues == [earlier]

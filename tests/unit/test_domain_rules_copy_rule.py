@@ -89,7 +89,8 @@ def test_rule_a_requirement_needs_a_name(name: Any) -> None:
 @pytest.mark.parametrize("alternatives", [[], "license", {"license": 1}, None])
 def test_rule_a_requirement_needs_a_list_of_alternatives(alternatives: Any) -> None:
     assert error_of({"身元確認": alternatives}) == \
-        "必要書類 '身元確認': 写しの組み合わせを1つ以上、リストで書いてください（例: [[mynumber_back], [notification]]）"
+        ("必要書類 '身元確認': 写しの組み合わせを1つ以上、リストで書いてください"
+         "（例: [[mynumber_back], [notification]]）")
 
 
 @pytest.mark.parametrize("alternative", [[], "license", None])
@@ -112,4 +113,5 @@ def test_rule_other_and_blank_pages_are_evidence_of_nothing(code: str) -> None:
 
 @pytest.mark.parametrize("data", [{}, [], "個人番号確認", None])
 def test_rule_a_rule_needs_at_least_one_requirement_as_a_mapping(data: Any) -> None:
-    assert error_of(data) == "required_copies は「要件名: 写しの組み合わせのリスト」の形で1つ以上書いてください"
+    assert error_of(data) == ("required_copies は「要件名: 写しの組み合わせのリスト」の形で"
+                              "1つ以上書いてください")

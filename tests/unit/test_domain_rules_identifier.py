@@ -47,8 +47,10 @@ def test_rule_a_pattern_must_be_written(pattern: Any) -> None:
     ("^SURVEY-(", "missing ), unterminated subpattern", 9),
     ("^SURVEY[", "unterminated character set", 8),
 ])
-def test_rule_a_pattern_that_does_not_compile_is_refused_with_its_position(pattern: str, why: str, at: int) -> None:
-    assert error_of(pattern=pattern) == f"識別コードの pattern が正規表現として正しくありません（{why}、{at} 文字目）"
+def test_rule_a_pattern_that_does_not_compile_is_refused_with_its_position(
+        pattern: str, why: str, at: int) -> None:
+    assert error_of(pattern=pattern) == \
+        f"識別コードの pattern が正規表現として正しくありません（{why}、{at} 文字目）"
 
 
 def test_rule_a_pattern_may_be_200_characters_long_and_no_longer() -> None:
@@ -59,14 +61,16 @@ def test_rule_a_pattern_may_be_200_characters_long_and_no_longer() -> None:
 
 @pytest.mark.parametrize("pattern", [".*", "X", "x?", "^.{0,3}$"])
 def test_rule_a_pattern_matching_any_code_is_refused(pattern: str) -> None:
-    assert error_of(pattern=pattern) == ("識別コードの pattern がどんなコードにも一致してしまいます。"
-                                         "フォームのコードに固有の文字列（例: ^SURVEY-2026-）を書いてください")
+    assert error_of(pattern=pattern) == (
+        "識別コードの pattern がどんなコードにも一致してしまいます。"
+        "フォームのコードに固有の文字列（例: ^SURVEY-2026-）を書いてください")
 
 
 @pytest.mark.parametrize("pattern", ["yomitori", "^yomitori:citizen_survey", "separator:1$", "survey:1:1"])
 def test_rule_a_pattern_must_not_claim_yomitoris_own_codes(pattern: str) -> None:
-    assert error_of(pattern=pattern) == ("識別コードの pattern が yomitori 自身の QRコード・区切り用紙に一致します。"
-                                         "フォーム独自のコードの形を書いてください")
+    assert error_of(pattern=pattern) == (
+        "識別コードの pattern が yomitori 自身の QRコード・区切り用紙に一致します。"
+        "フォーム独自のコードの形を書いてください")
 
 
 def test_rule_unknown_settings_are_refused_and_the_identifier_is_frozen() -> None:

@@ -142,7 +142,8 @@ def test_rule_the_kind_indicator_of_a_pooled_model_is_exactly_one() -> None:
     c = Calibration(version="v", created=datetime(2026, 1, 1, tzinfo=UTC), target_error=0.005,
                     kinds={"phone": entry})
     assert c.probability("phone", 0.9) == 0.5
-    assert c.probability("phone", 0.9, signals={kind_feature("phone"): 2.0}) == 0.5  # the kind's own value wins
+    # a signal of the same name cannot change the indicator: the kind's own 1.0 wins
+    assert c.probability("phone", 0.9, signals={kind_feature("phone"): 2.0}) == 0.5
 
 
 def test_rule_a_probability_exactly_at_the_threshold_is_accepted() -> None:
