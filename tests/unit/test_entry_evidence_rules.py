@@ -11,6 +11,7 @@ it. The store is real SQLite; the site is scripted, as in ``test_entry_rules.py`
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,7 +130,7 @@ def test_rule_an_attempt_that_fails_keeps_the_screenshots_taken_before_the_failu
     evidence = stored_evidence(sf, doc)
     assert [e["kind"] for e in evidence] == ["before_submit"] * shots
     assert evidence[0]["prev"] == entries.GENESIS
-    assert all(later["prev"] == earlier["chain"] for earlier, later in zip(evidence, evidence[1:]))
+    assert all(later["prev"] == earlier["chain"] for earlier, later in itertools.pairwise(evidence))
     assert entries.verify_chain(sf, files, doc)
     [o] = stats.outcomes
     if stats.stopped is None:  # a finished record reports the same evidence it stored
