@@ -180,6 +180,8 @@ def test_rule_a_hyphen_joins_two_numbers_and_nothing_else(text: str) -> None:
     "岩手県久慈市川崎町12地割3番地4",
     "北海道札幌市中央区北一条西3丁目4番5号　コーポ若葉101",
     "東京都千代田区丸の内三丁目-",  # no digit: the hyphen rules have no number to look at
+    "東京都千代田区丸の内1ー",  # ー is never a hyphen, so never a dangling one
+    "東京都千代田区丸の内1ーー2",  # ... nor a doubled one
 ])
 def test_rule_the_hyphen_rules_look_only_at_the_digits_of_the_first_line(text: str) -> None:
     assert address_problem(text) is None

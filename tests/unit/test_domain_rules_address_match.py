@@ -28,6 +28,7 @@ from domain.address_match import address_key, same_address
     ("永田町1の2", "永田町1-2"),
     ("永田町1番地2", "永田町1-2"),
     ("永田町1-2-", "永田町1-2"),
+    ("永田町1-2コーポX", "永田町1-2コ-ポX"),  # only hyphens are cut from the end
     ("岩手県二戸市堀野四地割", "岩手県二戸市堀野4地割"),  # 二 before 戸 stays
     ("梅田四J37-1", "梅田4-37-1"),  # 丁目 read as J
     ("梅田四J目37-1", "梅田4-37-1"),
@@ -138,6 +139,8 @@ def test_rule_a_different_place_disagrees(form: str, copy: str) -> None:
     ("東京都千代田区永田町1-2-3", ""),
     (" \u3000", " "),  # both blank: nothing to agree on
     ("", ""),
+    ("", "東京都"),  # a line with only a prefecture: blank once the prefecture is dropped
+    ("東京都", ""),
     ("<script>alert(1)</script>", "東京都千代田区永田町1-2-3"),
 ])
 def test_rule_a_blank_address_agrees_with_nothing(a: str, b: str) -> None:
