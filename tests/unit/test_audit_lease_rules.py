@@ -164,6 +164,15 @@ def test_rule_a_recorded_check_releases_the_lease_and_a_decided_sample_is_nobody
     assert audits.claim_next(a) is None  # first is decided, second is b's
 
 
+def test_rule_with_every_sample_decided_nothing_is_open(
+        sf: sessionmaker[Session], audits: AuditStore) -> None:
+    [a] = users(sf, "a")
+    assert audits.open_count() == 0  # no sample at all
+    [only] = samples(sf, 1)
+    assert audits.record(only, a, "a", '"x"') is Outcome.VOID
+    assert audits.open_count() == 0 and audits.claim_next(a) is None
+
+
 def test_rule_holds_is_false_for_a_sample_nobody_leased(
         sf: sessionmaker[Session], audits: AuditStore) -> None:
     [a] = users(sf, "a")
