@@ -151,3 +151,43 @@ def test_rule_the_next_attempt_chains_on_the_evidence_of_a_failed_one(
     [rejected] = second.run([Rec(doc)]).outcomes  # type: ignore[list-item]
     assert rejected.evidence[0]["prev"] == failed.evidence[-1]["chain"]
     assert entries.verify_chain(sf, files, doc)
+
+
+class MovedOnMeanwhile(EntryBot):
+    """The record is saved, but while the bot typed it an audit disagreement sent the document back."""
+
+    def _try(self, rec: Any, evidence: list[dict[str, str]]) -> tuple[str, str]:
+        self._evidence(rec, "after_save", evidence)
+        with self.sf.begin() as s:
+            doc = s.get(Document, rec.document_id)
+            assert doc is not None
+            doc.status = "needs_review"
+        return "entered", "R-9"
+
+
+def test_rule_a_document_sent_back_while_it_was_typed_keeps_its_status_and_says_so(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path) -> None:
+    """Rule: the record is in the target system, but the document keeps the status it was
+    moved to (a person decides it) and the outcome carries ENTERED_MEANWHILE_JA for staff."""
+    doc = a_document(sf)
+    session: Any = Shots()
+    bot = MovedOnMeanwhile(session, target, Credentials("c", "p"), sf, ContentStore(tmp_path / "files"))
+    [o] = bot.run([Rec(doc)]).outcomes  # type: ignore[list-item]
+    assert (o.outcome, o.record_id, o.message_ja) == ("entered", "R-9", entries.ENTERED_MEANWHILE_JA)
+    assert entries.document_status(sf, doc) == "needs_review"
+    assert [e["kind"] for e in stored_evidence(sf, doc)] == ["after_save"]
+
+
+def test_rule_a_document_entered_as_planned_carries_no_note(
+        sf: sessionmaker[Session], target: LoadedTarget, tmp_path: Path) -> None:
+    doc = a_document(sf)
+
+    class Plain(EntryBot):
+        def _try(self, rec: Any, evidence: list[dict[str, str]]) -> tuple[str, str]:
+            return "entered", "R-10"
+
+    session: Any = Shots()
+    [o] = Plain(session, target, Credentials("c", "p"), sf, ContentStore(tmp_path / "files")).run(
+        [Rec(doc)]).outcomes  # type: ignore[list-item]
+    assert (o.outcome, o.message_ja) == ("entered", None)
+    assert entries.document_status(sf, doc) == "entered"
