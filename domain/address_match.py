@@ -27,25 +27,37 @@ _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番�
 _VARIANTS = str.maketrans({"霸": "覇", "舘": "館", "﨑": "崎", "髙": "高", "邊": "辺", "邉": "辺",
                            "澤": "沢", "濱": "浜", "嶋": "島", "齋": "斎", "齊": "斉", "國": "国", "廣": "広",
                            "櫻": "桜"})
-# kana and kanji the recogniser confuses in building names (ハイツ read as 八イツ): folded on both sides
-_LOOKALIKES = str.maketrans({"八": "ハ", "一": "ー", "力": "カ", "口": "ロ", "工": "エ", "二": "ニ",
+# kana and kanji the recogniser confuses in building names (ハイツ read as 八イツ): folded on both sides.
+# 一 is folded to '-', not ー: every ー has already become '-' (a dash-like mark) by then.
+_LOOKALIKES = str.maketrans({"八": "ハ", "一": "-", "力": "カ", "口": "ロ", "工": "エ", "二": "ニ",
                              "卜": "ト", "夕": "タ", "ヘ": "へ", "べ": "ベ", "ぺ": "ペ"})
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 
 
-def _kanji_to_int(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99, as in 丁目 and 番地)."""
+def _kanji_to_int(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99, as in 丁目 and 番地); None: not a numeral.
+
+    A misread like 十十 or 二三十 is no number: it is left as written, so it equals no
+    house number in digits (and cannot crash the cross-check).
+    """
     if "十" not in text:
         return int("".join(str(_KANJI_DIGITS[c]) for c in text))
     tens, _, ones = text.partition("十")
-    return (_KANJI_DIGITS.get(tens, 1) if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
+    if len(tens) > 1 or len(ones) > 1 or "〇" in tens + ones or ones == "十":
+        return None
+    return (_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
+
+
+def _numeral(m: re.Match[str]) -> str:
+    n = _kanji_to_int(m.group(0))
+    return m.group(0) if n is None else str(n)
 
 
 def address_key(text: str) -> str:
     """The comparable form of an address (see module doc)."""
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).translate(_VARIANTS)
     s = _DASHES.sub("-", s)
-    s = _KANJI_NUMBER.sub(lambda m: str(_kanji_to_int(m.group(0))), s)
+    s = _KANJI_NUMBER.sub(_numeral, s)
     s = re.sub(r"大字|(?<=[^\d-])字(?=[^\d-])", "", s)
     s = re.sub(r"(?<=\d)(?:丁目|J目?|番地|番|の)(?=\d)", "-", s)  # 丁 is often read as J
     s = re.sub(r"(?<=\d)号", "", s)

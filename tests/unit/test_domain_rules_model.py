@@ -120,3 +120,18 @@ def test_rule_a_template_error_is_coded_template_with_a_japanese_message() -> No
     assert err.code == "template"
     assert err.message_ja == "帳票定義に誤りがあります: line 3: field 'a' box lies outside the page"
     assert TemplateError("m", "様式の3行目が不正です").message_ja == "様式の3行目が不正です"
+
+
+@pytest.mark.parametrize("fields", ["missing", None, 5])
+def test_rule_a_template_without_a_list_of_fields_is_refused_as_invalid(fields: object) -> None:
+    """Rule: a template whose ``fields`` is missing or not a list is refused with a validation error.
+
+    The loader turns a ``ValidationError`` into the admin's message; any other exception
+    (a ``TypeError`` from looking for grid rows in ``None``) would escape it as a crash.
+    """
+    data: dict[str, object] = {"id": "t", "family": "t", "version": 1, "title": "様式",
+                               "pages": [{"number": 1, "form_code": "T-1"}]}
+    if fields != "missing":
+        data["fields"] = fields
+    with pytest.raises(ValidationError, match="fields"):
+        FormTemplate.model_validate(data)

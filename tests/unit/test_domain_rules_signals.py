@@ -14,7 +14,7 @@ import pytest
 
 from domain.calibration import Calibration, KindCalibration, SignalModel, feature_value
 from domain.model import Box, FieldReading, FieldSpec
-from domain.signals import ALIGN_QUALITY, BINARY, COLOUR_INK, SHADING, SHARPNESS, kind_feature
+from domain.signals import AGREE_EXACT, ALIGN_QUALITY, BINARY, COLOUR_INK, SHADING, SHARPNESS, kind_feature
 from domain.status import FieldKind, FieldStatus, ReviewReason
 from domain.triage import triage
 
@@ -128,6 +128,38 @@ def test_rule_a_pooled_model_sees_the_fields_kind_as_a_feature() -> None:
     assert c.probability("phone:empty", 0.9) == 0.999
     assert c.assess("phone:empty", 0.9) == (0.999, True)
     assert c.assess("phone", 0.9, signals={"x": 1.0}) == (0.999, True)
+
+
+def test_rule_the_kind_indicator_of_a_pooled_model_is_exactly_one() -> None:
+    """Rule: the kind indicator ``kind=<kind>`` is 1.0 (a 0/1 feature, as in the fit), not any other value.
+
+    With weight 1 and intercept 0 the model gives sigmoid(1) = 0.7311, inside the block
+    (0.6, 0.8] → 0.5; an indicator of 2 would give sigmoid(2) = 0.8808, the next block.
+    """
+    m = SignalModel(features=[kind_feature("phone")], means=[0.0], scales=[1.0], weights=[1.0], intercept=0.0)
+    entry = KindCalibration(knots=[0.6, 0.8, 1.0], probs=[0.1, 0.5, 0.999], threshold=0.99, n=10,
+                            accepted_share=0.5, model=m)
+    c = Calibration(version="v", created=datetime(2026, 1, 1, tzinfo=UTC), target_error=0.005,
+                    kinds={"phone": entry})
+    assert c.probability("phone", 0.9) == 0.5
+    # a signal of the same name cannot change the indicator: the kind's own 1.0 wins
+    assert c.probability("phone", 0.9, signals={kind_feature("phone"): 2.0}) == 0.5
+
+
+@pytest.mark.parametrize(("needs", "signals", "accepted"), [
+    (True, {AGREE_EXACT: 0.0}, False),  # the second reading gave other digits: a person looks
+    (True, {AGREE_EXACT: 1.0}, True),
+    (True, {}, True),  # no second reading was made: the score decides
+    (True, None, True),
+    (False, {AGREE_EXACT: 0.0}, True),  # a kind that does not need agreement ignores it
+])
+def test_rule_a_kind_that_needs_agreement_is_not_auto_accepted_when_the_two_readings_differ(
+        needs: bool, signals: dict[str, float] | None, accepted: bool) -> None:
+    """Rule: ``needs_agreement`` refuses auto-accept exactly when ``agree_exact`` is 0.0; the
+    calibrated probability is reported either way."""
+    entry = KindCalibration(knots=[0.5, 1.0], probs=[0.2, 0.999], threshold=0.99, n=10, accepted_share=0.5,
+                            needs_agreement=needs)
+    assert entry.assess(0.9, signals) == (0.999, accepted)
 
 
 def test_rule_a_probability_exactly_at_the_threshold_is_accepted() -> None:
