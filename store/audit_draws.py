@@ -2,9 +2,9 @@
 
 :class:`AuditDraws` is the base of :class:`store.audits.AuditStore` (kept apart to keep
 modules small). One draw per document reading: a fresh seed, the document's
-auto-accepted fields as candidates, this ISO week's counts per kind, and the pure draw
-of :mod:`domain.audit_sampling`; all stored, append-only, so :meth:`AuditDraws.replay`
-recomputes the same draw from the row alone. Logs carry ids and counts only.
+machine-decided fields (:func:`machine_decided`) as candidates, this ISO week's counts
+per kind, and the pure draw of :mod:`domain.audit_sampling`; all stored, append-only,
+so :meth:`AuditDraws.replay` recomputes the same draw from the row alone. Logs carry ids and counts only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.audit_sampling import (
@@ -27,13 +27,28 @@ from domain.audit_sampling import (
     draw,
     iso_week,
 )
+from domain.copy_evidence import EVIDENCE_ACTOR
 from domain.status import FieldStatus
 from store.audit_models import AuditDraw, AuditSample
 from store.db import write_transaction
-from store.models import Document, FieldResult, Page, utcnow
+from store.models import Document, FieldResult, Page, ReviewAction, utcnow
 
 log = logging.getLogger(__name__)
 JST = timezone(timedelta(hours=9), "JST")
+
+
+def machine_decided() -> ColumnElement[bool]:
+    """A field no person decided: auto-accepted, or confirmed by an ID copy's evidence alone.
+
+    Both are the machine's decisions, so both are audit candidates: a field confirmed by
+    the copy-evidence actor (My Number by evidence, the strict cross-check) would
+    otherwise never have its error measured. A person's action on it makes it theirs.
+    """
+    acted = ReviewAction.field_result_id == FieldResult.id
+    return or_(FieldResult.status == FieldStatus.AUTO_ACCEPTED.value,
+               and_(FieldResult.status == FieldStatus.CONFIRMED.value,
+                    exists().where(acted, ReviewAction.actor == EVIDENCE_ACTOR),
+                    ~exists().where(acted, ReviewAction.actor != EVIDENCE_ACTOR)))
 
 
 def _day(now: datetime) -> date:
@@ -64,8 +79,7 @@ class AuditDraws:
             rows = s.execute(select(FieldResult.id, FieldResult.kind, Page.template_id, FieldResult.field_id,
                                     FieldResult.confidence)
                              .join(Page, FieldResult.page_id == Page.id)
-                             .where(Page.document_id == document_id,
-                                    FieldResult.status == FieldStatus.AUTO_ACCEPTED.value)
+                             .where(Page.document_id == document_id, machine_decided())
                              .order_by(FieldResult.id)).all()
             candidates = [Candidate(r[0], r[1], r[2]) for r in rows]
             counts: dict[str, int] = {str(k): int(n) for k, n in s.execute(

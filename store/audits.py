@@ -1,8 +1,9 @@
 """Audit sampling in the work store: the recorded draw, audit tasks with leases, outcomes.
 
 * :meth:`AuditStore.draw` (from :mod:`store.audit_draws`) runs once after a reading is saved: a fresh seed,
-  the document's auto-accepted fields as candidates, this ISO week's counts, and the
-  pure draw of :mod:`domain.audit_sampling`; all of it is stored (append-only) so
+  the document's machine-decided fields (auto-accepted, or confirmed by an ID copy
+  alone) as candidates, this ISO week's counts, and the pure draw of
+  :mod:`domain.audit_sampling`; all of it is stored (append-only) so
   :meth:`AuditStore.replay` recomputes the same draw from the row alone. The
   document's status is not touched: auditing never holds up entry.
 * A sample is checked blind by one reviewer at a time (a lease, as review documents).
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from domain.audit_measure import AuditOutcome
 from domain.lifecycle import DocumentStatus, transition
 from domain.status import FieldKind, FieldStatus, ReviewReason
-from store.audit_draws import AuditDraws
+from store.audit_draws import AuditDraws, machine_decided
 from store.audit_models import AuditCheck, AuditFollowUp, AuditLease, AuditSample
 from store.models import Document, FieldResult
 
@@ -173,7 +174,8 @@ class AuditStore(AuditDraws):
                 raise LookupError(f"audit sample {sample_id} is already decided")
             doc = s.get(Document, sample.document_id, with_for_update=True)
             fr = s.get(FieldResult, sample.field_result_id, with_for_update=True)
-            if fr is None or doc is None or fr.status != FieldStatus.AUTO_ACCEPTED.value:
+            if fr is None or doc is None or not s.scalar(
+                    select(exists().where(FieldResult.id == fr.id, machine_decided()))):
                 outcome = Outcome.VOID
             elif typed_json == fr.value_json:
                 outcome = Outcome.AGREE
