@@ -50,9 +50,11 @@ def test_rule_the_first_matching_line_with_a_box_is_chosen() -> None:
 
 
 def test_rule_an_absent_value_points_nowhere_and_hostile_text_agrees_with_nothing() -> None:
-    found = locate(FORM, [CopyLine(1, "<script>alert(1)</script>", (0, 0, 9, 9))])
+    hostile = CopyLine(1, "<script>alert(1)</script>", (0, 0, 9, 9))
+    found = locate(FORM, [hostile])
     assert found == Located({"full_name": Agreement.ABSENT, "birth_date": Agreement.ABSENT,
-                             "address": Agreement.ABSENT, "my_number": Agreement.ABSENT}, {})
+                             "address": Agreement.ABSENT, "my_number": Agreement.ABSENT}, {},
+                            (hostile,))  # the compared lines are kept (memory only), as read
     assert locate(FORM, []).where == {}
 
 
