@@ -115,20 +115,27 @@ def strict_name(text: Any) -> str | None:
     return s if _CJK_NAME.match(s) else None
 
 
-def _kanji_int(text: str) -> int:
+def _kanji_int(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99); None: a misread like 十十 or 二三十 is no numeral."""
     if "十" not in text:
         return int("".join(str(_KANJI[c]) for c in text))
     tens, _, ones = text.partition("十")
-    return (_KANJI.get(tens, 1) if tens else 1) * 10 + (_KANJI[ones] if ones else 0)
+    if len(tens) > 1 or len(ones) > 1 or "〇" in tens + ones or ones == "十":
+        return None
+    return (_KANJI[tens] if tens else 1) * 10 + (_KANJI[ones] if ones else 0)
 
 
 def strict_address(text: Any) -> str | None:
     """NFKC, no spaces, house-number notation only: 一丁目2番3号 → 1-2-3 (nothing else folded).
 
     Dashes are not folded: a form read 5—40-2 (an em dash) is not the 5-40-2 it should be,
-    even where the copy prints 5丁目40番2号 (seed 40000, envelopes 61 and 135).
+    even where the copy prints 5丁目40番2号 (seed 40000, envelopes 61 and 135). A misread
+    kanji numeral (十十番) gives no key, so such an address is never accepted (it used to crash).
     """
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+    numbers = [_kanji_int(m.group(0)) for m in _KANJI_NUMBER.finditer(s)]
+    if None in numbers:
+        return None
     s = _KANJI_NUMBER.sub(lambda m: str(_kanji_int(m.group(0))), s)
     s = re.sub(r"(?<=\d)(?:丁目|番地|番|の)(?=\d)", "-", s)
     s = re.sub(r"(?<=\d)号$", "", s)
