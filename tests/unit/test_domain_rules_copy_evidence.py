@@ -68,6 +68,17 @@ def test_rule_lines_pair_each_text_with_its_box_and_drop_boxes_that_do_not_pair(
     assert lines_of(texts, boxes, []) == []
 
 
+def test_rule_lines_carry_their_own_confidence_and_scores_that_do_not_pair_are_unknown() -> None:
+    """Rule: each line keeps the least character confidence read for it (the strict acceptance
+    needs it); a page whose scores do not pair up with its texts gets None (never sure)."""
+    texts = {1: ["a", "b"], 2: ["c"]}
+    scores = {1: [0.9, 0.5], 2: [0.9, 0.8]}
+    got = lines_of(texts, {}, [1, 2], scores)
+    assert [(ln.page_index, ln.text, ln.confidence) for ln in got] == [
+        (1, "a", 0.9), (1, "b", 0.5), (2, "c", None)]
+    assert [ln.confidence for ln in lines_of(texts, {}, [1])] == [None, None]  # no scores recorded
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("1234 5678-9012", "123456789012"), (123, "123"), (None, ""), (0, ""), ("", ""), ("<b>1</b>", "1"),
 ])
