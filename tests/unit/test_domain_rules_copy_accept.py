@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import domain.copy_accept as copy_accept
+from domain.calibration import wilson_upper
 from domain.copy_accept import (
     ACCEPT_REASON,
     LINE_SURE,
@@ -278,17 +280,18 @@ def test_rule_the_form_key_is_the_strict_key_of_its_field() -> None:
 
 def test_rule_the_fit_counts_rows_acceptances_and_wrong_acceptances_per_field() -> None:
     rows = [
-        {"field": "full_name", "verdict": "accept", "right": True},
+        {"field": "my_number", "verdict": "accept", "right": False},  # not a field of this rule: skipped
         {"field": "full_name", "verdict": "accept", "right": False},
+        {"field": "full_name", "verdict": "accept", "right": False},
+        {"field": "full_name", "verdict": "accept", "right": True},
         {"field": "full_name", "verdict": "not_exact", "right": False},  # wrong but not accepted
         {"field": "address", "verdict": "variant", "right": True},
-        {"field": "my_number", "verdict": "accept", "right": False},  # not a field of this rule
     ]
     got = fit(rows)
     assert set(got) == {"full_name", "birth_date", "address"}
     full = got["full_name"]
-    assert (full.rows, full.accepted, full.wrong) == (3, 2, 1)
-    assert full.upper == pytest.approx(wilson(1, 2))
+    assert (full.rows, full.accepted, full.wrong) == (4, 3, 2)
+    assert full.upper == pytest.approx(wilson(2, 3))
     assert got["address"] == FieldEvidence(1, 0, 0, 1.0)
     assert got["birth_date"] == FieldEvidence(0, 0, 0, 1.0)
     assert not got["full_name"].proven
@@ -319,6 +322,14 @@ def test_rule_stored_evidence_is_recomputed_from_its_counts() -> None:
         assert proven_fields({"birth_date": bad}) == frozenset()
     assert proven_fields({"birth_date": {"accepted": 100000, "wrong": 1}}) == frozenset({"birth_date"})
     assert proven_fields({}) == frozenset()
+
+
+def test_rule_a_bound_exactly_at_max_upper_meets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: the bound must be <= MAX_UPPER (at it counts). No real count lands exactly on 0.005,
+    so the limit is set to the exact bound of 539 faultless acceptances."""
+    monkeypatch.setattr(copy_accept, "MAX_UPPER", wilson_upper(0, 539))
+    assert proven_fields({"address": {"accepted": 539, "wrong": 0}}) == frozenset({"address"})
+    assert rows_needed() == 539
 
 
 def test_rule_rows_needed_is_the_least_number_of_acceptances_that_meets_the_bound() -> None:
