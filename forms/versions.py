@@ -20,6 +20,7 @@ import yaml
 
 from domain.model import FormTemplate
 from forms.loader import TEMPLATE_FILE, VERSIONS_DIR, load_template, load_template_versions
+from forms.yaml_file import write_atomically
 
 REFERENCE_DIR = "reference"
 
@@ -38,21 +39,8 @@ def store_reference_image(folder: Path, page: int, png: bytes) -> str:
     target = folder / rel
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, png)
+        write_atomically(target, png)
     return rel
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def next_version(templates_dir: Path, template_id: str) -> int:
