@@ -143,6 +143,8 @@ def main() -> None:  # pragma: no cover - a measurement run, exercised by hand (
     ap.add_argument("--rows", type=Path, default=Path("var/copy_accept/rows.jsonl"))
     ap.add_argument("--out", type=Path, default=None, help="write the evidence file here")
     ap.add_argument("--resume", action="store_true", help="skip envelopes already in --rows")
+    ap.add_argument("--start", type=int, default=0,
+                    help="first envelope index (split a long run over cores; concatenate the rows after)")
     a = ap.parse_args()
     from services.compose import build_reader
 
@@ -153,7 +155,7 @@ def main() -> None:  # pragma: no cover - a measurement run, exercised by hand (
     if a.resume and a.rows.exists():
         done = {json.loads(x)["k"] for x in a.rows.read_text().splitlines() if x.strip()}
     with a.rows.open("a" if a.resume else "w") as out:
-        for k in range(a.envelopes):
+        for k in range(a.start, a.envelopes):
             if k in done:
                 continue
             for row in envelope_rows(reader, templates[k % 2], a.seed, k):
