@@ -91,8 +91,12 @@ class CopyRule(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_yaml(cls, data: Any) -> Any:
-        if isinstance(data, CopyRule) or (isinstance(data, dict) and set(data) == {"requirements"}
-                                          and isinstance(data["requirements"], (list, tuple))):
+        # built in code (``CopyRule(requirements=(CopyRequirement(...), ...))``), not YAML: a
+        # YAML requirement may itself be called "requirements" (its value is a list of lists)
+        if isinstance(data, CopyRule) or (
+                isinstance(data, dict) and set(data) == {"requirements"}
+                and isinstance(data["requirements"], (list, tuple)) and data["requirements"]
+                and all(isinstance(r, CopyRequirement) for r in data["requirements"])):
             return data
         if not isinstance(data, Mapping) or not data:
             raise ValueError("required_copies は「要件名: 写しの組み合わせのリスト」の形で"

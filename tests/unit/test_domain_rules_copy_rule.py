@@ -115,3 +115,12 @@ def test_rule_other_and_blank_pages_are_evidence_of_nothing(code: str) -> None:
 def test_rule_a_rule_needs_at_least_one_requirement_as_a_mapping(data: Any) -> None:
     assert error_of(data) == ("required_copies は「要件名: 写しの組み合わせのリスト」の形で"
                               "1つ以上書いてください")
+
+
+def test_rule_a_requirement_may_be_named_requirements() -> None:
+    """A YAML requirement called ``requirements`` is a requirement, not the model's own field."""
+    rule = CopyRule.model_validate({"requirements": [["notification"], ["mynumber_back"]]})
+    assert [r.name for r in rule.requirements] == ["requirements"]
+    assert rule.requirements[0].any_of == ((K.NOTIFICATION,), (K.MYNUMBER_BACK,))
+    built = CopyRule(requirements=rule.requirements)  # built in code, from requirement objects
+    assert built == rule
