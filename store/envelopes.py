@@ -34,7 +34,8 @@ from domain.lifecycle import DocumentStatus, status_after_reading, transition
 from domain.model import PageReading
 from store.db import write_transaction
 from store.files import ContentStore
-from store.models import Document, Page, replace_pages, utcnow
+from store.models import Document, Page, utcnow
+from store.page_rows import replace_pages
 from store.repository import LeaseLost
 
 log = logging.getLogger(__name__)

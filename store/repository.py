@@ -37,9 +37,9 @@ from store.models import (
     Page,
     ReviewAction,
     dumps,
-    replace_pages,
 )
 from store.page_decisions import unresolved_in
+from store.page_rows import replace_pages
 from store.repository_intake import IntakeOps, Received
 from store.repository_queries import QueryOps
 
