@@ -23,6 +23,7 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from config.settings import Settings
+from domain.copy_accept import ACCEPT_REASON
 from domain.copy_evidence import EVIDENCE_ACTOR, EVIDENCE_REASON
 from domain.model import FormTemplate
 from forms.copy_rules import load_copy_rules
@@ -264,4 +265,40 @@ def test_my_number_by_evidence_when_the_template_allows_it(pages: dict[str, Any]
         line = f"{server.url}/pages/{card.id}/copy-line?doc={doc}&field=my_number"
         assert page.request.get(line).status == 403  # masked now: neither the value nor its copy
         page.screenshot(path=str(SHOTS / "envelope_my_number_by_evidence.png"), full_page=True)
+        browser.close()
+
+
+def test_a_name_accepted_by_the_copy_shows_why_in_the_browser(pages: dict[str, Any], real_reader: Reader,
+                                                              tmp_path: Path) -> None:
+    """When the measured evidence proves the strict rule for names (``copy_accept_fields``), a
+    name the card prints exactly is confirmed by the copy: an audit row (actor copy-evidence,
+    reason copy_agreement), 「カード写しと一致」 beside the field and in the envelope summary,
+    nothing to type for it, and the My Number (no template policy) still waits for a person."""
+    from playwright.sync_api import sync_playwright
+
+    from test_review_browser import ARGS, SHOTS  # isort: skip
+
+    reader = replace(real_reader, copy_accept_fields=frozenset({"full_name"}))
+    repo, doc = _read(tmp_path, _scan(tmp_path, "one.tiff", [pages["form_a"], pages["cards"]]), reader)
+    with repo.sessions() as s:
+        found = s.scalars(select(FieldResult).join(Page).where(Page.document_id == doc))
+        by_id = {f.field_id: f for f in found}
+        name = by_id["full_name"]
+        rows = s.execute(select(ReviewAction.actor, ReviewAction.reason, ReviewAction.action)
+                         .where(ReviewAction.field_result_id == name.id)).all()
+    assert name.value == pages["truth"][0]["full_name"]["value"]
+    assert name.status == "confirmed" and rows == [(EVIDENCE_ACTOR, ACCEPT_REASON, "confirm")]
+    assert by_id["my_number"].status == "needs_review"  # only the fields the evidence proves
+    app = create_app(Settings(home=tmp_path))
+    with LiveServer(app) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        page = _login(browser, server.url, "rev1")
+        assert _open(page) == doc  # the My Number still needs a person, so the queue offers it
+        assert "氏名: カード写しと一致" in page.locator("#envelope-check").inner_text()
+        row = page.locator(".field", has=page.locator(".evidence"))
+        assert row.count() == 1 and row.get_attribute("id") == f"row-{name.id}"
+        typed = page.locator(f"#v_{name.id}").get_attribute("class") or ""
+        assert "rv-flagged" not in typed  # nothing to type
+        assert page.locator("input.rv-flagged[data-kind=my_number]").count() == 1
+        page.screenshot(path=str(SHOTS / "envelope_name_by_copy.png"), full_page=True)
         browser.close()
