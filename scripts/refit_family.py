@@ -1,9 +1,10 @@
 """Refit some families of the shipped calibration from saved rows; keep every other entry.
 
     .venv/bin/python scripts/refit_family.py var/calibration/rows-5000-v4.csv \\
-        --family numeric --suffix digits --out calibration/current.json
+        var/calibration/rows-300000-real.csv --family numeric --suffix digits \\
+        --out calibration/current.json
 
-Reads calibration rows (``services.calibrate.write_rows`` format), fits them with
+Reads calibration rows (``services.calibrate.write_rows`` format, one or more files), fits them with
 ``services.calibrate.fit`` (which leaves out rows of benchmark documents), and writes a
 copy of the current calibration file in which only the named families' kinds are
 replaced. Other families, per-field entries and the page envelope stay as shipped, so
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,14 +30,15 @@ from services.calibrate import bench_row, read_rows
 from services.signal_fit import FamilyFit, family_of, fit_rows
 
 
-def refit(current: Calibration, rows_file: Path, families: list[str], suffix: str
+def refit(current: Calibration, rows_files: Sequence[Path], families: list[str], suffix: str
           ) -> tuple[Calibration, list[FamilyFit]]:
-    """``current`` with the kinds of ``families`` refitted on ``rows_file``, and those fits."""
-    rows = [r for r in read_rows(rows_file) if not bench_row(r) and family_of(r.key) in families]
+    """``current`` with the kinds of ``families`` refitted on ``rows_files``, and those fits."""
+    rows = [r for f in rows_files for r in read_rows(f)
+            if not bench_row(r) and family_of(r.key) in families]
     fitted, fits = fit_rows(rows, current.target_error)
     new = {k: v for k, v in fitted.items() if family_of(k) in families}
     if not new:
-        raise SystemExit(f"no rows of families {families} in {rows_file}")
+        raise SystemExit(f"no rows of families {families} in {[f.name for f in rows_files]}")
     # the shipped order, entries replaced in place (the file's diff shows only what changed)
     kinds = {k: new.get(k, v) for k, v in current.kinds.items()
              if family_of(k) not in families or k in new}
@@ -44,7 +47,8 @@ def refit(current: Calibration, rows_file: Path, families: list[str], suffix: st
         json.dumps({k: v.model_dump() for k, v in kinds.items()}, sort_keys=True).encode()
     ).hexdigest()[:8]
     now = datetime.now(UTC)
-    note = (f"{current.note}; families {families} refitted on {rows_file.name} minus benchmark "
+    note = (f"{current.note}; families {families} refitted on "
+            f"{' + '.join(f.name for f in rows_files)} minus benchmark "
             f"documents ({len(rows)} rows)")
     cal = current.model_copy(update={"version": f"{now:%Y%m%d}-{digest}-{suffix}", "created": now,
                                      "kinds": kinds, "note": note})
@@ -53,7 +57,7 @@ def refit(current: Calibration, rows_file: Path, families: list[str], suffix: st
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("rows", type=Path, help="calibration rows CSV")
+    ap.add_argument("rows", type=Path, nargs="+", help="calibration rows CSV files")
     ap.add_argument("--family", action="append", required=True, help="family to refit (repeatable)")
     ap.add_argument("--suffix", required=True, help="what the new version ends with")
     ap.add_argument("--current", type=Path, default=Path("calibration/current.json"))

@@ -57,7 +57,7 @@ def _rows(tmp_path: Path, bench_wrong: bool) -> Path:
 
 def test_only_the_named_family_changes_and_order_is_kept(tmp_path: Path) -> None:
     current = _current()
-    cal, fits = _script().refit(current, _rows(tmp_path, False), ["numeric"], "digits")
+    cal, fits = _script().refit(current, [_rows(tmp_path, False)], ["numeric"], "digits")
     assert list(cal.kinds) == list(current.kinds)  # same order: the file's diff is the family's
     assert cal.kinds["text"] == current.kinds["text"]
     assert cal.kinds["checkbox"] == current.kinds["checkbox"]
@@ -70,11 +70,18 @@ def test_only_the_named_family_changes_and_order_is_kept(tmp_path: Path) -> None
 
 
 def test_benchmark_rows_are_left_out(tmp_path: Path) -> None:
-    with_bench, _ = _script().refit(_current(), _rows(tmp_path / "a", True), ["numeric"], "digits")
-    without, _ = _script().refit(_current(), _rows(tmp_path / "b", False), ["numeric"], "digits")
+    with_bench, _ = _script().refit(_current(), [_rows(tmp_path / "a", True)], ["numeric"], "digits")
+    without, _ = _script().refit(_current(), [_rows(tmp_path / "b", False)], ["numeric"], "digits")
     assert with_bench.kinds["phone"] == without.kinds["phone"]
 
 
 def test_a_family_without_rows_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        _script().refit(_current(), _rows(tmp_path, False), ["marks"], "digits")
+        _script().refit(_current(), [_rows(tmp_path, False)], ["marks"], "digits")
+
+
+def test_rows_of_several_files_are_fitted_together(tmp_path: Path) -> None:
+    one, _ = _script().refit(_current(), [_rows(tmp_path / "a", False)], ["numeric"], "digits")
+    two, _ = _script().refit(_current(), [_rows(tmp_path / "a", False), _rows(tmp_path / "b", True)],
+                             ["numeric"], "digits")
+    assert two.kinds["phone"].n == 2 * one.kinds["phone"].n  # bench rows of the second still out
