@@ -106,11 +106,14 @@ def calibration_plan(count: int, seed: int, template_ids: Sequence[str], everyon
     return plan
 
 
-def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -> Iterator[Row]:
+def document_rows(reader: Reader, template_id: str, seed: int, condition: str,
+                  digits: str = DIGITS, style: str = "mixed") -> Iterator[Row]:
     """One calibration document (template, seed, condition), made and read again from scratch.
 
     The same arguments always make the same document, so rows of single documents can be
-    read again (e.g. after a new rule) and replace those of an earlier run.
+    read again (e.g. after a new rule) and replace those of an earlier run. ``digits`` and
+    ``style`` (``SynthOptions``) make extra documents of one kind, e.g. handwriting with
+    real "calib"-column digits only (issue 14's real-digit rows, seeds 300000+).
     """
     import numpy as np
 
@@ -119,7 +122,7 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -
 
     template = reader.templates[template_id]
     # a hard condition is the document's one scan; office keeps the ordinary one
-    doc = generate_document(template, seed, _options(degrade=condition == "office"))
+    doc = generate_document(template, seed, _options(condition == "office", digits, style))
     if condition != "office":
         from synth.conditions import apply_condition
 
@@ -130,10 +133,10 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -
     yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition)
 
 
-def _options(degrade: bool) -> SynthOptions:
+def _options(degrade: bool, digits: str = DIGITS, style: str = "mixed") -> SynthOptions:
     from synth.generate import SynthOptions
 
-    return SynthOptions(digits=DIGITS, degrade=degrade)
+    return SynthOptions(digits=digits, degrade=degrade, style=style)
 
 
 def _rows(outcomes: Sequence[FieldOutcome], reading: DocumentReading, document: str,
