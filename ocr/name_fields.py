@@ -13,16 +13,13 @@ from collections.abc import Sequence
 
 from domain.model import FieldReading, FieldSpec, Issue
 from domain.status import FieldKind, IssueCode
+from domain.variant_kanji import NAME_LABELS, is_name
 from ocr.names import NameEvidence, check_name
 
-NAME_LABELS = ("氏名", "名前")
+__all__ = ["NAME_LABELS", "check_names", "is_name", "kana_partner"]
 # splits inserted on this evidence are kept without review; others are reviewed
 TRUSTED = (NameEvidence.WRITTEN, NameEvidence.KANA, NameEvidence.LEXICON)
 MESSAGE = "姓と名の区切りを確認できません"
-
-
-def is_name(spec: FieldSpec) -> bool:
-    return spec.kind is FieldKind.TEXT and spec.label.endswith(NAME_LABELS)
 
 
 def kana_partner(spec: FieldSpec, specs: Sequence[FieldSpec]) -> FieldSpec | None:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from config.settings import get_settings
 from domain import signals as sig
@@ -112,6 +112,22 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -
     The same arguments always make the same document, so rows of single documents can be
     read again (e.g. after a new rule) and replace those of an earlier run.
     """
+    reading, truth = _read_document(reader, template_id, seed, condition)
+    _, outcomes = compare(reading, truth)
+    yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition)
+
+
+def document_values(reader: Reader, template_id: str, seed: int, condition: str) -> dict[str, Any]:
+    """What the reader read on one calibration document: field id → value (memory only).
+
+    For :mod:`services.row_rules`, which judges a later rule on the wrong rows of saved files.
+    """
+    reading, _ = _read_document(reader, template_id, seed, condition)
+    return {f.field_id: f.value for p in reading.pages if p.template_id == template_id for f in p.fields}
+
+
+def _read_document(reader: Reader, template_id: str, seed: int, condition: str
+                   ) -> tuple[DocumentReading, dict[str, Any]]:
     import numpy as np
 
     from ocr.pipeline import read_page
@@ -125,9 +141,7 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str) -
 
         doc = apply_condition(condition, doc, np.random.default_rng(seed))
     pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
-    reading = DocumentReading(source=str(seed), pages=pages)
-    _, outcomes = compare(reading, doc.truth)
-    yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition)
+    return DocumentReading(source=str(seed), pages=pages), doc.truth
 
 
 def _options(degrade: bool) -> SynthOptions:
