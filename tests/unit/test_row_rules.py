@@ -67,7 +67,8 @@ def test_a_right_row_is_judged_on_its_true_value(templates: dict[str, FormTempla
         r.signals for i, r in enumerate(rows) if (r.document, i) not in flagged]
 
 
-def test_a_wrong_row_is_judged_on_what_was_read_or_kept_in_the_fit(templates: dict[str, FormTemplate]) -> None:
+def test_a_wrong_row_is_judged_on_what_was_read_or_kept_in_the_fit(
+        templates: dict[str, FormTemplate]) -> None:
     t = templates[FURUSATO]
     rows = _rows(t, PLAIN, wrong="full_name")
     assert wrong_documents(rows, templates, is_name) == {f"{FURUSATO}:{PLAIN}"}
@@ -89,6 +90,7 @@ def test_a_wrong_row_is_judged_on_what_was_read_or_kept_in_the_fit(templates: di
 
 
 def test_unknown_templates_and_mismatched_rows_are_left_alone(templates: dict[str, FormTemplate]) -> None:
-    odd = [Row(key="text", hit=True, document="nowhere:1"), Row(key="kana", hit=True, document=f"{FURUSATO}:1")]
+    odd = [Row(key="text", hit=True, document="nowhere:1"),
+           Row(key="kana", hit=True, document=f"{FURUSATO}:1")]
     out, stats = flag_rows(odd, templates, lambda s, v: True, applies=is_name)
     assert out == odd and stats["unaligned"] == 1
