@@ -1,10 +1,12 @@
-"""Mark saved calibration rows that the variant-kanji name rule sends to staff (issue 14).
+"""Mark saved calibration rows that the name rules send to staff (issue 14).
 
     .venv/bin/python scripts/flag_rows.py IN.csv OUT.csv
 
-Right rows are judged on their true value; wrong name rows are judged on what the reader
-reads when their document is read again (a document is the same for the same template,
-seed and condition). Benchmark documents are left out, as ``services.calibrate.fit`` does.
+The rules: a name holding a variant-prone kanji (domain.variant_kanji), a name and its
+フリガナ that do not confirm each other (ocr.name_fields.check_name_kana). Right rows are
+judged on their true values; a document with a wrong name or フリガナ row is read again
+(a document is the same for the same template, seed and condition). Names get the key
+``text:name``. Benchmark documents are left out, as ``services.calibrate.fit`` does.
 Prints counts only, never a value.
 """
 
@@ -26,8 +28,12 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     args = ap.parse_args()
 
-    from domain.variant_kanji import is_name, variant_prone
-    from services.calibrate import bench_row, document_values, read_rows, write_rows
+    from domain.model import FieldSpec
+    from domain.status import FieldKind
+    from domain.triage import NAME_KEY
+    from domain.variant_kanji import check_variant_names, is_name
+    from ocr.name_fields import check_name_kana
+    from services.calibrate import bench_row, read_rows, read_values, write_rows
     from services.compose import build_reader
     from services.row_rules import flag_rows
 
@@ -36,12 +42,16 @@ def main() -> int:
 
     def reread(tid: str, seed: int, condition: str) -> dict[str, Any]:
         print(f"  re-reading {tid}:{seed} ({condition})", file=sys.stderr, flush=True)
-        return document_values(reader, tid, seed, condition)
+        return read_values(reader, tid, seed, condition)
 
-    def rule(spec: Any, value: Any) -> bool:
-        return isinstance(value, str) and bool(value.strip()) and variant_prone(value)
+    def applies(spec: FieldSpec) -> bool:
+        return is_name(spec) or spec.kind is FieldKind.KANA
 
-    out, stats = flag_rows(rows, reader.templates, rule, reread=reread, applies=is_name)
+    def rekey(spec: FieldSpec, key: str) -> str:
+        return NAME_KEY if key == "text" and is_name(spec) else key
+
+    out, stats = flag_rows(rows, reader.templates, [check_variant_names, check_name_kana],
+                           reread=reread, applies=applies, rekey=rekey)
     write_rows(out, args.out)
     print(f"{args.rows.name}: {len(rows)} rows (bench documents left out); {stats}")
     return 0

@@ -11,9 +11,13 @@ threshold back. A document is deterministic from template and seed, so:
   rows of a document are the fields of the form pages read as their form, page by
   page in template order (:func:`align`);
 * a row read **right** read exactly its true value, so the rule is judged on that;
-* a row read **wrong** is judged on what was really read: the document is read again
-  (``reread``, :func:`services.calibrate.document_readings`). Without ``reread`` a
-  wrong row is never flagged (its error stays in the fit: the cautious side).
+* when a field the rule looks at was read **wrong**, the document is read again
+  (``reread``, :func:`services.calibrate.read_values`) and the rule judges what
+  was really read. Without ``reread`` a wrong row is never flagged (its error stays in
+  the fit: the cautious side).
+
+The rules run as the reader runs them (the same check functions, on readings rebuilt
+from the values), so cross-field rules (a name and its フリガナ) are judged alike.
 
 Values live in memory only; nothing here writes or logs one.
 """
@@ -27,11 +31,12 @@ from dataclasses import replace
 from typing import Any
 
 from domain import signals as sig
-from domain.model import FieldSpec, FormTemplate
+from domain.model import FieldReading, FieldSpec, FormTemplate, Issue
+from domain.status import IssueCode
 from services.signal_fit import Row
 
-# a rule: (field spec, value read) -> does it send the field to staff?
-Rule = Callable[[FieldSpec, Any], bool]
+# one of the reader's rule functions: flags readings of a page in place (ocr.fields order)
+Check = Callable[[Sequence[FieldSpec], dict[str, FieldReading]], None]
 
 
 def document_values(template: FormTemplate, seed: int) -> dict[str, Any]:
@@ -74,17 +79,22 @@ def split_document(document: str) -> tuple[str, int]:
     return tid, int(seed)
 
 
-def flag_rows(rows: Sequence[Row], templates: Mapping[str, FormTemplate], rule: Rule,
+def flag_rows(rows: Sequence[Row], templates: Mapping[str, FormTemplate], checks: Sequence[Check],
               reread: Callable[[str, int, str], Mapping[str, Any]] | None = None,
               applies: Callable[[FieldSpec], bool] = lambda spec: True,
+              rekey: Callable[[FieldSpec, str], str] | None = None,
               ) -> tuple[list[Row], dict[str, int]]:
-    """``rows`` with ``rule_issue`` set where ``rule`` would have flagged the reading.
+    """``rows`` with ``rule_issue`` set where the reader's ``checks`` would have flagged the field.
 
-    ``applies`` says which fields the rule can touch (only those are aligned and judged).
-    ``reread(template, seed, condition)`` gives a document's values as read (field id →
-    value); it is called only for documents with a wrong row the rule may concern.
-    Returns the rows (same order) and counts: documents, unaligned documents, rows
-    flagged right / wrong, wrong rows re-read.
+    ``checks`` are the reader's own rule functions (``check(specs, readings)``, in place,
+    in the reader's order), run on readings rebuilt from the values: a row already flagged
+    carries an issue, so a check that skips flagged readings skips it here too.
+    ``applies`` says which fields the checks can touch. When one of those fields was read
+    wrong, ``reread(template, seed, condition)`` gives the document's values as read (field
+    id → value) and they replace the true values; without it a wrong row is never flagged.
+    Returns the rows (same order) and counts: documents, unaligned documents, rows flagged
+    right / wrong, documents re-read. ``rekey(spec, key)`` gives an aligned row its key
+    under a newer keying (rows saved before names had their own key say ``text``).
     """
     out = list(rows)
     stats = {"documents": 0, "unaligned": 0, "flagged_right": 0, "flagged_wrong": 0, "reread": 0}
@@ -102,24 +112,34 @@ def flag_rows(rows: Sequence[Row], templates: Mapping[str, FormTemplate], rule: 
             stats["unaligned"] += 1
             continue
         values = document_values(template, seed)
-        read: Mapping[str, Any] | None = None
-        for i, spec in zip(idx, specs, strict=True):
-            r = rows[i]
-            if not applies(spec) or r.signals.get(sig.RULE_ISSUE) or r.key.endswith(":empty"):
-                continue
-            if r.hit:
-                value = values.get(spec.id)
-            elif reread is not None:
-                if read is None:
-                    read = reread(tid, seed, r.condition)
-                    stats["reread"] += 1
-                value = read.get(spec.id)
-            else:
-                continue
-            if value is not None and rule(spec, value):
-                out[i] = replace(r, signals={**r.signals, sig.RULE_ISSUE: 1.0})
-                stats["flagged_right" if r.hit else "flagged_wrong"] += 1
+        exact = {f.id for f, i in zip(specs, idx, strict=True) if rows[i].hit}
+        wrong = [i for f, i in zip(specs, idx, strict=True) if applies(f) and not rows[i].hit]
+        if wrong and reread is not None:
+            read = reread(tid, seed, rows[wrong[0]].condition)
+            stats["reread"] += 1
+            values = {**values, **{f.id: read.get(f.id) for f in specs}}
+            exact = {f.id for f in specs}
+        readings = {f.id: _reading(f, rows[i], values.get(f.id)) for f, i in zip(specs, idx, strict=True)}
+        before = {k for k, r in readings.items() if r.issues}
+        for check in checks:
+            check(specs, readings)
+        for f, i in zip(specs, idx, strict=True):
+            if applies(f) and f.id in exact and f.id not in before and readings[f.id].issues:
+                out[i] = replace(rows[i], signals={**rows[i].signals, sig.RULE_ISSUE: 1.0})
+                stats["flagged_right" if rows[i].hit else "flagged_wrong"] += 1
+            if rekey is not None:
+                out[i] = replace(out[i], key=rekey(f, out[i].key))
     return out, stats
+
+
+def _reading(spec: FieldSpec, row: Row, value: Any) -> FieldReading:
+    """A reading rebuilt from a value (empty rows read nothing); a flagged row keeps an issue."""
+    if row.key.endswith(":empty"):
+        value = None
+    issues = [Issue(code=IssueCode.INVALID_FORMAT, message="", field_id=spec.id)] if row.signals.get(
+        sig.RULE_ISSUE) else []
+    raw = value if isinstance(value, str) else ""
+    return FieldReading(field_id=spec.id, kind=spec.kind, value=value, raw=raw, issues=issues)
 
 
 def wrong_documents(rows: Iterable[Row], templates: Mapping[str, FormTemplate],
