@@ -236,31 +236,10 @@ class Done:
 
 
 def retriage(reading: DocumentReading, reader: Any) -> DocumentReading:
-    """The same reading decided again with the reader's calibration (what read_page ends with).
+    """The same reading decided again with the reader's calibration (:mod:`services.retriage`)."""
+    from services.retriage import retriage as decide
 
-    Value rules added after the readings were saved (they need no image: a name's
-    variant-prone kanji, a name and its フリガナ that do not confirm each other) run
-    again first, in the reader's order.
-    """
-    from domain.triage import triage
-    from domain.variant_kanji import check_variant_names
-    from ocr.name_fields import check_name_kana
-
-    pages = []
-    for page in reading.pages:
-        template = reader.templates.get(page.template_id or "")
-        if template is None or not page.fields:
-            pages.append(page)
-            continue
-        specs = {f.id: f for f in template.fields}
-        on_page = [specs[f.field_id] for f in page.fields if f.field_id in specs]
-        found = {f.field_id: f for f in page.fields}
-        check_variant_names(on_page, found)
-        check_name_kana(on_page, found)
-        fields = [triage(found[f.field_id], specs[f.field_id], reader.calibration)
-                  if f.field_id in specs else f for f in page.fields]
-        pages.append(page.model_copy(update={"fields": fields}))
-    return reading.model_copy(update={"pages": pages})
+    return decide(reading, reader.templates, reader.calibration)
 
 
 def _documents(cond: str, seeds: Sequence[tuple[str, int]], reader: Any, saved: Path | None
