@@ -10,6 +10,12 @@ The baseline reads the very same field crops with Tesseract (jpn, given the same
 per-field character whitelist); a few pages
 are also read with full-page PaddleOCR det+rec for a speed ratio. Ends with one
 summary line.
+
+``--readings DIR`` keeps the readings; a later run with the same seeds re-decides them
+with the calibration in force (``YOMITORI_CALIBRATION_FILE``) in seconds:
+
+    .venv/bin/python bench/accuracy.py --count 10 --seed 9001 --no-baseline --fullpage 0 \
+        --readings var/accuracy-readings
 """
 
 from __future__ import annotations
@@ -43,19 +49,49 @@ def generate(templates: dict[str, FormTemplate], count: int, seed: int) -> list[
     return docs
 
 
-def run(reader: Reader, docs: list[tuple[dict, list]]
+def run(reader: Reader, docs: list[tuple[dict, list]], cache: Path | None = None
         ) -> tuple[list[PageOutcome], list[FieldOutcome], float, int]:
+    """Read every document; with ``cache`` keep the readings there (and the reading time)."""
     pages_out: list[PageOutcome] = []
     fields_out: list[FieldOutcome] = []
     n_pages = 0
+    kept = []
     started = time.perf_counter()
     for truth, images in docs:
         pages = [read_page(img, reader, index=k) for k, img in enumerate(images)]
         n_pages += len(pages)
-        p, f = compare(DocumentReading(source=truth["document_id"], pages=pages), truth)
+        reading = DocumentReading(source=truth["document_id"], pages=pages)
+        kept.append((truth, reading.model_dump_json()))
+        p, f = compare(reading, truth)
         pages_out += p
         fields_out += f
-    return pages_out, fields_out, time.perf_counter() - started, n_pages
+    secs = time.perf_counter() - started
+    if cache is not None:
+        import pickle
+
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps({"secs": secs, "documents": kept}))
+    return pages_out, fields_out, secs, n_pages
+
+
+def rejudge(reader: Reader, cache: Path) -> tuple[list[PageOutcome], list[FieldOutcome], float, int]:
+    """The kept readings decided again with the reader's calibration (no OCR; seconds)."""
+    import pickle
+
+    from services.retriage import retriage
+
+    saved = pickle.loads(cache.read_bytes())  # our own file, written by run() (synthetic documents only)
+    pages_out: list[PageOutcome] = []
+    fields_out: list[FieldOutcome] = []
+    n_pages = 0
+    for truth, reading_json in saved["documents"]:
+        reading = retriage(DocumentReading.model_validate_json(reading_json), reader.templates,
+                           reader.calibration)
+        n_pages += len(reading.pages)
+        p, f = compare(reading, truth)
+        pages_out += p
+        fields_out += f
+    return pages_out, fields_out, float(saved["secs"]), n_pages
 
 
 def table(title: str, outcomes: list[FieldOutcome], key: str) -> None:
@@ -73,6 +109,10 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip Tesseract")
     ap.add_argument("--fullpage", type=int, default=3, help="pages read by full-page det+rec")
     ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print N wrong readings")
+    ap.add_argument("--readings", type=Path, default=None, metavar="DIR",
+                    help="keep the readings in DIR; when there already (same --count and --seed), "
+                         "re-decide them with the current calibration instead of reading again "
+                         "(pages/min is then the first run's)")
     args = ap.parse_args()
 
     from services.compose import build_reader
@@ -80,9 +120,14 @@ def main() -> int:
     reader = build_reader()
     if reader.calibration is None:
         print("warning: no calibration file; every field goes to review", file=sys.stderr)
-    docs = generate(reader.templates, args.count, args.seed)
-    read_page(docs[0][1][0], reader)  # warm-up: model load and blank renders are not reading speed
-    pages, fields, secs, n_pages = run(reader, docs)
+    cache = args.readings / f"accuracy-{args.seed}-{args.count}.pkl" if args.readings else None
+    docs: list[tuple[dict, list]] = []
+    if cache is not None and cache.exists():
+        pages, fields, secs, n_pages = rejudge(reader, cache)
+    else:
+        docs = generate(reader.templates, args.count, args.seed)
+        read_page(docs[0][1][0], reader)  # warm-up: model load and blank renders are not reading speed
+        pages, fields, secs, n_pages = run(reader, docs, cache)
     ppm = n_pages / secs * 60
     ident = pages  # a reading with more or fewer pages than the truth counts as a miss
     ok = sum(p.identified for p in ident)
@@ -108,6 +153,8 @@ def main() -> int:
     ours_acc = sum(f.correct for f in ours) / max(1, len(ours))
     base_acc = float("nan")
     base_ppm = float("nan")
+    if (not args.no_baseline or args.fullpage > 0) and not docs:
+        docs = generate(reader.templates, args.count, args.seed)  # the baselines read the images
     if not args.no_baseline:
         from ocr.engines.tesseract import TesseractRecognizer
 

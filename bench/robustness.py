@@ -236,20 +236,10 @@ class Done:
 
 
 def retriage(reading: DocumentReading, reader: Any) -> DocumentReading:
-    """The same reading decided again with the reader's calibration (what read_page ends with)."""
-    from domain.triage import triage
+    """The same reading decided again with the reader's calibration (:mod:`services.retriage`)."""
+    from services.retriage import retriage as decide
 
-    pages = []
-    for page in reading.pages:
-        template = reader.templates.get(page.template_id or "")
-        if template is None or not page.fields:
-            pages.append(page)
-            continue
-        specs = {f.id: f for f in template.fields}
-        fields = [triage(f, specs[f.field_id], reader.calibration) if f.field_id in specs else f
-                  for f in page.fields]
-        pages.append(page.model_copy(update={"fields": fields}))
-    return reading.model_copy(update={"pages": pages})
+    return decide(reading, reader.templates, reader.calibration)
 
 
 def _documents(cond: str, seeds: Sequence[tuple[str, int]], reader: Any, saved: Path | None

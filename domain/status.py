@@ -71,6 +71,8 @@ class ReviewReason(StrEnum):
     IMAGE_QUALITY = "image_quality"  # the page is outside the image quality the calibration covered
     ALIGNMENT = "alignment"  # the page was aligned worse than any calibration page
     NAME_SPLIT = "name_split"  # the surname / given-name space could not be confirmed
+    VARIANT_KANJI = "variant_kanji"  # a name holds a kanji the recogniser may read for its 異体字
+    NAME_KANA = "name_kana"  # the name and its フリガナ could not be matched through a lexicon reading
     AUDIT_MISMATCH = "audit_mismatch"  # auto-accepted, but a blind audit typed another value
     COPY_MISMATCH = "copy_mismatch"  # the printed ID copy in the envelope says otherwise (issue 19)
 
@@ -88,6 +90,8 @@ REVIEW_REASON_JA: dict[ReviewReason, str] = {
     ReviewReason.IMAGE_QUALITY: "画像の品質（ぼけ・濃淡・印影など）が想定の範囲外のため確認が必要です",
     ReviewReason.ALIGNMENT: "用紙の位置合わせの精度が低いため確認が必要です",
     ReviewReason.NAME_SPLIT: "氏名の姓と名の区切り（空白）を確認してください",
+    ReviewReason.VARIANT_KANJI: "氏名に異体字（髙・﨑・邉など）と取り違えやすい文字があるため確認が必要です",
+    ReviewReason.NAME_KANA: "氏名とフリガナの読みが一致することを確認できないため確認が必要です",
     ReviewReason.AUDIT_MISMATCH: "抜き取り検査で不一致: 自動確定した値と検査の入力が違います",
     ReviewReason.COPY_MISMATCH: "本人確認書類と一致しません",
 }
@@ -154,6 +158,8 @@ class IssueCode(StrEnum):
     AMBIGUOUS_MARK = "ambiguous_mark"
     CROSS_FIELD = "cross_field"
     NAME_SPLIT = "name_split"
+    VARIANT_KANJI = "variant_kanji"
+    NAME_KANA = "name_kana"
 
 
 ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
@@ -163,6 +169,8 @@ ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
     IssueCode.AMBIGUOUS_MARK: ReviewReason.LOW_CONFIDENCE,
     IssueCode.CROSS_FIELD: ReviewReason.CROSS_FIELD,
     IssueCode.NAME_SPLIT: ReviewReason.NAME_SPLIT,
+    IssueCode.VARIANT_KANJI: ReviewReason.VARIANT_KANJI,
+    IssueCode.NAME_KANA: ReviewReason.NAME_KANA,
     IssueCode.FUTURE_DATE: ReviewReason.CROSS_FIELD,
     IssueCode.DATE_TOO_EARLY: ReviewReason.CROSS_FIELD,
 }

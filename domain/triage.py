@@ -6,12 +6,24 @@ from domain.calibration import Calibration
 from domain.model import FieldReading, FieldSpec
 from domain.signals import ALIGN_QUALITY
 from domain.status import FieldStatus, ReviewPolicy, ReviewReason, reason_for_issue
+from domain.variant_kanji import is_name
+
+# written 氏名 fields are calibrated apart from other text (issue 14): only names that their
+# フリガナ confirms reach a threshold (ocr.name_fields.check_name_kana), addresses and the
+# rest of the text kind do not have such a second reading
+NAME_KEY = "text:name"
 
 
-def calibration_key(reading: FieldReading) -> str:
-    """Calibration bucket: the field kind, with empty text fields fitted apart."""
+def calibration_key(reading: FieldReading, spec: FieldSpec | None = None) -> str:
+    """Calibration bucket: the field kind, with empty text fields fitted apart.
+
+    With the field's ``spec``, a written name is ``text:name``; a calibration without that
+    entry decides it as ``text`` (:func:`triage`).
+    """
     if not reading.kind.is_mark and not reading.raw:
         return f"{reading.kind}:empty"
+    if spec is not None and is_name(spec):
+        return NAME_KEY
     return str(reading.kind)
 
 
@@ -34,7 +46,9 @@ def triage(reading: FieldReading, spec: FieldSpec, calibration: Calibration | No
     template is found from the spec when the calibration was bound to the
     templates (:meth:`Calibration.bind`).
     """
-    key = calibration_key(reading)
+    key = calibration_key(reading, spec)
+    if calibration is not None and key == NAME_KEY and key not in calibration.kinds:
+        key = calibration_key(reading)  # a calibration made before names had their own entry
     probability: float | None = None
     accepted = False
     if calibration is not None:

@@ -15,10 +15,11 @@ from domain.model import FieldReading, FieldSpec, FormTemplate
 from domain.status import FieldKind
 from domain.triage import triage
 from domain.validate import alphabet_for, cross_field_issues, normalize_field, normalize_marks
+from domain.variant_kanji import check_variant_names
 from ocr import comb, omr, segment
 from ocr.crop import remove_box_lines, tight_ink_bbox
 from ocr.digits import DigitReader, agreement, exact_agreement
-from ocr.name_fields import check_names
+from ocr.name_fields import check_name_kana, check_names
 from ocr.reader import Reader
 from ocr.recognizer import TextResult
 
@@ -96,6 +97,8 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
         if plan.spec.id not in readings:  # nothing written in any cell
             readings[plan.spec.id], field_signals[plan.spec.id] = comb.finish_comb(plan, [])
     check_names(specs, readings)
+    check_variant_names(specs, readings)
+    check_name_kana(specs, readings)
     check_addresses(specs, readings)
     comb.cross_check_copies(specs, readings)
     values = {k: r.value for k, r in readings.items()}

@@ -210,6 +210,27 @@ def _split(joined: str, at: int, reason: NameReason, evidence: NameEvidence, *, 
 
 # ---------------------------------------------------------------- フリガナ evidence
 
+
+def kana_confirms(name: str, kana: str | None) -> bool:
+    """Do the name and its フリガナ, two fields read apart, say the same name?
+
+    Both must have one space; the surname's and the given name's katakana readings (the
+    part itself when written in kana, else a lexicon reading, IPADIC) must equal the
+    フリガナ's parts. A misread kanji (大和田 read 大和山) or a misread kana rarely keeps a
+    lexicon reading that matches the other field: agreement is a second, independent
+    reading of the name. A name the lexicon does not know is never confirmed.
+    """
+    kana_parts = _kana_parts(kana)
+    text = collapse_spaces(to_halfwidth(name or ""))
+    parts = text.split(SPACE)
+    if kana_parts is None or len(parts) != 2 or not all(parts):
+        return False
+    for part, reading, surname in ((parts[0], kana_parts[0], True), (parts[1], kana_parts[1], False)):
+        if not (_kana_equal(part, reading) or reading in _readings(part, surname=surname)):
+            return False
+    return True
+
+
 def _kana_parts(kana: str | None) -> tuple[str, str] | None:
     """The フリガナ's (surname, given name) when it has exactly one space, in katakana."""
     if not kana:

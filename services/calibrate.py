@@ -19,12 +19,13 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from config.settings import get_settings
 from domain import signals as sig
 from domain.calibration import Calibration
-from domain.model import DocumentReading, FieldReading
+from domain.model import DocumentReading, FieldReading, FieldSpec
+from domain.triage import calibration_key
 from services.evaluate import FieldOutcome, compare
 from services.signal_fit import Row, fit_rows, page_envelope
 
@@ -115,6 +116,23 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str,
     ``style`` (``SynthOptions``) make extra documents of one kind, e.g. handwriting with
     real "calib"-column digits only (issue 14's real-digit rows, seeds 300000+).
     """
+    reading, truth = _read_document(reader, template_id, seed, condition)
+    _, outcomes = compare(reading, truth)
+    yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition,
+                     reader.templates[template_id].fields)
+
+
+def read_values(reader: Reader, template_id: str, seed: int, condition: str) -> dict[str, Any]:
+    """What the reader read on one calibration document: field id → value (memory only).
+
+    For :mod:`services.row_rules`, which judges a later rule on the wrong rows of saved files.
+    """
+    reading, _ = _read_document(reader, template_id, seed, condition)
+    return {f.field_id: f.value for p in reading.pages if p.template_id == template_id for f in p.fields}
+
+
+def _read_document(reader: Reader, template_id: str, seed: int, condition: str
+                   ) -> tuple[DocumentReading, dict[str, Any]]:
     import numpy as np
 
     from ocr.pipeline import read_page
@@ -128,9 +146,7 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str,
 
         doc = apply_condition(condition, doc, np.random.default_rng(seed))
     pages = [read_page(img, reader, index=k) for k, img in enumerate(doc.pages)]
-    reading = DocumentReading(source=str(seed), pages=pages)
-    _, outcomes = compare(reading, doc.truth)
-    yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition)
+    return DocumentReading(source=str(seed), pages=pages), doc.truth
 
 
 def _options(degrade: bool, digits: str = DIGITS, style: str = "mixed") -> SynthOptions:
@@ -140,16 +156,21 @@ def _options(degrade: bool, digits: str = DIGITS, style: str = "mixed") -> Synth
 
 
 def _rows(outcomes: Sequence[FieldOutcome], reading: DocumentReading, document: str,
-          condition: str) -> Iterator[Row]:
-    """Outcomes of fields on pages read as their form, joined with the readings' signals."""
+          condition: str, specs: Sequence[FieldSpec] = ()) -> Iterator[Row]:
+    """Outcomes of fields on pages read as their form, joined with the readings' signals.
+
+    With the template's ``specs`` the key is triage's (a written name is ``text:name``).
+    """
     found: dict[str, FieldReading] = {f.field_id: f for p in reading.pages for f in p.fields}
+    by_id = {s.id: s for s in specs}
     for o in outcomes:
         if not o.page_read or o.field_id not in found:
             continue
         f = found[o.field_id]
         # a field a rule flagged goes to staff whatever it scores: kept apart in the fit
         flags = {sig.RULE_ISSUE: 1.0} if f.issues else {}
-        yield Row(key=o.calibration_key, hit=o.correct, document=document,
+        key = calibration_key(f, by_id[f.field_id]) if f.field_id in by_id else o.calibration_key
+        yield Row(key=key, hit=o.correct, document=document,
                   signals={**f.signals, **flags}, condition=condition)
 
 

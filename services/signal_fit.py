@@ -35,10 +35,14 @@ from domain.calibration import (
     smoothed_fit,
     wilson_upper,
 )
+from domain.triage import NAME_KEY
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     "numeric": ("digits", "amount", "phone", "postal_code", "my_number", "wareki_date"),
-    "text": ("text", "kana", "email", "free_text"),
+    "text": ("text", "email", "free_text"),
+    # written names and their フリガナ: only those that confirm each other reach the fit
+    # (ocr.name_fields.check_name_kana); the name's key is domain.triage.NAME_KEY
+    "names": ("kana",),
     "marks": ("checkbox", "choice", "multi_choice"),
 }
 EMPTY_FAMILY = "empty"
@@ -50,6 +54,7 @@ TEXT_FEATURES = [f"{LOGIT}{sig.SCORE}", f"{LOGIT}{sig.MIN_CHAR}", sig.MEAN_CHAR,
 FEATURES: dict[str, list[str]] = {
     "numeric": [*TEXT_FEATURES, sig.AGREE, sig.AGREE_EXACT, sig.SECOND_CONF, *PAGE_FEATURES],
     "text": [*TEXT_FEATURES, *PAGE_FEATURES],
+    "names": [*TEXT_FEATURES, *PAGE_FEATURES],
     "marks": [f"{LOGIT}{sig.SCORE}", sig.OMR_MARGIN, *PAGE_FEATURES],
     EMPTY_FAMILY: [sig.EDGE_INK, *PAGE_FEATURES],
 }
@@ -76,6 +81,8 @@ class Row:
 def family_of(key: str) -> str:
     if key.endswith(":empty"):
         return EMPTY_FAMILY
+    if key == NAME_KEY:
+        return "names"
     kind = key.split(":")[0]
     for name, kinds in FAMILIES.items():
         if kind in kinds:

@@ -115,7 +115,8 @@ def test_rows_round_trip_through_csv(tmp_path: Path) -> None:
 
 def test_families() -> None:
     assert family_of("phone") == family_of("my_number") == "numeric"
-    assert family_of("kana") == "text" and family_of("choice") == "marks"
+    assert family_of("text") == family_of("email") == "text" and family_of("choice") == "marks"
+    assert family_of("kana") == family_of("text:name") == "names"  # confirmed by each other (issue 14)
     assert family_of("phone:empty") == "empty"
 
 
