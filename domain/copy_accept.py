@@ -50,12 +50,14 @@ from domain.wareki import parse_wareki
 
 ACCEPT_FIELDS = ("full_name", "birth_date", "address")
 # the rule's version: evidence measured with another version of the rule proves nothing for this one
-RULE_VERSION = "2026-12-07.3"  # .1 folded dashes, .2 no 旧字体/新字体 guard beyond the folding tables
+# .1 folded dashes, .2 no 旧字体/新字体 guard beyond the folding tables, .3 that guard,
+# .4 a name may hold the iteration mark 々 (佐々木 was never accepted)
+RULE_VERSION = "2026-12-07.4"
 LINE_SURE = 0.80  # the least character confidence of the copy's line (ocr.copy_lines.read_copy_scored)
 MAX_UPPER = 0.005  # the Wilson 95 % upper bound of the error among accepted fields must be under this
 ACCEPT_REASON = "copy_agreement"  # review_actions.reason of an acceptance by the cross-check
 NOT_DOCUMENTS = frozenset({CopyKind.OTHER, CopyKind.BLANK})
-_CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}$")
+_CJK_NAME = re.compile(r"^[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}$")
 _KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号)")
 
@@ -110,7 +112,7 @@ def kind_decided(kinds: str | None, confidence: float | None, confirmed: bool = 
 
 
 def strict_name(text: Any) -> str | None:
-    """NFKC, spaces removed; None unless only kanji / kana remain (two or more)."""
+    """NFKC, spaces removed; None unless only kanji / kana (and 々) remain (two or more)."""
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
     return s if _CJK_NAME.match(s) else None
 

@@ -116,7 +116,7 @@ def document_rows(reader: Reader, template_id: str, seed: int, condition: str,
     ``style`` (``SynthOptions``) make extra documents of one kind, e.g. handwriting with
     real "calib"-column digits only (issue 14's real-digit rows, seeds 300000+).
     """
-    reading, truth = _read_document(reader, template_id, seed, condition)
+    reading, truth = _read_document(reader, template_id, seed, condition, digits, style)
     _, outcomes = compare(reading, truth)
     yield from _rows(outcomes, reading, f"{template_id}:{seed}", condition,
                      reader.templates[template_id].fields)
@@ -131,8 +131,8 @@ def read_values(reader: Reader, template_id: str, seed: int, condition: str) -> 
     return {f.field_id: f.value for p in reading.pages if p.template_id == template_id for f in p.fields}
 
 
-def _read_document(reader: Reader, template_id: str, seed: int, condition: str
-                   ) -> tuple[DocumentReading, dict[str, Any]]:
+def _read_document(reader: Reader, template_id: str, seed: int, condition: str,
+                   digits: str = DIGITS, style: str = "mixed") -> tuple[DocumentReading, dict[str, Any]]:
     import numpy as np
 
     from ocr.pipeline import read_page

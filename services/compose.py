@@ -55,11 +55,14 @@ def load_calibration(settings: Settings) -> Calibration | None:
 COPY_ACCEPT_FILE = "crosscheck.json"  # beside the calibration file (services.copy_accept_fit)
 
 
-def load_copy_accept(settings: Settings) -> frozenset[str]:
+def load_copy_accept(settings: Settings, calibration_version: str | None) -> frozenset[str]:
     """The fields a printed ID copy's exact agreement may accept: those whose measured
-    evidence (``crosscheck.json`` beside the calibration file, measured with this version
-    of the rule) meets the bound; none when the file is missing, unreadable or measured
-    another rule (the cross-check then only sends contradictions to a person)."""
+    evidence (``crosscheck.json`` beside the calibration file) meets the bound; none when
+    the file is missing or unreadable, or was measured with another version of the rule or
+    under another calibration (``calibration_version``: the one the reader uses). The
+    calibration decides which fields wait for a person and so which ones the rule may
+    accept; evidence measured on another such set proves nothing for this one. Without
+    an acceptance the cross-check only sends contradictions to a person."""
     import json
 
     from domain.copy_accept import RULE_VERSION, proven_fields
@@ -68,7 +71,8 @@ def load_copy_accept(settings: Settings) -> frozenset[str]:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         fields = body.get("fields") or {}
-        if body.get("rule_version") != RULE_VERSION or not isinstance(fields, dict):
+        if body.get("rule_version") != RULE_VERSION or not isinstance(fields, dict) \
+                or calibration_version is None or body.get("calibration") != calibration_version:
             return frozenset()
         return proven_fields(fields)
     except (OSError, ValueError, AttributeError):
@@ -164,5 +168,5 @@ def build_reader(settings: Settings | None = None, *, calibration: Calibration |
         versions=versions,
         include_drafts=include_drafts,
         force=force,
-        copy_accept_fields=load_copy_accept(s),
+        copy_accept_fields=load_copy_accept(s, cal.version if cal is not None else None),
     )

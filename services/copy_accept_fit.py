@@ -10,7 +10,9 @@ with the shipped calibration, the copy with :func:`ocr.copy_lines.read_copy_scor
 per field (name, birth date, address) a row is kept: the rule's verdict
 (:func:`domain.copy_accept.accept_verdict`), whether the reading is right, and whether
 the field would have gone to a person for its score alone (``eligible``: only such fields
-can be accepted by the rule in production). Rows hold codes and booleans, never a value;
+can be accepted by the rule in production). Which fields those are depends on the shipped
+calibration, so the evidence file names it and holds only under it
+(:func:`services.compose.load_copy_accept`). Rows hold codes and booleans, never a value;
 rows are appended per envelope (a stopped run keeps what it measured, ``--resume``).
 
 Seeds come from their own stream (``derive_seed("copy-accept-fit", seed, k)``), so they
@@ -165,7 +167,9 @@ def main() -> None:  # pragma: no cover - a measurement run, exercised by hand (
     evidence = summarise(rows)
     print(json.dumps(evidence, indent=1))
     if a.out is not None:
+        calibration = reader.calibration.version if reader.calibration is not None else None
         body = {"rule": "domain.copy_accept.accept_verdict", "rule_version": RULE_VERSION,
+                "calibration": calibration,  # it decides which fields are eligible (services.compose)
                 "max_upper": MAX_UPPER, "line_sure": LINE_SURE, "rows_file": str(a.rows),
                 "seeds": {"stream": TAG, "seed": a.seed, "envelopes": len({r["k"] for r in rows})},
                 "style": "handwriting", "measured_at": datetime.now(UTC).date().isoformat(),

@@ -90,9 +90,18 @@ def test_exactly_agreeing_fields_are_confirmed_audited_and_right(templates: dict
     assert json.loads(stored)["full_name"] == "agree" and truth["full_name"] not in stored
 
 
-def test_the_shipped_reader_accepts_only_what_the_shipped_evidence_proves(real_reader: Reader) -> None:
+def test_the_shipped_reader_accepts_only_what_the_shipped_evidence_proves() -> None:
+    """The production reader (shipped calibration) takes the fields the shipped evidence
+    proves, and only when that evidence was measured with this rule and this calibration."""
+    from config.settings import get_settings
+    from services.compose import build_reader, load_calibration
+
     path = REPO / "calibration" / COPY_ACCEPT_FILE
     body = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    current = body.get("rule_version") == RULE_VERSION
-    assert real_reader.copy_accept_fields == (proven_fields(body["fields"]) if current else frozenset())
-    assert "my_number" not in real_reader.copy_accept_fields
+    shipped = load_calibration(get_settings())
+    assert shipped is not None
+    reader = build_reader()
+    assert reader.calibration is not None and reader.calibration.version == shipped.version
+    current = body.get("rule_version") == RULE_VERSION and body.get("calibration") == shipped.version
+    assert reader.copy_accept_fields == (proven_fields(body["fields"]) if current else frozenset())
+    assert "my_number" not in reader.copy_accept_fields

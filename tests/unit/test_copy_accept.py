@@ -148,20 +148,28 @@ def test_proven_fields_recomputes_the_bound_from_the_counts() -> None:
 
 def test_the_reader_gets_only_fields_whose_evidence_file_meets_the_bound(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, calibration_file=tmp_path / "current.json")
-    assert load_copy_accept(settings) == frozenset()  # no file: nothing is accepted by agreement
+    cal = "20261207-abcdef01-x"
+    assert load_copy_accept(settings, cal) == frozenset()  # no file: nothing is accepted by agreement
     evidence = tmp_path / COPY_ACCEPT_FILE
-    body = {"rule_version": RULE_VERSION, "fields": {"full_name": {"accepted": 700, "wrong": 0},
-                                                     "address": {"accepted": 120, "wrong": 0}}}
+    body = {"rule_version": RULE_VERSION, "calibration": cal,
+            "fields": {"full_name": {"accepted": 700, "wrong": 0}, "address": {"accepted": 120, "wrong": 0}}}
     evidence.write_text(json.dumps(body))
-    assert load_copy_accept(settings) == {"full_name"}
+    assert load_copy_accept(settings, cal) == {"full_name"}
     # evidence measured with another version of the rule proves nothing for this one
     evidence.write_text(json.dumps({**body, "rule_version": "2026-12-07.1"}))
-    assert load_copy_accept(settings) == frozenset()
-    evidence.write_text(json.dumps({"fields": body["fields"]}))
-    assert load_copy_accept(settings) == frozenset()
+    assert load_copy_accept(settings, cal) == frozenset()
+    evidence.write_text(json.dumps({k: v for k, v in body.items() if k != "rule_version"}))
+    assert load_copy_accept(settings, cal) == frozenset()
+    # nor evidence measured under another calibration (it decides which fields are eligible),
+    # or of unknown calibration, or for a reader with none
+    evidence.write_text(json.dumps(body))
+    assert load_copy_accept(settings, "20261207-0000000-y") == frozenset()
+    assert load_copy_accept(settings, None) == frozenset()
+    evidence.write_text(json.dumps({k: v for k, v in body.items() if k != "calibration"}))
+    assert load_copy_accept(settings, cal) == frozenset()
     for bad in ("not json", "[]", '{"fields": []}', '{"fields": {"full_name": 5}}'):
         evidence.write_text(bad)
-        assert load_copy_accept(settings) == frozenset()
+        assert load_copy_accept(settings, cal) == frozenset()
 
 
 def test_read_copy_scored_gives_each_lines_least_character_confidence() -> None:

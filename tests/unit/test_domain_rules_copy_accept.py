@@ -206,6 +206,8 @@ def test_rule_plain_jis_text_is_not_ambiguous(text: str) -> None:
     ("山田 太郎", "山田太郎"), ("山田　太郎", "山田太郎"), ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ"), ("やまだ", "やまだ"),
     ("𠮷田 一郎", "𠮷田一郎"), ("山﨑 花子", "山﨑花子"),  # kept as read: no 異体字 folding
     ("山", None), ("Yamada Taro", None), ("山田1", None), ("", None), (None, None), ("<b>山田</b>", None),
+    ("佐々木 健", "佐々木健"), ("野々村", "野々村"),  # the iteration mark 々 is part of a name
+    ("〆木", None), ("山田〃", None),  # other marks are not
 ])
 def test_rule_a_strict_name_is_nfkc_without_spaces_and_only_kanji_or_kana(
         text: object, key: str | None) -> None:
@@ -349,4 +351,5 @@ def test_rule_the_shipped_evidence_was_measured_with_this_rule() -> None:
     body = json.loads(CALIBRATION.read_text(encoding="utf-8"))
     assert body["rule"] == "domain.copy_accept.accept_verdict"
     assert body["rule_version"] == RULE_VERSION
+    assert isinstance(body["calibration"], str)  # and the calibration it was measured under
     assert body["max_upper"] == MAX_UPPER and body["line_sure"] == LINE_SURE
