@@ -46,12 +46,14 @@ from domain.address_match import _VARIANTS as ADDRESS_VARIANTS
 from domain.calibration import wilson_upper
 from domain.crosscheck import _ADDRESS, _ERA_DATE, _NAME, _WESTERN, VARIANTS, Agreement, _as_date
 from domain.id_copy import SURE, CopyKind, parse_kinds
+from domain.status import IssueCode, ReviewReason
 from domain.wareki import parse_wareki
 
 ACCEPT_FIELDS = ("full_name", "birth_date", "address")
 # the rule's version: evidence measured with another version of the rule proves nothing for this one
 # .1 folded dashes, .2 no 旧字体/新字体 guard beyond the folding tables, .3 that guard,
-# .4 a name may hold the iteration mark 々 (佐々木 was never accepted)
+# .4 a name may hold the iteration mark 々 (佐々木 was never accepted), and a name its
+#    フリガナ did not confirm may be settled by the copy (:func:`copy_may_settle`)
 RULE_VERSION = "2026-12-07.4"
 LINE_SURE = 0.80  # the least character confidence of the copy's line (ocr.copy_lines.read_copy_scored)
 MAX_UPPER = 0.005  # the Wilson 95 % upper bound of the error among accepted fields must be under this
@@ -69,6 +71,21 @@ OLD_NEW_FORMS = "穂穗栄榮竜龍亀龜実實寿壽礼禮豊豐将將来來黒
 AMBIGUOUS = frozenset(chr(k) for table in (VARIANTS, ADDRESS_VARIANTS) for k in table) | frozenset(
     v for table in (VARIANTS, ADDRESS_VARIANTS) for v in table.values() if isinstance(v, str)) | frozenset(
     OLD_NEW_FORMS)
+
+
+# what a sure printed copy may settle: the score alone was not enough, or the written name
+# and its フリガナ could not be matched through a lexicon (the card prints the name itself).
+# Any other rule's reason (format, 異体字, name split, a policy) stays with a person.
+SETTLED_REASONS = frozenset({None, ReviewReason.LOW_CONFIDENCE.value, ReviewReason.NOT_CALIBRATED.value,
+                             ReviewReason.NAME_KANA.value})
+SETTLED_ISSUES = frozenset({IssueCode.NAME_KANA.value})
+
+
+def copy_may_settle(reason: str | None, issue_codes: Iterable[str]) -> bool:
+    """May the strict rule accept a field waiting for a person for this ``reason`` with
+    these issues (codes)? Production (store.copy_checks) and the evidence fit
+    (services.copy_accept_fit) ask the same question, so the evidence covers what is done."""
+    return reason in SETTLED_REASONS and set(issue_codes) <= SETTLED_ISSUES
 
 
 def ambiguous(text: str) -> bool:

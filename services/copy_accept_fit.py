@@ -9,8 +9,9 @@ form's person (office or fax quality, a kind that prints those lines). The form 
 with the shipped calibration, the copy with :func:`ocr.copy_lines.read_copy_scored`, and
 per field (name, birth date, address) a row is kept: the rule's verdict
 (:func:`domain.copy_accept.accept_verdict`), whether the reading is right, and whether
-the field would have gone to a person for its score alone (``eligible``: only such fields
-can be accepted by the rule in production). Which fields those are depends on the shipped
+the field waits for a person for what a copy may settle (``eligible``,
+:func:`domain.copy_accept.copy_may_settle`: only such fields can be accepted by the rule in
+production). Which fields those are depends on the shipped
 calibration, so the evidence file names it and holds only under it
 (:func:`services.compose.load_copy_accept`). Rows hold codes and booleans, never a value;
 rows are appended per envelope (a stopped run keeps what it measured, ``--resume``).
@@ -39,6 +40,7 @@ from domain.copy_accept import (
     ScoredLine,
     accept_verdict,
     ambiguous,
+    copy_may_settle,
     fit,
     form_key,
     kind_decided,
@@ -47,12 +49,11 @@ from domain.copy_accept import (
 )
 from domain.crosscheck import copy_values, cross_check
 from domain.id_copy import page_kinds
-from domain.status import FieldStatus, PageStatus, ReviewReason
+from domain.status import FieldStatus, PageStatus
 
 TAG = "copy-accept-fit"
 COPY_KINDS = ["mynumber_front", "license", "notification", "juminhyo", "mynumber_front+mynumber_back",
               "notification+license", "passport"]
-SCORE_REASONS = frozenset({None, ReviewReason.LOW_CONFIDENCE.value, ReviewReason.NOT_CALIBRATED.value})
 
 
 def _canon(v: Any) -> Any:
@@ -119,7 +120,7 @@ def envelope_rows(reader: Any, template: Any, seed: int, k: int, fax_share: floa
                "best_line": round(max(exact), 4) if exact else None,
                "variant": isinstance(key, str) and ambiguous(key),
                "eligible": fr is not None and fr.status is FieldStatus.NEEDS_REVIEW
-               and fr.reason in SCORE_REASONS}
+               and copy_may_settle(fr.reason.value if fr.reason else None, [i.code.value for i in fr.issues])}
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -40,7 +40,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.completeness import Rules
-from domain.copy_accept import ACCEPT_REASON, ScoredLine, Verdict, accept_verdict, kind_decided
+from domain.copy_accept import (
+    ACCEPT_REASON,
+    ScoredLine,
+    Verdict,
+    accept_verdict,
+    copy_may_settle,
+    kind_decided,
+)
 from domain.copy_evidence import (
     EVIDENCE_ACTOR,
     EVIDENCE_REASON,
@@ -158,9 +165,13 @@ def record_located(sessions: sessionmaker[Session], document_id: int, located: L
 
 
 def _waits_for_score(fr: FieldResult) -> bool:
-    """Waits for a person only because its score was not enough (no rule's issue, no policy)."""
-    return fr.status == FieldStatus.NEEDS_REVIEW.value and fr.reason in SCORE_REASONS \
-        and fr.issues_json in ("[]", "", None)
+    """Waits for a person only for what a sure copy settles (:func:`domain.copy_accept.copy_may_settle`:
+    the score, or a name its フリガナ did not confirm; no other rule's issue, no policy)."""
+    try:
+        codes = [str(i.get("code")) for i in json.loads(fr.issues_json or "[]")]
+    except (ValueError, AttributeError):
+        return False  # unreadable issues: leave the field to a person
+    return fr.status == FieldStatus.NEEDS_REVIEW.value and copy_may_settle(fr.reason, codes)
 
 
 def _nothing_left(s: Session, doc: Document, rules: Rules) -> bool:

@@ -19,7 +19,7 @@ from forms.copy_rules import load_copy_rules
 from review.envelope_view import crosscheck_rows
 from store import ContentStore, Repository, make_engine, session_factory, upgrade
 from store.copy_checks import evidence_fields, record_located
-from store.models import ReviewAction
+from store.models import FieldResult, ReviewAction
 
 S = DocumentStatus
 NUMBER = make_my_number("12345678901")
@@ -138,3 +138,23 @@ def test_a_rule_reason_an_accepted_field_or_a_contradiction_is_left_alone(tmp_pa
     assert got["birth_date"] == ("auto_accepted", None)
     assert got["address"] == ("needs_review", ReviewReason.COPY_MISMATCH.value)
     assert _audit(repo) == []
+
+
+def test_a_name_its_furigana_did_not_confirm_is_settled_by_the_card_but_not_a_variant(tmp_path: Path) -> None:
+    """NAME_KANA (the lexicon could not match name and フリガナ) is what the card settles;
+    VARIANT_KANJI or any other issue stays with a person (domain.copy_accept.copy_may_settle)."""
+    from domain.model import Issue
+    from domain.status import IssueCode
+
+    for code, settled in ((IssueCode.NAME_KANA, True), (IssueCode.VARIANT_KANJI, False)):
+        repo, doc = _saved(tmp_path / code.value, WAITING)
+        issue = Issue(code=code, message="x", field_id="full_name")
+        with repo.sessions.begin() as s:
+            fr = s.scalars(select(FieldResult).where(FieldResult.field_id == "full_name")).one()
+            fr.reason = code.value
+            fr.issues_json = json.dumps([issue.model_dump(mode="json")])
+        record_located(repo.sessions, doc, _located(), evidence_policy=False, rules=RULES,
+                       accept_fields=frozenset({"full_name"}))
+        assert _status(repo, doc)["full_name"] == (("confirmed", code.value) if settled
+                                                   else ("needs_review", code.value)), code
+        assert _audit(repo) == ([(EVIDENCE_ACTOR, ACCEPT_REASON, "confirm")] if settled else []), code

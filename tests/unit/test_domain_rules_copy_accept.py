@@ -31,6 +31,7 @@ from domain.copy_accept import (
     Verdict,
     accept_verdict,
     ambiguous,
+    copy_may_settle,
     fit,
     form_key,
     kind_decided,
@@ -353,3 +354,15 @@ def test_rule_the_shipped_evidence_was_measured_with_this_rule() -> None:
     assert body["rule_version"] == RULE_VERSION
     assert isinstance(body["calibration"], str)  # and the calibration it was measured under
     assert body["max_upper"] == MAX_UPPER and body["line_sure"] == LINE_SURE
+
+
+@pytest.mark.parametrize(("reason", "codes", "settles"), [
+    (None, [], True), ("low_confidence", [], True), ("not_calibrated", [], True),
+    ("name_kana", ["name_kana"], True),  # the card prints the name the フリガナ could not confirm
+    ("variant_kanji", ["variant_kanji"], False), ("name_split", ["name_split"], False),
+    ("policy", [], False), ("copy_mismatch", [], False),
+    ("low_confidence", ["format"], False),  # any other issue stays with a person
+    ("name_kana", ["name_kana", "variant_kanji"], False),
+])
+def test_rule_what_a_sure_copy_may_settle(reason: str | None, codes: list[str], settles: bool) -> None:
+    assert copy_may_settle(reason, codes) is settles
