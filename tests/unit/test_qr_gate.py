@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from forms.loader import load_templates
-from forms.render import blank_page, render_page
+from forms.render import blank_page, qr_box, render_page
 from forms.separator import render_separator
 from ocr import identify
 from ocr.qr_finder import QrGate, finder_centres, qr_triples
@@ -42,9 +42,12 @@ class CountingDetector:
 
 @pytest.fixture(scope="module")
 def form_blank() -> np.ndarray:
-    """A page of print (our 寄附申込書 layout) without our QR code."""
+    """A page of print (our 寄附申込書 layout) with our QR code painted out."""
     furusato = load_templates(Path("templates"))["furusato_application"]
     img = np.asarray(blank_page(furusato, 1, 200), np.uint8).copy()
+    q, ppm = qr_box(furusato), 200 / 25.4
+    img[round(q.y * ppm) - 4: round(q.y2 * ppm) + 4, round(q.x * ppm) - 4: round(q.x2 * ppm) + 4] = 255
+    assert identify.find_qr(img) is None
     return img
 
 
