@@ -71,8 +71,9 @@ def find_cards(gray: np.ndarray, level: np.ndarray | None = None) -> list[tuple[
     Tried with a small closing first, then a wider one (a fax copy's 1-bit outline has
     gaps and its card body is white: the wider closing joins outline and print into one
     blob); a card found by the wider pass counts only where the first found none.
+    ``level``: ``page_kind._work_copy(gray)`` when the caller has it already.
     """
-    level = page_kind._work_copy(gray)
+    level = page_kind._work_copy(gray) if level is None else level
     f = level.shape[0] / gray.shape[0]
     dark = (level < page_kind.CARD_LEVEL).astype(np.uint8)
     short = min(level.shape)
