@@ -72,17 +72,31 @@ def _norm(text: str) -> str:
 
 
 def fuzzy(keyword: str, text: str) -> float:
-    """How well ``keyword`` occurs in ``text`` (1.0: verbatim), tolerant of one or two OCR slips."""
+    """How well ``keyword`` occurs in ``text`` (1.0: verbatim), tolerant of one or two OCR slips.
+
+    The best :class:`SequenceMatcher` ratio over the windows of ``text`` of the keyword's
+    length ±1. A window cannot match more characters than it shares with the keyword, so
+    its ratio is at most ``2 * shared / (len(keyword) + len(window))``: windows whose bound
+    does not beat the best so far are not compared (same result, a fraction of the work).
+    """
     if not text:
         return 0.0
     if keyword in text:
         return 1.0
     n, best = len(keyword), 0.0
+    letters = set(keyword)
+    shared = [0]  # shared[i]: characters of text[:i] that occur in the keyword
+    for ch in text:
+        shared.append(shared[-1] + (ch in letters))
     for size in (n - 1, n, n + 1):
         if size <= 0:
             continue
         for i in range(0, max(1, len(text) - size + 1)):
-            r = SequenceMatcher(None, keyword, text[i:i + size], autojunk=False).ratio()
+            window = text[i:i + size]
+            bound = 2.0 * min(shared[i + len(window)] - shared[i], n) / (n + len(window))
+            if bound <= best:
+                continue
+            r = SequenceMatcher(None, keyword, window, autojunk=False).ratio()
             best = max(best, r)
     return best
 

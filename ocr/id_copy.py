@@ -65,14 +65,15 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def find_cards(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+def find_cards(gray: np.ndarray, level: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
     """Card-shaped rectangles (x, y, w, h in page pixels), top to bottom.
 
     Tried with a small closing first, then a wider one (a fax copy's 1-bit outline has
     gaps and its card body is white: the wider closing joins outline and print into one
     blob); a card found by the wider pass counts only where the first found none.
+    ``level``: ``page_kind._work_copy(gray)`` when the caller has it already.
     """
-    level = page_kind._work_copy(gray)
+    level = page_kind._work_copy(gray) if level is None else level
     f = level.shape[0] / gray.shape[0]
     dark = (level < page_kind.CARD_LEVEL).astype(np.uint8)
     short = min(level.shape)
@@ -145,15 +146,17 @@ def text_lines(region: np.ndarray) -> tuple[list[np.ndarray], bool]:
     return crops, photo
 
 
-def text_blocks(gray: np.ndarray, cards: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def text_blocks(gray: np.ndarray, cards: list[tuple[int, int, int, int]],
+                level: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
     """Blocks of print outside the found cards, split where a wide white band runs across.
 
     A fax copy may lose a card's outline altogether: its print is then a block of lines
     with white all round. Blocks are cut at horizontal white bands of :data:`BLOCK_GAP_MM`
     (wider than any line spacing on a 住民票 or a letter, narrower than the space between
-    two copied cards' print); blocks of one line or less are dropped.
+    two copied cards' print); blocks of one line or less are dropped. ``level``: as for
+    :func:`find_cards`.
     """
-    level = page_kind._work_copy(gray)
+    level = page_kind._work_copy(gray) if level is None else level
     f = level.shape[0] / gray.shape[0]
     ink = (level < 0.6).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -185,8 +188,9 @@ def text_blocks(gray: np.ndarray, cards: list[tuple[int, int, int, int]]) -> lis
 
 def _regions(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], bool]:
     """The page's card regions (or none: read the whole page), and whether they are cards."""
-    cards = find_cards(gray)
-    blocks = text_blocks(gray, cards)
+    level = page_kind._work_copy(gray)  # one paper-levelled copy for both searches
+    cards = find_cards(gray, level)
+    blocks = text_blocks(gray, cards, level)
     if cards:
         return sorted([*cards, *blocks], key=lambda r: (r[1], r[0])), True
     if len(blocks) >= 2 and len(blocks) <= 4:

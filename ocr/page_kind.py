@@ -19,7 +19,7 @@ side, with the paper level divided out (shaded phone photos, grey copies).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -39,6 +39,16 @@ CARD_ASPECT = (1.35, 1.85)
 CARD_LONG_SIDE = (0.25, 0.80)  # share of the page's short side (A4 width)
 CARD_RECTANGULARITY = 0.85  # contour area / its rotated rectangle's area
 CARD_MAX_COVER = 0.6  # the cards cover at most this share of the page
+# A passport's data page (125 x 88 mm, aspect 1.42) copied at up to 1.5x spans up to 0.97 of
+# the page's short side: beyond CARD_LONG_SIDE it counts only when shaped like one and holding
+# a photo (a solid blob, as ocr.id_copy.text_lines tells a photo from print) and the page has
+# no form ruling; a form's frame of that size holds print and rules, no photo.
+PASSPORT_ASPECT = (1.35, 1.5)
+PASSPORT_LONG_SIDE = 0.97
+PHOTO_HEIGHT = (0.25, 0.75)  # a photo's height, as a share of the card's (passport: ~0.5)
+PHOTO_WIDTH = (0.12, 0.4)  # its width, as a share of the card's (passport: ~0.28)
+PHOTO_FILL = 0.6  # "not paper" over its bounding box (a photo is solid, print is not)
+PHOTO_SIDE = 0.45  # it lies within this share of the card's width from the left (or right) edge
 CARD_MIN_INK_INSIDE = 0.93  # share of the page's ink inside the cards
 
 # Form-likeness. Measured on our four templates' pages with marks and QR painted out
@@ -214,8 +224,9 @@ def _squares(lines: np.ndarray) -> int:
     return n
 
 
-def _cards(level: np.ndarray, ink: np.ndarray) -> int:
-    """Card-shaped rectangles holding nearly all of the page's ink (0 when not a card copy)."""
+def _cards(level: np.ndarray, ink: np.ndarray) -> tuple[int, bool]:
+    """Card-shaped rectangles holding nearly all of the page's ink (0 when not a card copy),
+    and whether one of them is an enlarged passport page (:func:`_enlarged_passport`)."""
     h, w = level.shape
     body = cv2.morphologyEx((level < CARD_LEVEL).astype(np.uint8), cv2.MORPH_CLOSE,
                             np.ones((7, 7), np.uint8))
@@ -224,25 +235,52 @@ def _cards(level: np.ndarray, ink: np.ndarray) -> int:
     cards = np.zeros((h, w), np.uint8)
     n = 0
     cover = 0.0
+    passport = False
     for c in contours:
         (_, _), (rw, rh), _ = cv2.minAreaRect(c)
         long_side, short_side = max(rw, rh), min(rw, rh)
-        if short_side <= 0 or not CARD_LONG_SIDE[0] * short <= long_side <= CARD_LONG_SIDE[1] * short:
+        if short_side <= 0 or not CARD_LONG_SIDE[0] * short <= long_side <= PASSPORT_LONG_SIDE * short:
             continue
         if not CARD_ASPECT[0] <= long_side / short_side <= CARD_ASPECT[1]:
             continue
         if cv2.contourArea(c) < CARD_RECTANGULARITY * rw * rh:
             continue
+        if long_side > CARD_LONG_SIDE[1] * short:
+            if not _enlarged_passport(c, level, long_side / short_side):
+                continue
+            passport = True
         cv2.drawContours(cards, [c], -1, (1,), thickness=-1)
         n += 1
         cover += rw * rh
     if n == 0 or n > 4 or cover > CARD_MAX_COVER * h * w:
-        return 0
+        return 0, False
     total = float(ink.sum())
     if total == 0:
-        return 0
+        return 0, False
     inside = float(ink[cv2.dilate(cards, np.ones((9, 9), np.uint8)) > 0].sum())
-    return n if inside / total >= CARD_MIN_INK_INSIDE else 0
+    return (n, passport) if inside / total >= CARD_MIN_INK_INSIDE else (0, False)
+
+
+def _enlarged_passport(contour: np.ndarray, level: np.ndarray, aspect: float) -> bool:
+    """A card too long for an ID-1 copy: a passport page only if shaped like one, with a photo."""
+    if not PASSPORT_ASPECT[0] <= aspect <= PASSPORT_ASPECT[1]:
+        return False
+    x, y, w, h = cv2.boundingRect(contour)
+    m = max(2, int(0.03 * min(w, h)))  # the card's own edge is not its content
+    inner = level[y + m: y + h - m, x + m: x + w - m]
+    if inner.size == 0:
+        return False
+    if inner.shape[0] > inner.shape[1]:  # the photo sits at the page's left edge, as the page reads
+        inner = np.ascontiguousarray(np.rot90(inner))
+    ih, iw = inner.shape
+    # the photo (its grey box or the silhouette in it) is "not paper" like the card body's print
+    _, _, stats, _ = cv2.connectedComponentsWithStats((inner < CARD_LEVEL).astype(np.uint8), connectivity=8)
+    x0, bw, bh, area = (stats[1:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT,
+                                                cv2.CC_STAT_AREA))
+    portrait = (bh >= PHOTO_HEIGHT[0] * ih) & (bh <= PHOTO_HEIGHT[1] * ih) & (bw >= PHOTO_WIDTH[0] * iw) \
+        & (bw <= PHOTO_WIDTH[1] * iw) & (bh >= bw) & (area >= PHOTO_FILL * bw * bh)
+    side = (x0 + bw <= PHOTO_SIDE * iw) | (x0 >= (1 - PHOTO_SIDE) * iw)  # left, or right when turned
+    return bool(np.any(portrait & side))
 
 
 def _despeckle(ink: np.ndarray, min_area: int = 4) -> np.ndarray:
@@ -262,7 +300,10 @@ def assess(gray: np.ndarray, structure_score: float | None = None) -> PageKind:
     lines = (level < LINE_LEVEL).astype(np.uint8)  # thin rules are one grey pixel wide here
     horiz, vert, h_len, v_len = _rules(lines)
     ink = _despeckle((level < INK_LEVEL).astype(np.uint8))
-    return PageKind(ink=round(float(ink.mean()), 4), rule_widths=round(h_len, 2),
+    cards, passport = _cards(level, ink)
+    kind = PageKind(ink=round(float(ink.mean()), 4), rule_widths=round(h_len, 2),
                     rule_heights=round(v_len, 2), boxes=_boxes(horiz, vert),
-                    squares=_squares(_despeckle(lines)), cards=_cards(level, ink),
-                    structure_score=structure_score)
+                    squares=_squares(_despeckle(lines)), cards=cards, structure_score=structure_score)
+    if passport and kind.form_like:  # a frame that large with a form's ruling is a form's, not a card
+        return replace(kind, cards=0)
+    return kind

@@ -22,9 +22,10 @@ from config.settings import Settings
 STACK_NAME = "封筒まとめてスキャン"
 ENVELOPES = 3
 INCOMPLETE = 1  # the second envelope lacks a required copy
-# Fixed, whatever the demo's --seed: a copy of a single passport page or a 住民票 is sometimes
-# taken by the page check for an unknown form (status unidentified, a person decides; a known
-# gap of issue 19). This stack's copies are all told apart as attachments.
+# Fixed, whatever the demo's --seed: a copy of a 住民票 (a ruled A4 page) is taken by the page
+# check for an unknown form (status unidentified, a person decides; a known gap of issue 19;
+# enlarged single passport copies, seeds 11026 and 11028, are ID copies since
+# ocr.page_kind's passport rule). This stack's copies are all told apart as attachments.
 STACK_SEED = 11029
 
 
