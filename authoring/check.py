@@ -30,7 +30,7 @@ import numpy as np
 
 from authoring.explain import explain_page, explanation_ja
 from domain.model import FieldReading, FieldSpec, FormTemplate, PageReading
-from domain.status import FieldKind, FieldStatus, PageStatus, ReviewReason
+from domain.status import FieldKind, FieldStatus, IssueCode, PageStatus, ReviewReason
 from intake.pages import DEFAULT_LIMITS, PageLimits
 from ocr import preprocess
 from ocr.identify_explain import difference_image
@@ -45,6 +45,9 @@ GOOD_ALIGNMENT = 0.8  # below: the page aligned, but not well enough to trust th
 CUT_SHARE = 0.02
 LOW_CONFIDENCE = 0.9  # probability (or raw score) under which a value is "low" (see _is_low)
 BORDER_MM = 0.3
+
+
+NAME_VALUE_ISSUES = frozenset({IssueCode.NAME_KANA, IssueCode.VARIANT_KANJI})
 
 
 class Flag(StrEnum):
@@ -149,7 +152,9 @@ def _is_low(r: FieldReading) -> bool:
     """
     if _is_empty(r) or r.status is FieldStatus.AUTO_ACCEPTED or r.reason is ReviewReason.POLICY:
         return False
-    if r.issues:
+    # a name its フリガナ cannot confirm, or one holding a 異体字-prone kanji, goes to staff on
+    # any template: the value's, not the box's, so it says nothing about the template
+    if any(i.code not in NAME_VALUE_ISSUES for i in r.issues):
         return True
     score = r.probability if r.probability is not None else r.confidence
     return score < LOW_CONFIDENCE
