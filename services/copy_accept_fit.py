@@ -127,12 +127,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per field: the rule's evidence over eligible rows, and over every row (a check)."""
     eligible = fit(r for r in rows if r["eligible"])
     every = fit(rows)
+    envelopes = len({r["k"] for r in rows})
     out: dict[str, Any] = {}
     for fid in ACCEPT_FIELDS:
         e = eligible[fid]
         rate = e.wrong / e.accepted if e.accepted else 0.0
         needed = rows_needed(rate)  # accepted fields for the bound at the rate seen so far
-        share = e.accepted / e.rows if e.rows else 0.0
+        share = e.accepted / envelopes if envelopes else 0.0  # accepted per envelope (not per eligible row)
         out[fid] = {**asdict(e), "proven": e.proven, "accepted_needed": needed,
                     "envelopes_needed": round(needed / share) if share else None,
                     "all_rows": asdict(every[fid])}

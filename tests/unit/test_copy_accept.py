@@ -240,3 +240,19 @@ def test_a_dash_the_form_was_read_with_is_not_folded_into_the_copys_notation() -
     assert strict_address("東京都千代田区永田町１－２－３") == "東京都千代田区永田町1-2-3"  # full width: NFKC
     for dash in "—―−ー‐":
         assert strict_address(f"東京都千代田区永田町1{dash}2-3") != "東京都千代田区永田町1-2-3"
+
+
+def test_the_fit_says_how_many_envelopes_the_bound_needs_per_envelope_not_per_eligible_row() -> None:
+    """10 envelopes, a name eligible in 2 and accepted in both: 0.2 accepted names per
+    envelope, so the bound needs rows_needed(0) / 0.2 envelopes (not / 1.0, the share
+    among eligible rows, which said far too few once most names were accepted by score)."""
+    from services.copy_accept_fit import summarise
+
+    def row(k: int, eligible: bool) -> dict[str, object]:
+        return {"field": "full_name", "k": k, "eligible": eligible,
+                "verdict": "accept" if eligible else "variant", "right": True}
+
+    got = summarise([row(k, k < 2) for k in range(10)])["full_name"]
+    assert (got["rows"], got["accepted"], got["wrong"]) == (2, 2, 0)
+    assert got["envelopes_needed"] == round(rows_needed(0.0) / 0.2)
+    assert got["all_rows"]["rows"] == 10
