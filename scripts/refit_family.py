@@ -30,12 +30,18 @@ from services.calibrate import bench_row, read_rows
 from services.signal_fit import FamilyFit, family_of, fit_rows
 
 
-def refit(current: Calibration, rows_files: Sequence[Path], families: list[str], suffix: str
-          ) -> tuple[Calibration, list[FamilyFit]]:
-    """``current`` with the kinds of ``families`` refitted on ``rows_files``, and those fits."""
+def refit(current: Calibration, rows_files: Sequence[Path], families: list[str], suffix: str,
+          score_only: Sequence[str] = ()) -> tuple[Calibration, list[FamilyFit]]:
+    """``current`` with the kinds of ``families`` refitted on ``rows_files``, and those fits
+    (the families in ``score_only`` on the engine score alone, no signal model)."""
     rows = [r for f in rows_files for r in read_rows(f)
             if not bench_row(r) and family_of(r.key) in families]
     fitted, fits = fit_rows(rows, current.target_error)
+    if score_only:
+        plain, plain_fits = fit_rows(rows, current.target_error, use_signals=False)
+        fitted.update({k: v for k, v in plain.items() if family_of(k) in score_only})
+        fits = [f for f in fits if f.family not in score_only] + [
+            f for f in plain_fits if f.family in score_only]
     new = {k: v for k, v in fitted.items() if family_of(k) in families}
     if not new:
         raise SystemExit(f"no rows of families {families} in {[f.name for f in rows_files]}")
@@ -62,9 +68,11 @@ def main() -> int:
     ap.add_argument("--suffix", required=True, help="what the new version ends with")
     ap.add_argument("--current", type=Path, default=Path("calibration/current.json"))
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--score-only", action="append", default=[], metavar="FAMILY",
+                    help="fit this family on the engine score alone (repeatable)")
     args = ap.parse_args()
     current = Calibration.model_validate_json(args.current.read_text(encoding="utf-8"))
-    cal, fits = refit(current, args.rows, args.family, args.suffix)
+    cal, fits = refit(current, args.rows, args.family, args.suffix, args.score_only)
     args.out.write_text(cal.model_dump_json(indent=1), encoding="utf-8")
     print(f"wrote {args.out} version {cal.version}")
     for f in fits:

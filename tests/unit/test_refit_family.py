@@ -85,3 +85,16 @@ def test_rows_of_several_files_are_fitted_together(tmp_path: Path) -> None:
     two, _ = _script().refit(_current(), [_rows(tmp_path / "a", False), _rows(tmp_path / "b", True)],
                              ["numeric"], "digits")
     assert two.kinds["phone"].n == 2 * one.kinds["phone"].n  # bench rows of the second still out
+
+
+def test_a_family_can_be_refitted_on_the_engine_score_alone(tmp_path: Path) -> None:
+    """--score-only (text4's marks): the family's fit carries no signal model, and its kinds
+    equal a score-only fit of the same rows; without it the same rows may get a model."""
+    from services.calibrate import read_rows
+    from services.signal_fit import fit_rows
+
+    rows_file = _rows(tmp_path, False)
+    cal, fits = _script().refit(_current(), [rows_file], ["numeric"], "digits", score_only=["numeric"])
+    assert [f.family for f in fits] == ["numeric"] and fits[0].model is None
+    plain, _ = fit_rows(list(read_rows(rows_file)), 0.005, use_signals=False)
+    assert cal.kinds["phone"] == plain["phone"] and cal.kinds["amount"] == plain["amount"]
