@@ -20,13 +20,6 @@ from store.models import AuditTrailViolation, Base, Batch
 REFUSED = r"^audit rows are append-only: bulk update/delete refused$"
 
 
-@pytest.fixture
-def sf(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}")
-    Base.metadata.create_all(engine)
-    return session_factory(engine)
-
-
 @pytest.mark.parametrize("statement", [
     update(AuditCheck).values(outcome="agree"),
     delete(AuditDraw),

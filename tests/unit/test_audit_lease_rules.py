@@ -11,15 +11,13 @@ decided sample is nobody's; recording a check releases the lease. The end-to-end
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.audit_models import AuditCheck, AuditDraw, AuditLease, AuditSample
 from store.audits import AuditStore, Outcome
-from store.db import make_engine, session_factory
-from store.models import Base, Batch, Document
+from store.models import Batch, Document
 from store.review_models import User
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
@@ -32,13 +30,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def sf(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}")
-    Base.metadata.create_all(engine)
-    return session_factory(engine)
 
 
 @pytest.fixture

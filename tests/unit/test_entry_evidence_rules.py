@@ -28,9 +28,8 @@ from bots.entry import EntryBot
 from bots.errors import LoginRefused, TargetConfigError, TargetRejected, TargetUnavailable
 from bots.target_files import LoadedTarget, load_target
 from store import entries
-from store.db import make_engine, session_factory
 from store.files import ContentStore
-from store.models import Base, Batch, Document
+from store.models import Batch, Document
 
 
 @dataclass
@@ -66,13 +65,6 @@ class ShootThenFail(EntryBot):
 @dataclass
 class Rec:
     document_id: int
-
-
-@pytest.fixture
-def sf(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}")
-    Base.metadata.create_all(engine)
-    return session_factory(engine)
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from bots.records import EntryRecord
 from bots.target_files import LoadedTarget, load_target
 from bots.values import FieldRecord, evaluate
 from store import entries
-from store.db import make_engine, session_factory
 from store.files import ContentStore
-from store.models import Base, Batch, Document
+from store.models import Batch, Document
 
 CREDS = Credentials("clerk", "pass")
 
@@ -57,13 +56,6 @@ class FakeSession:
     def screenshot(self) -> bytes:
         self.shots += 1
         return f"png-{self.shots}".encode()
-
-
-@pytest.fixture
-def sf(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}")
-    Base.metadata.create_all(engine)
-    return session_factory(engine)
 
 
 @pytest.fixture
