@@ -178,7 +178,8 @@ def main() -> None:
         x = crosscheck_part(reader, [templates["onestop_2022"], templates["onestop_legacy"]], a.crosscheck,
                             a.seed + 3)
         for fid in FIELDS:
-            out += [f"{fid}_auto={x[f'{fid}_without']:.3f}->{x[f'{fid}_with']:.3f}",
+            out += [f"{fid}_auto={x[f'{fid}_without']:.3f}->{x[f'{fid}_with']:.3f}"
+                    f"(shipped={x[f'{fid}_shipped']:.3f})",
                     f"{fid}_wrong={x[f'{fid}_without_wrong']:.4f}->{x[f'{fid}_with_wrong']:.4f}"
                     f"(bound={x[f'{fid}_without_bound']:.4f}->{x[f'{fid}_with_bound']:.4f})"]
         out += [f"crosscheck_time_ratio_vs_form_only={x['time_ratio']:.2f}",

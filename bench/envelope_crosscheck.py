@@ -11,6 +11,8 @@ ground truth:
   rule :func:`domain.copy_accept.accept_verdict` (exact keys, a surely read line, a
   decided kind, no contradiction, no 異体字-prone character): what production does for the
   fields whose evidence file meets the bound (``calibration/crosscheck.json``);
+* **shipped**: *with*, but only for the fields the shipped evidence file proves
+  (``reader.copy_accept_fields``): what production does today;
 * **lenient** (for comparison only): auto-accepted, or the lenient cross-check agrees
   with a sure copy (the rule measured, and rejected, before).
 
@@ -31,14 +33,19 @@ from domain.model import FormTemplate
 from services.copy_accept_fit import envelope_rows
 
 FIELDS = ACCEPT_FIELDS
-RULES = ("without", "with", "lenient")
+RULES = ("without", "with", "shipped", "lenient")
 
 
-def accepted_by(rule: str, row: dict[str, Any]) -> bool:
+def accepted_by(rule: str, row: dict[str, Any], proven: frozenset[str] = frozenset()) -> bool:
+    """Whether ``rule`` accepts the field of ``row``; ``proven``: the fields the shipped
+    evidence switches on (used by the ``shipped`` rule only)."""
     if rule == "without":
         return bool(row["auto"])
+    by_copy = bool(row["eligible"] and row["verdict"] == Verdict.ACCEPT.value)
     if rule == "with":
-        return bool(row["auto"] or (row["eligible"] and row["verdict"] == Verdict.ACCEPT.value))
+        return bool(row["auto"]) or by_copy
+    if rule == "shipped":
+        return bool(row["auto"]) or (by_copy and row["field"] in proven)
     return bool(row["auto"] or (row["lenient"] == "agree" and row["kind_sure"]))
 
 
@@ -49,13 +56,15 @@ def crosscheck_part(reader: Any, templates: list[FormTemplate], n: int, seed: in
         template = templates[k % len(templates)]
         rows.extend(envelope_rows(reader, template, seed, k, tag="xcheck", timing=timing))
     out: dict[str, float] = {}
-    print(f"cross-check: {n} handwriting-style forms (seed {seed}), one copy each showing the form's person")
+    proven = frozenset(getattr(reader, "copy_accept_fields", frozenset()))
+    print(f"cross-check: {n} handwriting-style forms (seed {seed}), one copy each showing the form's person; "
+          f"fields the shipped evidence proves: {', '.join(sorted(proven)) or 'none'}")
     for fid in FIELDS:
         mine = [r for r in rows if r["field"] == fid]
         m = len(mine)
         parts = []
         for rule in RULES:
-            acc = [r for r in mine if accepted_by(rule, r)]
+            acc = [r for r in mine if accepted_by(rule, r, proven)]
             wrong = sum(not r["right"] for r in acc)
             bound = wilson_upper(wrong, len(acc))
             parts.append(f"{rule} {len(acc) / max(m, 1):.1%} ({wrong}/{len(acc)} wrong, bound {bound:.2%})")
