@@ -46,7 +46,7 @@ GRID = 4  # gradient histogram cells per side
 POOL = 7  # coarse ink grid per side
 # The veto: a field goes to staff when this classifier gives one of the OCR's digits less
 # than this probability. Chosen on calibration columns 25-37 only (docs/calibration.md).
-VETO_BELOW = 0.5
+VETO_BELOW = 0.3
 # the kinds the veto applies to (every kind with a second digit reading on a text crop)
 VETO_KINDS = frozenset({FieldKind.DIGITS, FieldKind.AMOUNT, FieldKind.PHONE, FieldKind.POSTAL_CODE,
                         FieldKind.MY_NUMBER, FieldKind.WAREKI_DATE})
@@ -60,8 +60,9 @@ def deskew(glyph: np.ndarray) -> np.ndarray:
     if abs(m["mu02"]) < 1e-2:
         return g.copy()
     skew = m["mu11"] / m["mu02"]
-    warp = np.float32([[1, skew, -0.5 * SIZE * skew], [0, 1, 0]])
-    return cv2.warpAffine(g, warp, (SIZE, SIZE), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
+    warp = np.array([[1.0, skew, -0.5 * SIZE * skew], [0.0, 1.0, 0.0]], np.float32)
+    out = cv2.warpAffine(g, warp, (SIZE, SIZE), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
+    return np.asarray(out, np.float32)
 
 
 def features(glyphs: np.ndarray) -> np.ndarray:

@@ -66,7 +66,8 @@ def report(rows: Sequence[Row], calibration: Calibration) -> None:
             vetoed = [r for r in acc if r.signals.get(sig.THIRD_CONF, 1.0) < level]
             left = len(acc) - len(vetoed)
             wrong_left = sum(not r.hit for r in acc) - sum(not r.hit for r in vetoed)
-            print(f"  veto below {level:4.2f}: removes {len(vetoed):4d} ({sum(not r.hit for r in vetoed)} wrong), "
+            bad = sum(not r.hit for r in vetoed)
+            print(f"  veto below {level:4.2f}: removes {len(vetoed):4d} ({bad} wrong), "
                   f"left {left} auto ({left / max(1, len(part)):.1%}), {wrong_left} wrong")
         wrong = [r for r in acc if not r.hit]
         print("  wrong accepts:", [(r.key, round(r.signals.get(sig.SCORE, 0), 3),

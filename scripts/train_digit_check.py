@@ -28,8 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from ocr.digit_check import CLASSES, MODEL_PATH, DigitCheck, features  # noqa: E402
-from ocr.digits import DIGITS, PRIOR, DigitReader  # noqa: E402
 from train_digits import (  # noqa: E402
     EVAL_COLS,
     KANA,
@@ -45,6 +43,9 @@ from train_digits import (  # noqa: E402
     real_set,
     sheet_path,
 )
+
+from ocr.digit_check import CLASSES, MODEL_PATH, DigitCheck, features  # noqa: E402
+from ocr.digits import DIGITS, PRIOR, DigitReader  # noqa: E402
 
 CALIB_COLS = range(25, 38)
 OTHER = len(DIGITS)  # class index of "not a digit"
@@ -98,7 +99,8 @@ def singles(cells: np.ndarray, labels: np.ndarray, cols: range, seed: int = 0
             ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Single digits of ``cols``: scanned thick strokes and the synthesiser's pen."""
     rng = np.random.default_rng(seed)
-    thick = [(mnist_crop(cells[r, c], rng, augment=False, scale=2.0), labels[r]) for r in range(50) for c in cols]
+    thick = [(mnist_crop(cells[r, c], rng, augment=False, scale=2.0), labels[r])
+             for r in range(50) for c in cols]
     pen = [(pen_crop(cells[r, c], rng), labels[r]) for r in range(50) for c in cols]
     out = {}
     for name, crops in (("thick", thick), ("pen", pen)):

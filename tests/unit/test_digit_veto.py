@@ -65,7 +65,8 @@ def test_a_doubted_field_goes_to_staff_with_a_reason(check: DigitCheck, clear: d
     # both readers say ...1... where the pen wrote a 2 (the digit reader's cut holds a clear 2)
     ocr = "03-1134-5678"
     second = _second(clear, written)
-    base = FieldReading(field_id="phone", kind=FieldKind.PHONE, value="03-1134-5678", raw=ocr, confidence=0.999)
+    base = FieldReading(field_id="phone", kind=FieldKind.PHONE, value="03-1134-5678", raw=ocr,
+                        confidence=0.999)
     signals: dict[str, float] = {}
     flagged = veto(spec, base, ocr, second, signals, check)
     assert signals[sig.THIRD_CONF] < VETO_BELOW
@@ -78,9 +79,11 @@ def test_a_doubted_field_goes_to_staff_with_a_reason(check: DigitCheck, clear: d
     assert REVIEW_REASON_JA[ReviewReason.READINGS_DISAGREE]
     # the same field read right passes the veto and is auto-accepted as before
     ok_signals: dict[str, float] = {}
-    right = veto(spec, base.model_copy(update={"raw": "03-1234-5678"}), "03-1234-5678", second, ok_signals, check)
+    right_text = "03-1234-5678"
+    right = veto(spec, base.model_copy(update={"raw": right_text}), right_text, second, ok_signals, check)
     assert right.issues == [] and ok_signals[sig.THIRD_CONF] >= VETO_BELOW
-    assert triage(right.model_copy(update={"signals": ok_signals}), spec, cal).status is FieldStatus.AUTO_ACCEPTED
+    decided = triage(right.model_copy(update={"signals": ok_signals}), spec, cal)
+    assert decided.status is FieldStatus.AUTO_ACCEPTED
 
 
 def test_no_veto_without_a_comparable_cut_or_outside_the_digit_kinds(check: DigitCheck,
