@@ -19,6 +19,9 @@ EDGE_INK = "edge_ink"  # share of the field's new ink touching the box edge (cut
 AGREE = "agree"
 AGREE_EXACT = "agree_exact"  # 1.0 when the two readings give the same digit string
 SECOND_CONF = "second_conf"  # lowest per-digit confidence of the second reading
+# a third classifier (ocr.digit_check) on the second reading's cut: its least probability of
+# the OCR's digits (absent when the cut holds another number of digits); not a model input
+THIRD_CONF = "third_conf"
 # --- field: calibration bookkeeping, never a model input
 RULE_ISSUE = "rule_issue"  # 1.0 when a rule flagged the field: it goes to staff whatever it scores
 # --- field: marks (OMR)

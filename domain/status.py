@@ -75,6 +75,7 @@ class ReviewReason(StrEnum):
     NAME_KANA = "name_kana"  # the name and its フリガナ could not be matched through a lexicon reading
     AUDIT_MISMATCH = "audit_mismatch"  # auto-accepted, but a blind audit typed another value
     COPY_MISMATCH = "copy_mismatch"  # the printed ID copy in the envelope says otherwise (issue 19)
+    READINGS_DISAGREE = "readings_disagree"  # a third, independent digit classifier read other digits
 
 
 REVIEW_REASON_JA: dict[ReviewReason, str] = {
@@ -94,6 +95,7 @@ REVIEW_REASON_JA: dict[ReviewReason, str] = {
     ReviewReason.NAME_KANA: "氏名とフリガナの読みが一致することを確認できないため確認が必要です",
     ReviewReason.AUDIT_MISMATCH: "抜き取り検査で不一致: 自動確定した値と検査の入力が違います",
     ReviewReason.COPY_MISMATCH: "本人確認書類と一致しません",
+    ReviewReason.READINGS_DISAGREE: "別の方法による数字の読み取りと一致しないため確認が必要です",
 }
 
 
@@ -160,6 +162,7 @@ class IssueCode(StrEnum):
     NAME_SPLIT = "name_split"
     VARIANT_KANJI = "variant_kanji"
     NAME_KANA = "name_kana"
+    DIGIT_VETO = "digit_veto"  # the third digit classifier (ocr.digit_check) doubts a digit
 
 
 ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
@@ -171,6 +174,7 @@ ISSUE_TO_REASON: dict[IssueCode, ReviewReason] = {
     IssueCode.NAME_SPLIT: ReviewReason.NAME_SPLIT,
     IssueCode.VARIANT_KANJI: ReviewReason.VARIANT_KANJI,
     IssueCode.NAME_KANA: ReviewReason.NAME_KANA,
+    IssueCode.DIGIT_VETO: ReviewReason.READINGS_DISAGREE,
     IssueCode.FUTURE_DATE: ReviewReason.CROSS_FIELD,
     IssueCode.DATE_TOO_EARLY: ReviewReason.CROSS_FIELD,
 }

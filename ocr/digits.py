@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -90,13 +90,16 @@ class DigitReading:
     ``text`` holds the digits only, left to right; ``confidences[i]`` is the classifier's
     probability of ``text[i]`` (0..1), ``boxes[i]`` its ink box in the crop. ``others``
     are the boxes of pieces read as non-digits (separators, kanji, letters), which the
-    text leaves out.
+    text leaves out. ``glyphs[i]`` is the normalised glyph (SIZE x SIZE, ink 1.0) that
+    was classified as ``text[i]``, so a third classifier can read the very same cut
+    (:mod:`ocr.digit_check`).
     """
 
     text: str
     confidences: tuple[float, ...]
     boxes: tuple[BBox, ...] = ()
     others: tuple[BBox, ...] = ()
+    glyphs: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def confidence(self) -> float:
@@ -414,7 +417,8 @@ class DigitReader:
         pieces = {id(q): q for q in [*atoms, *(q for cut in cuts.values() for q in cut.parts.values()),
                                      *(m.parts[0] for m in merges)]}
         tall = [q for q in pieces.values() if q.h >= SMALL * ref_h]
-        probs = self.probabilities(np.stack([normalise(q.mask) for q in tall])) if tall \
+        glyph_of = {id(q): normalise(q.mask) for q in tall}
+        probs = self.probabilities(np.stack(list(glyph_of.values()))) if tall \
             else np.zeros((0, len(CLASSES)), np.float32)
         label: dict[int, tuple[int, float]] = {}
         several: dict[int, float] = {}
@@ -448,6 +452,7 @@ class DigitReader:
         text: list[str] = []
         confs: list[float] = []
         boxes: list[BBox] = []
+        glyphs: list[np.ndarray] = []
         others = [r.box for r in rules]
         for c in reversed(chosen):
             for q in c.parts:
@@ -456,9 +461,11 @@ class DigitReader:
                     text.append(DIGITS[k])
                     confs.append(pk)
                     boxes.append(q.box)
+                    glyphs.append(glyph_of[id(q)])
                 else:
                     others.append(q.box)
-        return DigitReading("".join(text), tuple(confs), tuple(boxes), tuple(sorted(others)))
+        return DigitReading("".join(text), tuple(confs), tuple(boxes), tuple(sorted(others)),
+                            tuple(glyphs))
 
 
 class _Cuts:

@@ -18,7 +18,8 @@ from domain.validate import alphabet_for, cross_field_issues, normalize_field, n
 from domain.variant_kanji import check_variant_names
 from ocr import comb, omr, segment
 from ocr.crop import remove_box_lines, tight_ink_bbox
-from ocr.digits import DigitReader, agreement, exact_agreement
+from ocr.digit_check import veto
+from ocr.digits import DigitReader, DigitReading, agreement, exact_agreement
 from ocr.name_fields import check_name_kana, check_names
 from ocr.reader import Reader
 from ocr.recognizer import TextResult
@@ -37,7 +38,7 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
     blank = reader.blank(template, page_no)
     readings: dict[str, FieldReading] = {}
     field_signals: dict[str, dict[str, float]] = {}
-    second_texts: dict[str, str] = {}
+    seconds: dict[str, DigitReading] = {}
     for spec in specs:
         if spec.is_mark:
             readings[spec.id] = _read_marks(page, blank, spec, reader)
@@ -68,7 +69,7 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
             continue
         if spec.kind in SECOND_READ_KINDS:  # a second, independent reading of the digits
             second = _digit_reader().read(crop)
-            second_texts[spec.id] = second.text
+            seconds[spec.id] = second
             field_signals[spec.id][sig.SECOND_CONF] = round(second.min_confidence, 5)
         lines = []
         for piece_line in _pieces(crop, spec.kind):
@@ -89,10 +90,12 @@ def read_fields(page: np.ndarray, template: FormTemplate, page_no: int, reader: 
             conf = float(np.prod([results[i].confidence for line in lines for i in line]))
             readings[spec.id] = _finish_text(spec, text, conf, bbox, readings)
             field_signals[spec.id].update(_text_signals([results[i] for line in lines for i in line]))
-            if spec.id in second_texts:
-                field_signals[spec.id][sig.AGREE] = round(agreement(text, second_texts[spec.id]), 4)
-                field_signals[spec.id][sig.AGREE_EXACT] = float(
-                    exact_agreement(text, second_texts[spec.id]))
+            if spec.id in seconds:
+                second_text = seconds[spec.id].text
+                field_signals[spec.id][sig.AGREE] = round(agreement(text, second_text), 4)
+                field_signals[spec.id][sig.AGREE_EXACT] = float(exact_agreement(text, second_text))
+                readings[spec.id] = veto(spec, readings[spec.id], text, seconds[spec.id],
+                                         field_signals[spec.id])
     for plan, _ in combs:
         if plan.spec.id not in readings:  # nothing written in any cell
             readings[plan.spec.id], field_signals[plan.spec.id] = comb.finish_comb(plan, [])
