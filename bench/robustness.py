@@ -15,7 +15,9 @@ production reader (calibration as shipped). Two more rows, on the same seeds:
 
 Per condition: pages, form pages identified, fields, exact %, auto-accepted share,
 wrong among auto-accepted (count/auto, %) and its one-sided Wilson 95 % upper bound;
-then the digit and date kinds of ``real_digits`` and ``hand_font``. Ratios are to
+then the digit and date kinds of ``real_digits`` and ``hand_font``, also without the
+fields their template never lets the machine accept (``[auto ok]``: 個人番号 is typed by
+a person, blind, whatever it scores). Ratios are to
 ``office`` (same documents, same run). A ``realscan`` line says whether a labelled set
 of real scans exists in the shared real data. Ends with one ``SUMMARY`` line.
 """
@@ -36,6 +38,7 @@ os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
 
 from domain.calibration import wilson_upper
 from domain.model import DocumentReading, FormTemplate
+from domain.status import ReviewPolicy
 from services.evaluate import UNREAD_KIND, FieldOutcome, PageOutcome, compare
 
 SCAN_CONDITIONS = ("office", "fax", "phone", "seal", "jpeg25", "skew4", "fit", "dark_back")
@@ -98,6 +101,17 @@ def digit_fields(fields: Iterable[FieldOutcome], templates: dict[str, FormTempla
     return [f for f in fields if field_kind(f, templates) in DIGIT_KINDS]
 
 
+def policy_allows(o: FieldOutcome, templates: dict[str, FormTemplate]) -> bool:
+    """Whether the field's template lets the machine accept it at all (``review: auto``).
+
+    個人番号 fields are ``blind_double_entry``: a person types them whatever they score, so
+    they count in the digit-kind share but can never be auto-accepted. The bench reports
+    the share with and without them."""
+    t = templates.get(o.template_id)
+    spec = next((f for f in t.fields if f.id == o.field_id), None) if t else None
+    return spec is None or spec.review is ReviewPolicy.AUTO
+
+
 HEADER = (f"  {'condition':<22}{'docs':>5}{'pages':>6}{'form id':>10}{'fields':>7}{'exact':>8}"
           f"{'auto':>7}{'wrong/auto':>12}{'auto err':>9}{'upper95':>9}")
 
@@ -123,11 +137,14 @@ def ratio_line(rows: dict[str, Row], baseline: str = BASELINE) -> str | None:
     return f"ratio to {baseline} (straight-through/exact): " + ", ".join(parts)
 
 
-def summary_line(rows: dict[str, Row], digit_rows: dict[str, Row]) -> str:
-    """The one ``SUMMARY`` line: worst condition, total auto-accepts, office and real digits."""
+def summary_line(rows: dict[str, Row], digit_rows: dict[str, Row],
+                 allowed_rows: dict[str, Row] | None = None) -> str:
+    """The one ``SUMMARY`` line: worst condition, total auto-accepts, office and real digits
+    (their share also among the fields the template lets be auto-accepted)."""
     worst = max(rows.values(), key=lambda r: (r.auto_error, r.upper), default=None)
     office = rows.get(BASELINE)
     real = digit_rows.get("real_digits")
+    allowed = (allowed_rows or {}).get("real_digits")
     nan = float("nan")
     parts = {
         "worst_condition": worst.name if worst else "none",
@@ -140,6 +157,8 @@ def summary_line(rows: dict[str, Row], digit_rows: dict[str, Row]) -> str:
         "real_digits_digit_auto_error": f"{real.auto_error if real else nan:.4f}",
         "real_digits_digit_upper95": f"{real.upper if real else nan:.4f}",
         "real_digits_digit_straight_through": f"{real.straight_through if real else nan:.4f}",
+        "real_digits_digit_allowed_straight_through":
+            f"{allowed.straight_through if allowed else nan:.4f}",
     }
     return "SUMMARY " + " ".join(f"{k}={v}" for k, v in parts.items())
 
@@ -233,6 +252,7 @@ class Done:
     digit_row: Row | None
     wrong: list[str]
     pages: int
+    allowed_row: Row | None = None  # digit kinds the template lets be auto-accepted (policy_allows)
 
 
 def retriage(reading: DocumentReading, reader: Any) -> DocumentReading:
@@ -287,16 +307,19 @@ def run_condition(cond: str, seeds: Sequence[tuple[str, int]], show_errors: int,
         fields_out += f
         print(f"[{cond}] {k}/{len(seeds)} {doc_id}: {len(reading.pages)} pages, "
               f"{sum(x.correct for x in f)}/{len(f)} exact", file=sys.stderr, flush=True)
-    digit_row = None
+    digit_row = allowed_row = None
     if cond in HAND_CONDITIONS:
-        digit_row = score(f"{cond} [digits]", len(seeds), pages_out,
-                          digit_fields(fields_out, reader.templates))
+        digits = digit_fields(fields_out, reader.templates)
+        digit_row = score(f"{cond} [digits]", len(seeds), pages_out, digits)
+        allowed_row = score(f"{cond} [auto ok]", len(seeds), pages_out,
+                            [f for f in digits if policy_allows(f, reader.templates)])
     print(f"[{cond}] done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     # synthetic data only: printing values here exposes no real person
     wrong = [f"  [{cond}] auto-accepted but wrong: {o.template_id}.{o.field_id} ({o.kind}) "
              f"conf={o.confidence:.3f} truth={o.truth_text!r} read={o.read_text!r}"
              for o in [o for o in fields_out if o.auto and not o.correct][:show_errors]]
-    return Done(cond, score(cond, len(seeds), pages_out, fields_out), digit_row, wrong, n_pages)
+    return Done(cond, score(cond, len(seeds), pages_out, fields_out), digit_row, wrong, n_pages,
+                allowed_row)
 
 
 def run_all(conditions: Sequence[str], seeds: Sequence[tuple[str, int]], show_errors: int,
@@ -332,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     done = run_all(args.conditions, seeds, args.show_errors, args.jobs, args.readings)
     rows: dict[str, Row] = {d.cond: d.row for d in done}
     digit_rows: dict[str, Row] = {d.cond: d.digit_row for d in done if d.digit_row is not None}
+    allowed_rows: dict[str, Row] = {d.cond: d.allowed_row for d in done if d.allowed_row is not None}
     n_pages = sum(d.pages for d in done)
     for d in done:
         for text in d.wrong:
@@ -350,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(HEADER)
         for r in digit_rows.values():
             print(format_row(r))
+        for r in allowed_rows.values():  # without 個人番号 (blind double entry: never auto-accepted)
+            print(format_row(r))
     line = ratio_line(rows)
     if line:
         print("\n" + line)
@@ -360,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{b.exact_rate:.1%}, straight-through {r.straight_through:.1%} vs {b.straight_through:.1%} "
               f"(ratio {st:.2f})")
     print(realscan_note(realdata_dirs()))
-    print(summary_line(rows, digit_rows))
+    print(summary_line(rows, digit_rows, allowed_rows))
     return 0
 
 

@@ -83,6 +83,26 @@ def test_digit_fields_include_unread_pages(rb: ModuleType) -> None:
     assert [(f.kind, f.field_id) for f in got] == [("phone", "f"), (UNREAD_KIND, "my_number")]
 
 
+def test_policy_allows_leaves_out_fields_a_person_must_type(rb: ModuleType) -> None:
+    templates: dict[str, FormTemplate] = load_templates()
+    assert not rb.policy_allows(_f("my_number", True, False, field_id="my_number"), templates)
+    assert rb.policy_allows(_f("phone", True, True, field_id="phone"), templates)
+    assert rb.policy_allows(_f("phone", True, True, field_id="no_such_field"), templates)
+
+
+def test_summary_line_gives_the_share_among_fields_the_policy_allows(rb: ModuleType) -> None:
+    fields = [_f("phone", True, True), _f("phone", True, False),
+              _f("my_number", True, False, field_id="my_number")]
+    real = rb.score("real_digits [digits]", 1, [_p()], fields)
+    allowed = rb.score("real_digits [auto ok]", 1, [_p()],
+                       [f for f in fields if rb.policy_allows(f, load_templates())])
+    kv = dict(p.split("=", 1) for p in rb.summary_line({}, {"real_digits": real},
+                                                       {"real_digits": allowed}).split()[1:])
+    assert kv["real_digits_digit_straight_through"] == "0.3333"
+    assert kv["real_digits_digit_allowed_straight_through"] == "0.5000"
+    assert "real_digits_digit_allowed_straight_through=nan" in rb.summary_line({}, {})
+
+
 def test_summary_line(rb: ModuleType) -> None:
     office = rb.score("office", 3, [_p()], [_f("text", True, True)] * 10)
     fax = rb.score("fax", 3, [_p()], [_f("text", True, True)] * 8 + [_f("text", False, True)] * 2)
