@@ -16,10 +16,8 @@ columns 38-49 are only measured.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +40,7 @@ from train_digits import (  # noqa: E402
     pen_crop,
     real_set,
     sheet_path,
+    write_npz,
 )
 
 from ocr.digit_check import CLASSES, MODEL_PATH, DigitCheck, features  # noqa: E402
@@ -85,14 +84,7 @@ def save(model: dict[str, np.ndarray], path: Path, meta: dict[str, object]) -> N
     """Plain arrays (no pickle), byte-identical for identical weights."""
     arrays = {**model, "classes": np.array(CLASSES),
               "meta": np.array(json.dumps(meta, sort_keys=True, ensure_ascii=False))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, buf.getvalue())
+    write_npz(path, arrays)
 
 
 def singles(cells: np.ndarray, labels: np.ndarray, cols: range, seed: int = 0

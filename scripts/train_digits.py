@@ -467,6 +467,12 @@ def save_model(nets: list[dict[str, np.ndarray]], path: Path, meta: dict[str, ob
         for i in range(2):
             arrays[f"m{m}_W{i}"] = net[f"W{i}"].astype(np.float16)
             arrays[f"m{m}_b{i}"] = net[f"b{i}"].astype(np.float32)
+    write_npz(path, arrays)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An ``.npz`` of plain arrays (no pickle), byte-identical for identical arrays (fixed
+    zip timestamps), so a rebuilt model file can be compared with ``cmp``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, arr in arrays.items():
